@@ -1,0 +1,30 @@
+"""atelier: from a business question and raw data to a deployed, audited model.
+
+The public API is small and stable::
+
+    from atelier import Project
+    project = Project.load("demo-project")
+    project.warehouse.sql("SELECT count(*) FROM mart.customers")
+"""
+
+from atelier._project import Project
+from atelier._version import __version__
+from atelier.exceptions import (
+    AtelierError,
+    CharterError,
+    DataError,
+    SchemaChangedError,
+    SourceError,
+    StageOrderError,
+)
+
+__all__ = [
+    "AtelierError",
+    "CharterError",
+    "DataError",
+    "Project",
+    "SchemaChangedError",
+    "SourceError",
+    "StageOrderError",
+    "__version__",
+]

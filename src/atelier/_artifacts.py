@@ -1,0 +1,117 @@
+"""Writing a stage's artifacts so that a half-written one never exists.
+
+A stage writes into a fresh temporary folder beside its final place; only when
+everything is written is the folder renamed into ``.atelier/artifacts/<stage>/``.
+A crash or Ctrl-C before that leaves the previous artifacts untouched.
+"""
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from atelier._version import __version__
+
+RESULT_FILE = "result.json"
+MANIFEST_FILE = "manifest.json"
+_TRACKED_LIBRARIES = ("duckdb", "pandas", "pyarrow", "numpy", "pydantic")
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python, atelier and the libraries whose output ends up in artifacts."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version(), "atelier": __version__}
+    for name in _TRACKED_LIBRARIES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return versions
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn dataclasses, paths and datetimes into plain JSON values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+@contextmanager
+def staged_artifact_dir(artifacts_root: Path, stage: str) -> Iterator[Path]:
+    """Yield an empty folder to write a stage's artifacts into, then publish it.
+
+    On normal exit the folder replaces ``artifacts_root/stage`` in two renames; on
+    an exception it is deleted and the previous artifacts stay as they were.
+    """
+    artifacts_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{stage}-", dir=artifacts_root))
+    staging.chmod(0o755)  # mkdtemp makes it private; artifacts are meant to be shared
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    final = artifacts_root / stage
+    retired = artifacts_root / f".{stage}-retired"
+    shutil.rmtree(retired, ignore_errors=True)
+    if final.exists():
+        os.replace(final, retired)
+    os.replace(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_result(
+    folder: Path,
+    *,
+    stage: str,
+    result: Any,
+    inputs: Mapping[str, str],
+    parameters: Mapping[str, Any],
+    started_at: datetime,
+    duration_s: float,
+) -> None:
+    """Write a stage's ``result.json`` and its ``manifest.json`` into ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        The staged artifact folder of the stage.
+    stage : str
+        Name of the stage (``"ingest"``).
+    result : dataclass or mapping
+        What the stage computed; serialised as it is.
+    inputs : mapping of str to str
+        Each input's content hash, so that a later run can tell what changed.
+    parameters : mapping
+        The parameters the stage ran with.
+    started_at : datetime
+        When the stage started (UTC).
+    duration_s : float
+        How long it ran, in seconds.
+    """
+    manifest = {
+        "stage": stage,
+        "started_at": started_at.astimezone(UTC).isoformat(),
+        "duration_s": round(duration_s, 3),
+        "inputs": dict(inputs),
+        "parameters": to_jsonable(parameters),
+        "versions": library_versions(),
+    }
+    (folder / RESULT_FILE).write_text(json.dumps(to_jsonable(result), indent=2) + "\n")
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")

@@ -1,0 +1,53 @@
+"""The project charter (``atelier.yaml``): its model, its loading and its template."""
+
+from atelier.charter._load import CHARTER_FILE, load_charter, resolve_environment
+from atelier.charter._model import (
+    Charter,
+    Costs,
+    Join,
+    Kpi,
+    Mart,
+    ProjectInfo,
+    Risk,
+    Stakeholder,
+    Target,
+)
+from atelier.charter._sources import (
+    CsvSource,
+    ExcelSource,
+    HttpSource,
+    JsonSource,
+    NextLinkPagination,
+    PagePagination,
+    ParquetSource,
+    SourceSpec,
+    SqliteSource,
+    SqlSource,
+)
+from atelier.charter._template import write_template
+
+__all__ = [
+    "CHARTER_FILE",
+    "Charter",
+    "Costs",
+    "CsvSource",
+    "ExcelSource",
+    "HttpSource",
+    "Join",
+    "JsonSource",
+    "Kpi",
+    "Mart",
+    "NextLinkPagination",
+    "PagePagination",
+    "ParquetSource",
+    "ProjectInfo",
+    "Risk",
+    "SourceSpec",
+    "SqlSource",
+    "SqliteSource",
+    "Stakeholder",
+    "Target",
+    "load_charter",
+    "resolve_environment",
+    "write_template",
+]

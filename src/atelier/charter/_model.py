@@ -1,0 +1,166 @@
+"""The project charter: what ``atelier.yaml`` holds, as pydantic models."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from atelier._naming import snake_case
+from atelier.charter._sources import SourceSpec
+
+Level = Literal["low", "medium", "high"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kpi(_Strict):
+    """The business indicator the project must move."""
+
+    name: str
+    definition: str = ""
+    baseline: float | None = None
+    target: float | None = None
+
+
+class ProjectInfo(_Strict):
+    """The business framing: which question, which decision, measured how."""
+
+    name: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    decision: str = Field(min_length=1)
+    kpi: Kpi
+    language: Literal["en", "fr"] = "en"
+
+
+class Costs(_Strict):
+    """What each kind of error costs, in ``currency``.
+
+    Either the cost of a false positive and of a false negative (the gain of a true
+    positive may be added), or a full value matrix ``actual -> predicted -> value``.
+    """
+
+    currency: str = "EUR"
+    false_positive: float | None = Field(None, ge=0)
+    false_negative: float | None = Field(None, ge=0)
+    true_positive_gain: float = 0.0
+    value_matrix: dict[str, dict[str, float]] | None = None
+
+    @model_validator(mode="after")
+    def _one_way_of_giving_costs(self):
+        pair = (self.false_positive, self.false_negative)
+        if self.value_matrix is None and None in pair:
+            raise ValueError("give both false_positive and false_negative, or a value_matrix")
+        if self.value_matrix is not None and pair != (None, None):
+            raise ValueError(
+                "give either false_positive/false_negative or a value_matrix, not both"
+            )
+        return self
+
+
+class Stakeholder(_Strict):
+    """Someone who decides, uses, or is affected by the model."""
+
+    name: str
+    role: str
+    interest: str = ""
+
+
+class Risk(_Strict):
+    """A project risk, scored and paired with what will be done about it."""
+
+    description: str
+    likelihood: Level
+    impact: Level
+    mitigation: str
+
+
+class Join(_Strict):
+    """One join of the mart: bring ``source`` in on the column(s) ``on``.
+
+    ``many_to_one`` requires ``on`` to be unique in ``source``; ``one_to_one``
+    requires it to be unique on both sides.
+    """
+
+    source: str
+    on: list[str]
+    how: Literal["left", "inner"] = "left"
+    relationship: Literal["many_to_one", "one_to_one"] = "many_to_one"
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _on_as_list(cls, value):
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("on")
+    @classmethod
+    def _on_in_snake_case(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one column to join on")
+        return [snake_case(column) for column in value]
+
+
+class Mart(_Strict):
+    """The model-ready table: ``base`` with every join applied in order."""
+
+    table: str = "model_table"
+    base: str
+    joins: list[Join] = Field(default_factory=list)
+
+    @field_validator("table")
+    @classmethod
+    def _table_in_snake_case(cls, value: str) -> str:
+        return snake_case(value)
+
+
+class Target(_Strict):
+    """What the model predicts, and how rows are grouped or ordered in time."""
+
+    column: str
+    positive_class: str | int | bool | None = None
+    group_column: str | None = None
+    time_column: str | None = None
+
+    @field_validator("column", "group_column", "time_column")
+    @classmethod
+    def _columns_in_snake_case(cls, value: str | None) -> str | None:
+        return None if value is None else snake_case(value)
+
+
+class Charter(_Strict):
+    """Everything ``atelier.yaml`` says about a project.
+
+    Column names anywhere in the charter are matched in their snake_case form, as
+    the warehouse's staging schema spells them.
+    """
+
+    version: Literal[1] = 1
+    project: ProjectInfo
+    costs: Costs
+    stakeholders: list[Stakeholder] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    sources: dict[str, SourceSpec] = Field(min_length=1)
+    mart: Mart
+    target: Target
+
+    @field_validator("sources")
+    @classmethod
+    def _source_names_are_identifiers(cls, value: dict) -> dict:
+        for name in value:
+            if snake_case(name) != name:
+                raise ValueError(
+                    f"source name {name!r} must be lower snake_case, such as {snake_case(name)!r}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _mart_names_declared_sources(self):
+        known = set(self.sources)
+        named = [("mart.base", self.mart.base)] + [
+            (f"mart.joins.{index}.source", join.source)
+            for index, join in enumerate(self.mart.joins)
+        ]
+        for where, name in named:
+            if name not in known:
+                raise ValueError(f"{where}: {name!r} is not a declared source ({sorted(known)})")
+        return self

@@ -1,0 +1,132 @@
+"""How the charter declares a data source: one model per kind, told apart by ``kind``."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _SourceBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str = ""
+    key: list[str] = Field(
+        default_factory=list,
+        description="Column(s) identifying one row; drawn as the primary key.",
+    )
+    personal_data: list[str] = Field(
+        default_factory=list,
+        description="Columns holding personal data; never used as model features.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_as_list(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("key"), str):
+            data = {**data, "key": [data["key"]]}
+        return data
+
+
+class CsvSource(_SourceBase):
+    """A delimited text file (CSV, TSV, or any single-character delimiter)."""
+
+    kind: Literal["csv", "tsv"]
+    path: str
+    delimiter: str | None = Field(None, min_length=1, max_length=1)
+    decimal: Literal[".", ","] | None = None
+    encoding: str | None = None
+    header: bool = True
+
+
+class JsonSource(_SourceBase):
+    """A JSON file holding an array of records, or JSON lines (one record per line)."""
+
+    kind: Literal["json"]
+    path: str
+    format: Literal["auto", "array", "lines"] = "auto"
+
+
+class ParquetSource(_SourceBase):
+    """A Parquet file."""
+
+    kind: Literal["parquet"]
+    path: str
+
+
+class ExcelSource(_SourceBase):
+    """One sheet of an Excel workbook (``.xlsx``)."""
+
+    kind: Literal["excel"]
+    path: str
+    sheet: str | int = 0
+
+
+class _TableOrQuery(_SourceBase):
+    table: str | None = None
+    query: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_of_table_and_query(self):
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of 'table' and 'query'")
+        return self
+
+
+class SqliteSource(_TableOrQuery):
+    """A table or query of a SQLite database file."""
+
+    kind: Literal["sqlite"]
+    path: str
+
+
+class SqlSource(_TableOrQuery):
+    """A table or query of a database server reached through SQLAlchemy.
+
+    ``url`` is a SQLAlchemy URL such as ``postgresql+psycopg://user@host/db``. Put
+    passwords in the environment and refer to them as ``${VARIABLE}``.
+    """
+
+    kind: Literal["sql"]
+    url: str
+
+
+class PagePagination(BaseModel):
+    """Pages asked for by number: ``?page=1``, ``?page=2``... until an empty page."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    style: Literal["page"]
+    param: str = "page"
+    start: int = 1
+    size_param: str | None = None
+    size: int | None = Field(None, gt=0)
+
+
+class NextLinkPagination(BaseModel):
+    """Each answer names the next page's URL in a field (``next``), null on the last."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    style: Literal["next_link"]
+    next: str = "next"
+
+
+class HttpSource(_SourceBase):
+    """Records from an HTTP JSON API, following its pagination."""
+
+    kind: Literal["http"]
+    url: str
+    records: str | None = Field(
+        None, description="Dotted path to the list of records in each answer, e.g. 'data.items'."
+    )
+    pagination: (
+        Annotated[PagePagination | NextLinkPagination, Field(discriminator="style")] | None
+    ) = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    max_pages: int = Field(10_000, gt=0)
+
+
+SourceSpec = Annotated[
+    CsvSource | JsonSource | ParquetSource | ExcelSource | SqliteSource | SqlSource | HttpSource,
+    Field(discriminator="kind"),
+]
+FILE_SOURCE_TYPES = (CsvSource, JsonSource, ParquetSource, ExcelSource, SqliteSource)

@@ -1,0 +1,85 @@
+"""The ``atelier`` command line: each command parses, calls one public function, reports."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atelier.exceptions import AtelierError
+
+app = typer.Typer(
+    name="atelier",
+    help="From a business question and raw data to a deployed, audited model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ProjectOption = Annotated[
+    Path, typer.Option("--project", "-p", help="Project folder (holding atelier.yaml).")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn an AtelierError into one line on stderr and exit code 1; Ctrl-C into 130."""
+    try:
+        yield
+    except AtelierError as error:
+        typer.echo(f"atelier: error: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    except KeyboardInterrupt:
+        typer.echo("atelier: interrupted; rerun the command to resume", err=True)
+        raise typer.Exit(code=130) from None
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder of the new project.")] = Path("."),
+    force: Annotated[bool, typer.Option(help="Replace an existing atelier.yaml.")] = False,
+) -> None:
+    """Write a commented charter template (atelier.yaml) to fill in."""
+    from atelier.charter import write_template
+
+    with user_errors():
+        path = write_template(directory, overwrite=force)
+    typer.echo(f"wrote {path}: fill in the question, costs and sources, then `atelier ingest`")
+
+
+@app.command()
+def ingest(
+    project: ProjectOption = Path("."),
+    force: Annotated[bool, typer.Option(help="Reload every source, even unchanged.")] = False,
+    allow_schema_change: Annotated[
+        bool, typer.Option(help="Accept sources whose columns changed since their last load.")
+    ] = False,
+) -> None:
+    """Load every source into the DuckDB warehouse (raw, staging, mart)."""
+    from atelier._project import Project
+    from atelier.cli._report import print_ingest
+    from atelier.warehouse import ingest as run_ingest
+
+    with user_errors():
+        result = run_ingest(
+            Project.load(project), force=force, allow_schema_change=allow_schema_change
+        )
+    print_ingest(result)
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
+        "demo-project"
+    ),
+    port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,
+) -> None:
+    """Build the churn demo project from real data, then run every stage on it."""
+    from atelier.cli._report import print_ingest
+    from atelier.demo import run_demo
+
+    with user_errors():
+        outcome = run_demo(directory, port=port)
+    print_ingest(outcome.ingest)
+    typer.echo(f"demo project: {outcome.project.root}")

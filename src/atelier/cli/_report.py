@@ -1,0 +1,36 @@
+"""How the command line shows a stage's result."""
+
+from rich.console import Console
+from rich.table import Table
+
+from atelier.warehouse import IngestResult
+
+
+def print_ingest(result: IngestResult) -> None:
+    """Print the sources loaded, the mart built, and where the files are."""
+    console = Console()
+    table = Table(title="Sources", title_justify="left")
+    for header in ("source", "kind", "status", "rows", "columns", "seconds"):
+        table.add_column(
+            header, justify="right" if header in {"rows", "columns", "seconds"} else "left"
+        )
+    for source in result.sources:
+        table.add_row(
+            source.name,
+            source.kind,
+            source.status,
+            f"{source.rows:,}",
+            str(source.columns),
+            f"{source.duration_s:.2f}",
+        )
+    console.print(table)
+    for join in result.joins:
+        if join.unmatched_rows:
+            console.print(
+                f"[yellow]note:[/] {join.unmatched_rows:,} row(s) of the mart found no match "
+                f"in {join.source!r} on {', '.join(join.on)}"
+            )
+    state = "rebuilt" if result.mart_rebuilt else "unchanged"
+    console.print(f"mart: {result.mart_table} ({result.mart_rows:,} rows, {state})")
+    console.print(f"warehouse: {result.warehouse}")
+    console.print(f"schema diagram: {result.diagram}")

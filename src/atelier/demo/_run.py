@@ -1,0 +1,83 @@
+"""``atelier demo``: build the demo project, then run every stage that exists."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from atelier._project import Project
+from atelier.charter import CHARTER_FILE
+from atelier.demo._api import serve_plans
+from atelier.demo._dataset import churn_table
+from atelier.demo._files import SOURCE_FILES, write_sources
+from atelier.warehouse import IngestResult, ingest
+
+PORT_VARIABLE = "ATELIER_DEMO_API_PORT"
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    """The demo project and the results of the stages run on it."""
+
+    project: Project
+    ingest: IngestResult
+
+
+def create_demo(directory: Path) -> Path:
+    """Write the demo's charter and data sources into ``directory``.
+
+    Existing data files are kept, so a second call changes nothing; the charter is
+    written only if absent, so a user's edits survive.
+
+    Returns
+    -------
+    Path
+        The project folder.
+    """
+    directory = Path(directory)
+    data_dir = directory / "data"
+    if not all((data_dir / name).exists() for name in SOURCE_FILES.values()):
+        write_sources(churn_table(), data_dir)
+    charter = directory / CHARTER_FILE
+    if not charter.exists():
+        text = files("atelier.demo").joinpath("charter.yaml").read_text(encoding="utf-8")
+        charter.write_text(text, encoding="utf-8")
+    return directory
+
+
+@contextmanager
+def plans_api(project_dir: Path, port: int) -> Iterator[int]:
+    """Serve the demo's plans API and point the charter's URL at it while it runs."""
+    with serve_plans(project_dir / "data" / SOURCE_FILES["plans"], port) as bound_port:
+        previous = os.environ.get(PORT_VARIABLE)
+        os.environ[PORT_VARIABLE] = str(bound_port)
+        try:
+            yield bound_port
+        finally:
+            if previous is None:
+                os.environ.pop(PORT_VARIABLE, None)
+            else:
+                os.environ[PORT_VARIABLE] = previous
+
+
+def run_demo(directory: Path, *, port: int = 8765) -> DemoOutcome:
+    """Create the demo project and run every stage on it, serving its API meanwhile.
+
+    Parameters
+    ----------
+    directory : Path
+        Folder of the demo project; created if needed.
+    port : int, default=8765
+        Port for the plans API on 127.0.0.1; another free port if it is taken.
+
+    Returns
+    -------
+    DemoOutcome
+    """
+    root = create_demo(directory)
+    project = Project.load(root)
+    with plans_api(project.root, port):
+        ingested = ingest(project)
+    return DemoOutcome(project=project, ingest=ingested)

@@ -1,0 +1,48 @@
+"""The errors atelier raises for a user's mistake.
+
+Every error a user can cause derives from :class:`AtelierError`; the command line
+turns it into one line on standard error and exit code 1. Anything else is a bug
+and keeps its traceback.
+
+::
+
+    AtelierError
+     ├── CharterError          atelier.yaml is missing or does not match the charter
+     ├── SourceError           a data source cannot be read as the charter declares it
+     │    └── SchemaChangedError   a source's columns changed since its last load
+     ├── DataError             the data break what a stage needs (join keys, uniqueness)
+     └── StageOrderError       a stage ran before the stage whose artifacts it reads
+"""
+
+__all__ = [
+    "AtelierError",
+    "CharterError",
+    "DataError",
+    "SchemaChangedError",
+    "SourceError",
+    "StageOrderError",
+]
+
+
+class AtelierError(Exception):
+    """Base class of every error caused by a user's input or project state."""
+
+
+class CharterError(AtelierError):
+    """The charter file is missing, is not YAML, or has a field of the wrong shape."""
+
+
+class SourceError(AtelierError):
+    """A data source cannot be read as declared (missing file, bad encoding, server error)."""
+
+
+class SchemaChangedError(SourceError):
+    """A source's columns or their types differ from its previous load."""
+
+
+class DataError(AtelierError):
+    """The data violate what a stage requires, such as a join key that is not unique."""
+
+
+class StageOrderError(AtelierError):
+    """A stage needs the artifacts of an earlier stage that has not run yet."""

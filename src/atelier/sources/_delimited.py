@@ -1,0 +1,154 @@
+"""Delimited text files (CSV, TSV): encoding, delimiter and decimal mark, then DuckDB."""
+
+import codecs
+from pathlib import Path
+
+import duckdb
+
+from atelier._naming import quote_literal
+from atelier.charter import CsvSource
+from atelier.exceptions import SourceError
+from atelier.sources._snapshot import SourceSnapshot, existing_file, first_line, hash_file
+
+# Encodings DuckDB's CSV reader decodes itself; any other is transcoded to UTF-8 first.
+_NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1"}
+_DECIMAL_SAMPLE_ROWS = 10_000
+
+
+def snapshot_delimited(name: str, spec: CsvSource, path: Path, scratch: Path) -> SourceSnapshot:
+    """Fingerprint a delimited file and work out how DuckDB must read it."""
+    existing_file(name, path)
+    declared = _canonical_encoding(name, spec.encoding) if spec.encoding else None
+    validator = _Utf8Validator() if declared is None else None
+    content_hash = hash_file(path, validator.feed if validator else None)
+    encoding = declared or validator.verdict(name, path)
+    readable = path
+    if encoding not in _NATIVE_ENCODINGS.values():
+        readable = _transcode_to_utf8(name, path, encoding, scratch)
+    duckdb_encoding = encoding if readable == path else "utf-8"
+    delimiter = spec.delimiter or ("\t" if spec.kind == "tsv" else None)
+    options = {"encoding": duckdb_encoding, "header": spec.header}
+    if delimiter:
+        options["delim"] = delimiter
+    decimal = spec.decimal or _detect_decimal_mark(name, readable, options)
+    if decimal == ",":
+        options["decimal_separator"] = ","
+    expression = _read_csv(readable, options)
+    return SourceSnapshot(
+        name=name,
+        kind=spec.kind,
+        location=str(path),
+        content_hash=content_hash,
+        table_expression=expression,
+        full_scan_expression=_read_csv(readable, {**options, "sample_size": -1}),
+        details={"encoding": encoding, "delimiter": delimiter or "detected", "decimal": decimal},
+    )
+
+
+def _read_csv(path: Path, options: dict) -> str:
+    rendered = ", ".join(f"{key}={_sql_value(value)}" for key, value in options.items())
+    return f"read_csv({quote_literal(str(path))}, {rendered})"
+
+
+def _sql_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return quote_literal(str(value))
+
+
+def _canonical_encoding(name: str, encoding: str) -> str:
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise SourceError(f"source {name!r}: unknown encoding {encoding!r}") from None
+    return {"utf-8": "utf-8", "utf-16": "utf-16", "iso8859-1": "latin-1"}.get(codec, codec)
+
+
+class _Utf8Validator:
+    """Checks, chunk by chunk, whether a file is valid UTF-8; keeps a sample if not."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._failed_sample: bytes | None = None
+        self._head: bytes | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self._head is None:
+            self._head = chunk[:4]
+        if self._failed_sample is not None:
+            return
+        try:
+            self._decoder.decode(chunk)
+        except UnicodeDecodeError:
+            self._failed_sample = chunk
+
+    def verdict(self, name: str, path: Path) -> str:
+        head = self._head or b""
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if self._failed_sample is None:
+            return "utf-8"
+        return _guess_legacy_encoding(name, path, self._failed_sample)
+
+
+def _guess_legacy_encoding(name: str, path: Path, sample: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    if b"\x00" in sample:
+        raise SourceError(
+            f"source {name!r}: {path} looks binary, not text; check the path or the kind"
+        )
+    best = from_bytes(sample).best()
+    guess = _canonical_encoding(name, best.encoding) if best is not None else "latin-1"
+    # Western European exports are latin-1 or its superset cp1252: the two differ
+    # only on bytes 0x80-0x9f, which latin-1 uses for control characters.
+    if guess in {"latin-1", "cp1252", "iso8859-15"}:
+        return "cp1252" if any(0x80 <= byte <= 0x9F for byte in sample) else "latin-1"
+    return guess
+
+
+def _transcode_to_utf8(name: str, path: Path, encoding: str, scratch: Path) -> Path:
+    target = scratch / f"{name}.utf8.csv"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        with (
+            path.open(encoding=encoding, newline="") as source,
+            target.open("w", encoding="utf-8", newline="") as sink,
+        ):
+            while text := source.read(1 << 20):
+                sink.write(text)
+    except UnicodeDecodeError as error:
+        raise SourceError(
+            f"source {name!r}: {path} is not valid {encoding} "
+            f"(byte 0x{error.object[error.start]:02x}); set `encoding:` to the file's encoding"
+        ) from None
+    return target
+
+
+def _detect_decimal_mark(name: str, path: Path, options: dict) -> str:
+    """``","`` when some text column holds only numbers written with a decimal comma."""
+    sniff_options = {key: value for key, value in options.items() if key != "decimal_separator"}
+    sniff_options["all_varchar"] = True
+    sample = f"SELECT * FROM {_read_csv(path, sniff_options)} LIMIT {_DECIMAL_SAMPLE_ROWS}"
+    try:
+        with duckdb.connect() as connection:
+            relation = connection.sql(sample)
+            if "delim" not in options:
+                separator = connection.sql(
+                    f"SELECT Delimiter FROM sniff_csv({quote_literal(str(path))}, "
+                    f"encoding={quote_literal(options['encoding'])})"
+                ).fetchone()[0]
+                if separator == ",":
+                    return "."
+            checks = [
+                f'count(*) FILTER (WHERE regexp_full_match(trim("{column}"), '
+                r"'[-+]?\d+,\d+')) > 0 AND count(*) FILTER (WHERE trim(\"{column}\") <> '' AND "
+                rf"NOT regexp_full_match(trim(\"{column}\"), '[-+]?\d+(,\d+)?')) = 0"
+                for column in (header.replace('"', '""') for header in relation.columns)
+            ]
+            flags = connection.sql(f"SELECT {', '.join(checks)} FROM ({sample})").fetchone()
+    except duckdb.Error as error:
+        raise SourceError(f"source {name!r}: cannot read {path}: {first_line(error)}") from None
+    return "," if any(flags) else "."

@@ -1,0 +1,430 @@
+"""The ingest stage: every source into raw, staging and mart, in one transaction."""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from atelier._artifacts import staged_artifact_dir, write_result
+from atelier._config import settings
+from atelier._naming import quote_identifier, snake_case
+from atelier._project import Project
+from atelier.sources import SourceSnapshot, snapshot_source
+from atelier.warehouse._diagram import Relation, TableSchema, draw_schema_diagram
+from atelier.warehouse._lineage import LINEAGE_DDL, LoadRecord, latest_loads, record_load
+from atelier.warehouse._mart import (
+    JoinReport,
+    MartTable,
+    build_mart,
+    current_mart_signature,
+    mart_signature,
+)
+from atelier.warehouse._raw import (
+    TypeGuessError,
+    check_schema_unchanged,
+    describe,
+    load_raw,
+    source_relation,
+)
+from atelier.warehouse._staging import build_staging
+
+STAGE = "ingest"
+DIAGRAM_FILE = "schema.png"
+
+
+@dataclass(frozen=True)
+class SourceLoad:
+    """What happened to one source during an ingest.
+
+    ``status`` is ``loaded`` (read and replaced in raw and staging) or
+    ``unchanged`` (same content and declaration as its last load: skipped).
+    """
+
+    name: str
+    kind: str
+    location: str
+    status: str
+    content_hash: str
+    rows: int
+    columns: int
+    duration_s: float
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of :func:`ingest`, serialised as the stage's ``result.json``.
+
+    Attributes
+    ----------
+    warehouse : str
+        Path of the DuckDB file.
+    sources : list of SourceLoad
+        Each source, loaded or skipped.
+    mart_table : str
+        Qualified name of the model-ready table.
+    mart_rows : int
+        Its row count.
+    mart_rebuilt : bool
+        Whether it was rebuilt in this run.
+    joins : list of JoinReport
+        How each join matched (empty when the mart was not rebuilt).
+    personal_data : list of str
+        Mart columns declared as personal data.
+    removed_sources : list of str
+        Sources dropped from the warehouse because the charter no longer has them.
+    tables : list of TableSchema
+        Staging and mart tables, for the diagram and the report.
+    relations : list of Relation
+        The joins between staging tables.
+    diagram : str
+        Path of the entity-relationship diagram.
+    duration_s : float
+        Wall time of the stage.
+    """
+
+    warehouse: str
+    sources: list[SourceLoad]
+    mart_table: str
+    mart_rows: int
+    mart_rebuilt: bool
+    joins: list[JoinReport]
+    personal_data: list[str]
+    removed_sources: list[str]
+    tables: list[TableSchema]
+    relations: list[Relation]
+    diagram: str
+    duration_s: float
+
+    @property
+    def loaded(self) -> list[str]:
+        """Names of the sources actually (re)loaded."""
+        return [source.name for source in self.sources if source.status == "loaded"]
+
+
+def ingest(
+    project: Project, *, force: bool = False, allow_schema_change: bool = False
+) -> IngestResult:
+    """Load every source of the charter into the warehouse and build the mart.
+
+    Sources whose content and declaration match their last load are skipped. All
+    writes happen in one transaction: if anything fails, the warehouse is left
+    exactly as it was (or not created at all).
+
+    Parameters
+    ----------
+    project : Project
+        The project to ingest.
+    force : bool, default=False
+        Reload every source even if unchanged.
+    allow_schema_change : bool, default=False
+        Accept sources whose columns differ from their last load.
+
+    Returns
+    -------
+    IngestResult
+
+    Raises
+    ------
+    SourceError
+        A source cannot be read, or its schema changed (SchemaChangedError).
+    DataError
+        A join key is missing, mistyped or not unique where it must be.
+    """
+    started_at, clock = datetime.now(UTC), time.perf_counter()
+    scratch = project.state_dir / "tmp" / f"ingest-{os.getpid()}"
+    full_scan: set[str] = set()
+    try:
+        snapshots = {
+            name: snapshot_source(name, spec, project.root, scratch)
+            for name, spec in project.charter.sources.items()
+        }
+        while True:
+            try:
+                loads, mart, removed, tables = _load_in_transaction(
+                    project, snapshots, force, allow_schema_change, full_scan, started_at
+                )
+                break
+            except TypeGuessError as failure:
+                # The whole transaction was rolled back; retry reading that source's
+                # types from every row instead of the first ones.
+                full_scan.add(failure.source)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        _remove_if_empty(scratch.parent)
+    return _write_artifacts(project, snapshots, loads, mart, removed, tables, started_at, clock)
+
+
+def _load_in_transaction(project, snapshots, force, allow_schema_change, full_scan, started_at):
+    final_path = project.warehouse_path
+    creating = not final_path.exists()
+    path = final_path.with_suffix(".partial.duckdb") if creating else final_path
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    if creating:
+        _remove_database(path)  # leftovers of a run that was killed
+    connection = _connect(path)
+    try:
+        connection.execute("BEGIN TRANSACTION")
+        for schema in ("raw", "staging", "mart"):
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        connection.execute(LINEAGE_DDL)
+        previous = latest_loads(connection)
+        load_id = uuid.uuid4().hex
+        loads = [
+            _load_source(
+                connection,
+                snapshots[name],
+                spec,
+                previous.get(name),
+                load_id,
+                force=force,
+                allow_schema_change=allow_schema_change,
+                full_scan=name in full_scan,
+                loaded_at=started_at,
+            )
+            for name, spec in project.charter.sources.items()
+        ]
+        removed = _drop_undeclared_sources(connection, set(snapshots))
+        mart = _refresh_mart(connection, project, any(load.status == "loaded" for load in loads))
+        tables = _describe_tables(connection, project)
+        connection.execute("COMMIT")
+    except BaseException:
+        _rollback(connection)
+        connection.close()
+        if creating:
+            _remove_database(path)
+        raise
+    connection.close()
+    if creating:
+        os.replace(path, final_path)
+    return loads, mart, removed, tables
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # absent, or in use by another run
+        folder.rmdir()
+
+
+def _connect(path: Path):
+    configured = settings()
+    config = {}
+    if configured.duckdb_memory_limit:
+        config["memory_limit"] = configured.duckdb_memory_limit
+    if configured.duckdb_threads:
+        config["threads"] = configured.duckdb_threads
+    return duckdb.connect(str(path), config=config)
+
+
+def _rollback(connection) -> None:
+    with contextlib.suppress(duckdb.Error):  # no transaction was open
+        connection.execute("ROLLBACK")
+
+
+def _remove_database(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _config_hash(spec) -> str:
+    return "sha256:" + hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+
+
+def _load_source(
+    connection,
+    snapshot: SourceSnapshot,
+    spec,
+    previous: LoadRecord | None,
+    load_id: str,
+    *,
+    force: bool,
+    allow_schema_change: bool,
+    full_scan: bool,
+    loaded_at: datetime,
+) -> SourceLoad:
+    clock = time.perf_counter()
+    config_hash = _config_hash(spec)
+    unchanged = (
+        previous is not None
+        and previous.content_hash == snapshot.content_hash
+        and previous.config_hash == config_hash
+        and _table_exists(connection, "staging", snapshot.name)
+    )
+    if unchanged and not force:
+        rows = connection.execute(
+            f"SELECT count(*) FROM raw.{quote_identifier(snapshot.name)}"
+        ).fetchone()[0]
+        return SourceLoad(
+            snapshot.name,
+            snapshot.kind,
+            snapshot.location,
+            "unchanged",
+            snapshot.content_hash,
+            rows,
+            len(previous.schema),
+            0.0,
+            snapshot.details,
+        )
+    relation = source_relation(connection, snapshot, full_scan=full_scan)
+    schema = describe(connection, relation, snapshot.name, snapshot.location)
+    if previous is not None and not allow_schema_change:
+        check_schema_unchanged(snapshot.name, previous.schema, schema)
+    rows = load_raw(connection, snapshot, relation, loaded_at)
+    build_staging(connection, snapshot.name)
+    duration = time.perf_counter() - clock
+    record_load(
+        connection,
+        load_id=load_id,
+        source=snapshot.name,
+        kind=snapshot.kind,
+        location=snapshot.location,
+        content_hash=snapshot.content_hash,
+        config_hash=config_hash,
+        row_count=rows,
+        schema=schema,
+        loaded_at=loaded_at,
+        duration_s=duration,
+    )
+    return SourceLoad(
+        snapshot.name,
+        snapshot.kind,
+        snapshot.location,
+        "loaded",
+        snapshot.content_hash,
+        rows,
+        len(schema),
+        round(duration, 3),
+        snapshot.details,
+    )
+
+
+def _table_exists(connection, schema: str, table: str) -> bool:
+    return (
+        connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def _drop_undeclared_sources(connection, declared: set[str]) -> list[str]:
+    stored = {
+        name
+        for (name,) in connection.execute(
+            "SELECT DISTINCT table_name FROM duckdb_tables() "
+            "WHERE schema_name IN ('raw', 'staging')"
+        ).fetchall()
+    }
+    removed = sorted(stored - declared)
+    for name in removed:
+        for schema in ("raw", "staging"):
+            connection.execute(f"DROP TABLE IF EXISTS {schema}.{quote_identifier(name)}")
+    return removed
+
+
+def _refresh_mart(connection, project: Project, sources_changed: bool) -> MartTable | None:
+    """Rebuild the mart if a source changed or its definition did; else None."""
+    mart = project.charter.mart
+    stored = current_mart_signature(connection, mart.table)
+    if not sources_changed and stored == mart_signature(mart):
+        return None
+    for (name,) in connection.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'mart'"
+    ).fetchall():
+        if name != mart.table:
+            connection.execute(f"DROP TABLE mart.{quote_identifier(name)}")
+    return build_mart(connection, mart)
+
+
+def _personal_columns(project: Project) -> dict[str, list[str]]:
+    return {
+        name: [snake_case(column) for column in spec.personal_data]
+        for name, spec in project.charter.sources.items()
+    }
+
+
+def _describe_tables(connection, project: Project) -> tuple[list[TableSchema], list[Relation]]:
+    charter = project.charter
+    personal = _personal_columns(project)
+
+    def schema_of(schema: str, name: str, key: list[str], pii: list[str]) -> TableSchema:
+        table = f"{schema}.{quote_identifier(name)}"
+        columns = [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {table}").fetchall()]
+        rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return TableSchema(schema, name, rows, columns, key, pii)
+
+    tables = [
+        schema_of("staging", name, [snake_case(k) for k in spec.key], personal[name])
+        for name, spec in charter.sources.items()
+    ]
+    mart_pii = sorted({column for columns in personal.values() for column in columns})
+    base_key = [snake_case(k) for k in charter.sources[charter.mart.base].key]
+    tables.append(schema_of("mart", charter.mart.table, base_key, mart_pii))
+    relations = _relations(connection, charter.mart)
+    return tables, relations
+
+
+def _relations(connection, mart) -> list[Relation]:
+    """Each join, from the table owning its columns (child) to the joined source (parent)."""
+    owner = {}
+    for column in _column_names(connection, mart.base):
+        owner[column] = mart.base
+    relations = []
+    for join in mart.joins:
+        child = owner.get(join.on[0], mart.base)
+        relations.append(
+            Relation(f"staging.{child}", f"staging.{join.source}", join.on, join.relationship)
+        )
+        for column in _column_names(connection, join.source):
+            owner.setdefault(column, join.source)
+    return relations
+
+
+def _column_names(connection, source: str) -> list[str]:
+    return [
+        name
+        for (name,) in connection.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'staging' AND table_name = ? ORDER BY ordinal_position",
+            [source],
+        ).fetchall()
+    ]
+
+
+def _write_artifacts(project, snapshots, loads, mart, removed, described, started_at, clock):
+    tables, relations = described
+    mart_schema = tables[-1]
+    with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
+        draw_schema_diagram(tables, relations, mart_schema.qualified_name, folder / DIAGRAM_FILE)
+        duration = time.perf_counter() - clock
+        result = IngestResult(
+            warehouse=str(project.warehouse_path),
+            sources=loads,
+            mart_table=mart_schema.qualified_name,
+            mart_rows=mart_schema.rows,
+            mart_rebuilt=mart is not None,
+            joins=mart.joins if mart is not None else [],
+            personal_data=[c for c, _ in mart_schema.columns if c in mart_schema.personal_data],
+            removed_sources=removed,
+            tables=tables,
+            relations=relations,
+            diagram=str(project.artifact_dir(STAGE) / DIAGRAM_FILE),
+            duration_s=round(duration, 3),
+        )
+        write_result(
+            folder,
+            stage=STAGE,
+            result=result,
+            inputs={name: snapshot.content_hash for name, snapshot in snapshots.items()},
+            parameters={},
+            started_at=started_at,
+            duration_s=duration,
+        )
+    return result
