@@ -4,7 +4,7 @@ The public API is small and stable::
 
     from atelier import Project
     project = Project.load("demo-project")
-    project.warehouse.sql("SELECT count(*) FROM mart.customers")
+    project.warehouse.sql("SELECT count(*) FROM mart.customers").fetchall()
 """
 
 from atelier._project import Project

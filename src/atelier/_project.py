@@ -29,7 +29,7 @@ class Project:
     Examples
     --------
     >>> project = Project.load("demo-project")  # doctest: +SKIP
-    >>> project.warehouse.sql("SELECT count(*) FROM mart.customers").fetchone()  # doctest: +SKIP
+    >>> project.warehouse.execute("SELECT count(*) FROM mart.customers").fetchone()  # doctest: +SKIP
     (7043,)
     """
 

@@ -71,7 +71,8 @@ def read_sql(name: str, url, table: str | None, query: str | None, *, location: 
                 )
             else:
                 statement = sqlalchemy.text(query)
-            frame = pd.read_sql_query(statement, connection)
+            result = connection.execute(statement)
+            frame = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
     except DBAPIError as error:
         reason = first_line(error.orig if error.orig is not None else error)
         if error.connection_invalidated or "connect" in reason.lower():

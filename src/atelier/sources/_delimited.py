@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from atelier._naming import quote_literal
+from atelier._naming import quote_identifier, quote_literal
 from atelier.charter import CsvSource
 from atelier.exceptions import SourceError
 from atelier.sources._snapshot import SourceSnapshot, existing_file, first_line, hash_file
@@ -13,6 +13,9 @@ from atelier.sources._snapshot import SourceSnapshot, existing_file, first_line,
 # Encodings DuckDB's CSV reader decodes itself; any other is transcoded to UTF-8 first.
 _NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1"}
 _DECIMAL_SAMPLE_ROWS = 10_000
+_WESTERN = {"cp1252", "latin_1", "iso8859_15"}
+_WESTERN_PUNCTUATION = set("€£§°«»“”‘’–—…•·×")
+_COHERENCE_MARGIN = 0.1
 
 
 def snapshot_delimited(name: str, spec: CsvSource, path: Path, scratch: Path) -> SourceSnapshot:
@@ -94,19 +97,40 @@ class _Utf8Validator:
 
 
 def _guess_legacy_encoding(name: str, path: Path, sample: bytes) -> str:
+    """Guess the 8-bit encoding of text that is not UTF-8.
+
+    Bytes alone cannot tell cp1252 from cp1250 or johab on a short sample, so the
+    Western family (latin-1, cp1252) wins whenever the text reads plausibly in it,
+    unless charset-normalizer finds another encoding clearly more coherent as a
+    language (Cyrillic in cp1251, say). ``encoding:`` in the charter settles it.
+    """
     from charset_normalizer import from_bytes
 
     if b"\x00" in sample:
         raise SourceError(
             f"source {name!r}: {path} looks binary, not text; check the path or the kind"
         )
-    best = from_bytes(sample).best()
-    guess = _canonical_encoding(name, best.encoding) if best is not None else "latin-1"
-    # Western European exports are latin-1 or its superset cp1252: the two differ
-    # only on bytes 0x80-0x9f, which latin-1 uses for control characters.
-    if guess in {"latin-1", "cp1252", "iso8859-15"}:
-        return "cp1252" if any(0x80 <= byte <= 0x9F for byte in sample) else "latin-1"
-    return guess
+    matches = from_bytes(sample)
+    best = matches.best()
+    western = next((match for match in matches if match.encoding in _WESTERN), None)
+    plausible = _reads_as_western_text(sample)
+    if best is not None and best.encoding not in _WESTERN:
+        western_coherence = western.coherence if western is not None else 0.0
+        if not plausible or best.coherence > western_coherence + _COHERENCE_MARGIN:
+            return _canonical_encoding(name, best.encoding)
+    # latin-1 and its superset cp1252 differ only on bytes 0x80-0x9f, which latin-1
+    # spends on control characters; DuckDB reads latin-1 itself.
+    return "cp1252" if any(0x80 <= byte <= 0x9F for byte in sample) else "latin-1"
+
+
+def _reads_as_western_text(sample: bytes) -> bool:
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    unusual = [char for char in text if ord(char) > 127]
+    readable = sum(char.isalpha() or char in _WESTERN_PUNCTUATION for char in unusual)
+    return readable >= 0.9 * len(unusual)
 
 
 def _transcode_to_utf8(name: str, path: Path, encoding: str, scratch: Path) -> Path:
@@ -128,27 +152,38 @@ def _transcode_to_utf8(name: str, path: Path, encoding: str, scratch: Path) -> P
 
 
 def _detect_decimal_mark(name: str, path: Path, options: dict) -> str:
-    """``","`` when some text column holds only numbers written with a decimal comma."""
-    sniff_options = {key: value for key, value in options.items() if key != "decimal_separator"}
-    sniff_options["all_varchar"] = True
+    """``","`` when some text column holds only numbers written with a decimal comma.
+
+    Only for files not delimited by commas: there a comma inside a value is quoted,
+    and "1,5" is as likely a list as a number.
+    """
+    sniff_options = {**options, "all_varchar": True}
     sample = f"SELECT * FROM {_read_csv(path, sniff_options)} LIMIT {_DECIMAL_SAMPLE_ROWS}"
     try:
         with duckdb.connect() as connection:
-            relation = connection.sql(sample)
             if "delim" not in options:
-                separator = connection.sql(
+                sniffed = connection.execute(
                     f"SELECT Delimiter FROM sniff_csv({quote_literal(str(path))}, "
                     f"encoding={quote_literal(options['encoding'])})"
                 ).fetchone()[0]
-                if separator == ",":
+                if sniffed == ",":
                     return "."
-            checks = [
-                f'count(*) FILTER (WHERE regexp_full_match(trim("{column}"), '
-                r"'[-+]?\d+,\d+')) > 0 AND count(*) FILTER (WHERE trim(\"{column}\") <> '' AND "
-                rf"NOT regexp_full_match(trim(\"{column}\"), '[-+]?\d+(,\d+)?')) = 0"
-                for column in (header.replace('"', '""') for header in relation.columns)
-            ]
-            flags = connection.sql(f"SELECT {', '.join(checks)} FROM ({sample})").fetchone()
+            elif options["delim"] == ",":
+                return "."
+            columns = connection.execute(f"DESCRIBE {sample}").fetchall()
+            checks = [_only_decimal_commas(column) for column, *_ in columns]
+            flags = connection.execute(f"SELECT {', '.join(checks)} FROM ({sample})").fetchone()
     except duckdb.Error as error:
         raise SourceError(f"source {name!r}: cannot read {path}: {first_line(error)}") from None
     return "," if any(flags) else "."
+
+
+def _only_decimal_commas(column: str) -> str:
+    value = f"trim({quote_identifier(column)})"
+    with_comma = quote_literal(r"[-+]?\d+,\d+")
+    number = quote_literal(r"[-+]?\d+(,\d+)?")
+    return (
+        f"(count(*) FILTER (WHERE regexp_full_match({value}, {with_comma})) > 0 "
+        f"AND count(*) FILTER (WHERE {value} <> '' "
+        f"AND NOT regexp_full_match({value}, {number})) = 0)"
+    )

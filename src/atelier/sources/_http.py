@@ -69,7 +69,8 @@ def _get_json(name: str, client, url: str, params: dict, shown_url: str):
     import httpx
 
     try:
-        response = client.get(url, params=params)
+        # httpx replaces a URL's own query with `params` even when empty (next links).
+        response = client.get(url, params=params or None)
     except httpx.TimeoutException:
         raise SourceError(f"source {name!r}: {shown_url} did not answer in time") from None
     except httpx.HTTPError as error:

@@ -1,0 +1,93 @@
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from atelier import Project
+
+MINIMAL_FRAMING = {
+    "project": {
+        "name": "test",
+        "question": "Will it rain?",
+        "decision": "Take an umbrella.",
+        "kpi": {"name": "dry days"},
+    },
+    "costs": {"false_positive": 1, "false_negative": 5},
+    "target": {"column": "y"},
+}
+
+
+def write_charter(root: Path, sources: dict, mart: dict | None = None, **sections) -> Path:
+    """Write a minimal valid charter over ``sources`` into ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    document = {
+        **MINIMAL_FRAMING,
+        "sources": sources,
+        "mart": mart or {"table": "model_table", "base": next(iter(sources))},
+        **sections,
+    }
+    path = root / "atelier.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Project]:
+    """Write a charter into a fresh folder and load it as a project."""
+
+    def make(sources: dict, mart: dict | None = None, **sections) -> Project:
+        write_charter(tmp_path, sources, mart, **sections)
+        return Project.load(tmp_path)
+
+    return make
+
+
+Route = Callable[[str, dict], tuple[int, str, bytes]]
+
+
+@contextmanager
+def json_api(route: Route) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1; ``route(path, query)`` gives status, type, body."""
+    from urllib.parse import parse_qs, urlparse
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            query = {key: values[0] for key, values in parse_qs(url.query).items()}
+            status, content_type, body = route(url.path, query)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def json_body(payload) -> tuple[int, str, bytes]:
+    return 200, "application/json", json.dumps(payload).encode()
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory) -> Project:
+    """The churn demo, built and ingested once for the whole session."""
+    from atelier.demo import run_demo
+
+    outcome = run_demo(tmp_path_factory.mktemp("demo") / "churn", port=0)
+    return outcome.project
