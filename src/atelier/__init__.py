@@ -16,6 +16,7 @@ from atelier.exceptions import (
     SchemaChangedError,
     SourceError,
     StageOrderError,
+    WarehouseBusyError,
 )
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "SchemaChangedError",
     "SourceError",
     "StageOrderError",
+    "WarehouseBusyError",
     "__version__",
 ]

@@ -28,8 +28,11 @@ class Project:
 
     Examples
     --------
+    After ``atelier demo demo-project``:
+
     >>> project = Project.load("demo-project")  # doctest: +SKIP
-    >>> project.warehouse.execute("SELECT count(*) FROM mart.customers").fetchone()  # doctest: +SKIP
+    >>> sql = "SELECT count(DISTINCT customer_id) FROM mart.customers"
+    >>> project.warehouse.execute(sql).fetchone()  # doctest: +SKIP
     (7043,)
     """
 

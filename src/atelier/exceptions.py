@@ -11,6 +11,7 @@ and keeps its traceback.
      ├── SourceError           a data source cannot be read as the charter declares it
      │    └── SchemaChangedError   a source's columns changed since its last load
      ├── DataError             the data break what a stage needs (join keys, uniqueness)
+     ├── WarehouseBusyError    the warehouse file is held by another connection
      └── StageOrderError       a stage ran before the stage whose artifacts it reads
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "SchemaChangedError",
     "SourceError",
     "StageOrderError",
+    "WarehouseBusyError",
 ]
 
 
@@ -42,6 +44,10 @@ class SchemaChangedError(SourceError):
 
 class DataError(AtelierError):
     """The data violate what a stage requires, such as a join key that is not unique."""
+
+
+class WarehouseBusyError(AtelierError):
+    """The warehouse is open in a way that prevents writing to it now."""
 
 
 class StageOrderError(AtelierError):

@@ -57,8 +57,9 @@ def test_yes_and_on_stay_strings_as_in_yaml_1_2(tmp_path):
         (lambda d: d["project"].pop("question"), r"project\.question: Field required"),
         (lambda d: d["mart"].update(base="nope"), r"mart\.base: 'nope' is not a declared source"),
         (
-            lambda d: d["risks"].append({"description": "x", "likelihood": "huge",
-                                         "impact": "low", "mitigation": "y"}),
+            lambda d: d["risks"].append(
+                {"description": "x", "likelihood": "huge", "impact": "low", "mitigation": "y"}
+            ),
             r"risks\.0\.likelihood: Input should be 'low', 'medium' or 'high'; got 'huge'",
         ),
         (

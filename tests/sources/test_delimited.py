@@ -73,7 +73,9 @@ def test_missing_file_binary_file_and_wrong_encoding_are_named(tmp_path):
         snapshot_source("c", csv(binary), tmp_path, tmp_path)
     latin = tmp_path / "latin.csv"
     latin.write_bytes(ROWS.encode("latin-1"))
-    with pytest.raises(SourceError, match=r"^source 'c': .*latin\.csv is not valid ascii \(byte 0xc9\)"):
+    with pytest.raises(
+        SourceError, match=r"^source 'c': .*latin\.csv is not valid ascii \(byte 0xc9\)"
+    ):
         snapshot_source("c", csv(latin, encoding="ascii"), tmp_path, tmp_path)
     with pytest.raises(SourceError, match=r"^source 'c': unknown encoding 'klingon'"):
         snapshot_source("c", csv(latin, encoding="klingon"), tmp_path, tmp_path)

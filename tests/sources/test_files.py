@@ -12,8 +12,7 @@ from atelier.sources import snapshot_source
 
 def rows_of(snapshot) -> list[tuple]:
     if snapshot.load_arrow is not None:
-        arrow_table = snapshot.load_arrow()
-        return duckdb.sql("SELECT * FROM arrow_table").fetchall()
+        return duckdb.from_arrow(snapshot.load_arrow()).fetchall()
     return duckdb.sql(f"SELECT * FROM {snapshot.table_expression}").fetchall()
 
 
@@ -34,7 +33,9 @@ def test_parquet_keeps_its_types(tmp_path):
     pd.DataFrame({"id": [1, 2], "when": pd.to_datetime(["2024-01-01", "2024-02-01"])}).to_parquet(
         path
     )
-    snapshot = snapshot_source("p", ParquetSource(kind="parquet", path=str(path)), tmp_path, tmp_path)
+    snapshot = snapshot_source(
+        "p", ParquetSource(kind="parquet", path=str(path)), tmp_path, tmp_path
+    )
     relation = duckdb.sql(f"SELECT * FROM {snapshot.table_expression}")
     assert [str(t) for t in relation.dtypes] == ["BIGINT", "TIMESTAMP"]
 
@@ -55,12 +56,16 @@ def test_excel_missing_sheet_and_non_workbook_are_named(tmp_path):
     path = tmp_path / "w.xlsx"
     pd.DataFrame({"a": [1]}).to_excel(path, sheet_name="only", index=False)
     spec = ExcelSource(kind="excel", path=str(path), sheet="payments")
-    with pytest.raises(SourceError, match=r"^source 'w': .*w\.xlsx has no sheet 'payments' \(sheets: \['only'\]\)"):
+    with pytest.raises(
+        SourceError, match=r"^source 'w': .*w\.xlsx has no sheet 'payments' \(sheets: \['only'\]\)"
+    ):
         snapshot_source("w", spec, tmp_path, tmp_path).load_arrow()
     fake = tmp_path / "fake.xlsx"
     fake.write_text("id,name\n")
     with pytest.raises(SourceError, match=r"fake\.xlsx is not an Excel \.xlsx workbook"):
-        snapshot_source("w", ExcelSource(kind="excel", path=str(fake)), tmp_path, tmp_path).load_arrow()
+        snapshot_source(
+            "w", ExcelSource(kind="excel", path=str(fake)), tmp_path, tmp_path
+        ).load_arrow()
 
 
 def test_sqlite_table_and_query(tmp_path):
@@ -71,10 +76,14 @@ def test_sqlite_table_and_query(tmp_path):
     connection.close()
     table = SqliteSource(kind="sqlite", path=str(path), table="bills")
     assert rows_of(snapshot_source("s", table, tmp_path, tmp_path)) == [("a", 1.5), ("b", None)]
-    query = SqliteSource(kind="sqlite", path=str(path), query="SELECT id FROM bills WHERE amount > 1")
+    query = SqliteSource(
+        kind="sqlite", path=str(path), query="SELECT id FROM bills WHERE amount > 1"
+    )
     assert rows_of(snapshot_source("s", query, tmp_path, tmp_path)) == [("a",)]
     missing = SqliteSource(kind="sqlite", path=str(path), table="invoices")
-    with pytest.raises(SourceError, match=r"no table 'invoices' in .*db\.sqlite \(tables: \['bills'\]\)"):
+    with pytest.raises(
+        SourceError, match=r"no table 'invoices' in .*db\.sqlite \(tables: \['bills'\]\)"
+    ):
         snapshot_source("s", missing, tmp_path, tmp_path).load_arrow()
 
 

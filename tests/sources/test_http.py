@@ -69,14 +69,19 @@ def test_same_records_give_the_same_hash(tmp_path):
         ((500, "text/plain", b"boom"), r"GET .* answered 500 Internal Server Error"),
         ((200, "text/html", b"<html>oops</html>"), r"did not answer JSON \(text/html, 17 bytes\)"),
         ((200, "application/json", b'{"rows": []}'), r"has no field 'items' \(it has \['rows'\]\)"),
-        ((200, "application/json", b'{"items": [1, 2]}'), r"field 'items' .* is not a list of records"),
+        (
+            (200, "application/json", b'{"items": [1, 2]}'),
+            r"field 'items' .* is not a list of records",
+        ),
         ((200, "application/json", b'{"items": []}'), r"returned no records"),
     ],
 )
 def test_bad_answers_are_one_clear_error(tmp_path, answer, expected):
-    with json_api(lambda path, query: answer) as base:
-        with pytest.raises(SourceError, match=rf"^source 'plans': .*{expected}") as caught:
-            snapshot_source("plans", http(base, records="items"), tmp_path, tmp_path)
+    with (
+        json_api(lambda path, query: answer) as base,
+        pytest.raises(SourceError, match=rf"^source 'plans': .*{expected}") as caught,
+    ):
+        snapshot_source("plans", http(base, records="items"), tmp_path, tmp_path)
     assert "\n" not in str(caught.value)
 
 

@@ -42,15 +42,16 @@ def server_table(request):
 
 
 def rows_of(snapshot) -> list[tuple]:
-    arrow_table = snapshot.load_arrow()
-    return duckdb.sql("SELECT * FROM arrow_table ORDER BY customer_id").fetchall()
+    return duckdb.from_arrow(snapshot.load_arrow()).order("customer_id").fetchall()
 
 
 def test_table_and_query_from_a_real_server(tmp_path, server_table):
     url, table = server_table
     whole = snapshot_source("inv", SqlSource(kind="sql", url=url, table=table), tmp_path, tmp_path)
     assert rows_of(whole) == [("C1", Decimal("12.50"), "é"), ("C2", None, None)]
-    query = SqlSource(kind="sql", url=url, query=f"SELECT customer_id FROM {table} WHERE amount > 1")
+    query = SqlSource(
+        kind="sql", url=url, query=f"SELECT customer_id FROM {table} WHERE amount > 1"
+    )
     assert rows_of(snapshot_source("inv", query, tmp_path, tmp_path)) == [("C1",)]
     again = snapshot_source("inv", SqlSource(kind="sql", url=url, table=table), tmp_path, tmp_path)
     assert again.content_hash == whole.content_hash
@@ -81,7 +82,9 @@ def test_failing_query_is_one_line(tmp_path, server_table):
 def test_refused_connection_names_the_server_but_never_the_password(tmp_path, monkeypatch, url):
     monkeypatch.setenv("ATELIER_TEST_DB_PASSWORD", "hunter2-secret")
     spec = SqlSource(kind="sql", url=url, table="t")
-    with pytest.raises(SourceError, match=r"^source 'inv': cannot connect to .*127\.0\.0\.1:1") as caught:
+    with pytest.raises(
+        SourceError, match=r"^source 'inv': cannot connect to .*127\.0\.0\.1:1"
+    ) as caught:
         snapshot_source("inv", spec, tmp_path, tmp_path)
     assert "hunter2-secret" not in str(caught.value)
     assert "***" in str(caught.value)

@@ -8,7 +8,7 @@ from atelier.warehouse import IngestResult
 
 def print_ingest(result: IngestResult) -> None:
     """Print the sources loaded, the mart built, and where the files are."""
-    console = Console()
+    console = Console(soft_wrap=True)  # paths stay whole, to copy and paste
     table = Table(title="Sources", title_justify="left")
     for header in ("source", "kind", "status", "rows", "columns", "seconds"):
         table.add_column(

@@ -16,7 +16,9 @@ from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._config import settings
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
+from atelier.exceptions import WarehouseBusyError
 from atelier.sources import SourceSnapshot, snapshot_source
+from atelier.sources._snapshot import first_line
 from atelier.warehouse._diagram import Relation, TableSchema, draw_schema_diagram
 from atelier.warehouse._lineage import LINEAGE_DDL, LoadRecord, latest_loads, record_load
 from atelier.warehouse._mart import (
@@ -219,7 +221,13 @@ def _connect(path: Path):
         config["memory_limit"] = configured.duckdb_memory_limit
     if configured.duckdb_threads:
         config["threads"] = configured.duckdb_threads
-    return duckdb.connect(str(path), config=config)
+    try:
+        return duckdb.connect(str(path), config=config)
+    except (duckdb.ConnectionException, duckdb.IOException) as error:
+        raise WarehouseBusyError(
+            f"{path}: the warehouse is open elsewhere (another atelier command, or a "
+            f"connection such as Project.warehouse); close it and retry ({first_line(error)})"
+        ) from None
 
 
 def _rollback(connection) -> None:

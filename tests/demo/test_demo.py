@@ -1,0 +1,95 @@
+import json
+
+import pandas as pd
+import pytest
+
+from atelier.demo import N_CUSTOMERS, PERSONAL_COLUMNS, churn_table, run_demo, serve_plans
+from atelier.demo._files import DUPLICATED_CUSTOMERS
+from atelier.exceptions import WarehouseBusyError
+
+pytestmark = pytest.mark.slow
+
+
+def tidy(values: pd.Series) -> pd.Series:
+    """Undo the planted untidiness of a text column: case and runs of spaces."""
+    return values.astype("string").str.lower().str.split().str.join(" ")
+
+
+def test_mart_holds_every_customer_with_every_original_value(demo_project):
+    mart = demo_project.warehouse.execute("SELECT * FROM mart.customers").df()
+    assert mart["customer_id"].nunique() == N_CUSTOMERS
+    assert len(mart) == N_CUSTOMERS + DUPLICATED_CUSTOMERS
+    assert mart.duplicated().sum() == DUPLICATED_CUSTOMERS, "duplicates are exact copies"
+    mart = mart.drop_duplicates().set_index("customer_id").sort_index()
+    original = churn_table().set_index("customer_id").sort_index()
+    for column in original.columns:
+        got, expected = mart[column], original[column]
+        if expected.dtype == object or isinstance(expected.dtype, pd.StringDtype):
+            got, expected = tidy(got), tidy(expected)
+            pd.testing.assert_series_equal(got, expected, check_names=False)
+        else:
+            pd.testing.assert_series_equal(
+                got.astype(float), expected.astype(float), check_names=False
+            )
+    assert original["total_charges"].isna().sum() == 11 == mart["total_charges"].isna().sum()
+
+
+def test_sources_are_heterogeneous_and_untidy_as_exports_are(demo_project):
+    data = demo_project.root / "data"
+    raw = (data / "customers.csv").read_bytes()
+    assert raw.decode("latin-1").splitlines()[0].count(";") == 8
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # accented names in latin-1
+    kinds = {name: spec.kind for name, spec in demo_project.charter.sources.items()}
+    assert kinds == {
+        "customers": "csv",
+        "contracts": "json",
+        "billing": "sqlite",
+        "usage": "parquet",
+        "payments": "excel",
+        "plans": "http",
+    }
+    methods = demo_project.warehouse.execute(
+        "SELECT DISTINCT payment_method FROM staging.payments"
+    ).fetchall()
+    assert len(methods) > 4, "inconsistent spellings survive staging for cleaning to fix"
+
+
+def test_personal_data_is_declared_and_marked(demo_project):
+    assert demo_project.charter.sources["customers"].personal_data == list(PERSONAL_COLUMNS)
+    result = json.loads((demo_project.artifact_dir("ingest") / "result.json").read_text())
+    assert result["personal_data"] == list(PERSONAL_COLUMNS)
+    assert result["mart_rows"] == N_CUSTOMERS + DUPLICATED_CUSTOMERS
+
+
+def test_second_demo_run_finds_everything_unchanged(demo_project):
+    with pytest.raises(WarehouseBusyError, match="the warehouse is open elsewhere"):
+        run_demo(demo_project.root, port=0)  # demo_project.warehouse holds the file
+    demo_project.close()
+    outcome = run_demo(demo_project.root, port=0)
+    assert {source.status for source in outcome.ingest.sources} == {"unchanged"}
+    assert not outcome.ingest.mart_rebuilt
+
+
+def test_plans_api_serves_pages(tmp_path):
+    import httpx
+
+    records = [{"plan_id": f"P{index}"} for index in range(9)]
+    path = tmp_path / "plans.json"
+    path.write_text(json.dumps(records))
+    with serve_plans(path) as port:
+        url = f"http://127.0.0.1:{port}/v1/plans"
+        pages = [httpx.get(url, params={"page": page, "per_page": 4}).json() for page in (1, 3)]
+        assert httpx.get(url, params={"page": "x"}).status_code == 400
+    assert [len(page["items"]) for page in pages] == [4, 1]
+    assert pages[0]["total"] == 9
+
+
+def test_the_documented_project_example_runs(demo_project):
+    # The example of Project's docstring, on the demo.
+    from atelier import Project
+
+    project = Project.load(demo_project.root)
+    sql = "SELECT count(DISTINCT customer_id) FROM mart.customers"
+    assert project.warehouse.execute(sql).fetchone() == (7043,)
+    project.close()
