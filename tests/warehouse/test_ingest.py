@@ -219,13 +219,30 @@ def test_a_source_removed_from_the_charter_is_dropped(shop, make_project):
     )
     result = ingest(project)
     assert result.removed_sources == ["plans"]
-    tables = query(project, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
-    assert tables == [
-        ("main", "lineage"),
-        ("mart", "customers"),
-        ("raw", "customers"),
-        ("staging", "customers"),
+    catalog = query(
+        project,
+        "SELECT table_schema, table_name, table_type FROM information_schema.tables ORDER BY ALL",
+    )
+    assert catalog == [
+        ("main", "lineage", "BASE TABLE"),
+        ("mart", "customers", "VIEW"),  # no join: a copy would only duplicate staging
+        ("raw", "customers", "BASE TABLE"),
+        ("staging", "customers", "VIEW"),
     ]
+
+
+def test_a_mart_with_joins_is_materialised_and_switches_back_to_a_view(shop, make_project):
+    ingest(shop)
+    assert query(
+        shop, "SELECT table_type FROM information_schema.tables WHERE table_schema = 'mart'"
+    ) == [("BASE TABLE",)]
+    same_sources = {name: spec.model_dump() for name, spec in shop.charter.sources.items()}
+    project = make_project(same_sources, {"table": "customers", "base": "customers"})
+    result = ingest(project)
+    assert result.mart_rebuilt and result.loaded == []
+    assert query(
+        project, "SELECT table_type FROM information_schema.tables WHERE table_schema = 'mart'"
+    ) == [("VIEW",)]
 
 
 def test_a_missing_source_fails_before_touching_the_warehouse(shop):

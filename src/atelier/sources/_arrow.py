@@ -1,18 +1,22 @@
 """Turning the pandas frames that Python readers return into Arrow tables."""
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 
-def dataframe_to_arrow(frame: pd.DataFrame) -> pa.Table:
+def dataframe_to_arrow(frame: "pd.DataFrame") -> "pa.Table":
     """Convert a frame to Arrow, keeping a column of mixed types as text.
 
     Excel sheets and database drivers hand over object columns that may mix
     numbers and strings; such a column is kept as strings (``None`` stays null),
     so that the profile can report the mix rather than the load failing on it.
     """
+    import pyarrow as pa
+
     columns = {}
     for name in frame.columns:
         series = frame[name]
@@ -25,4 +29,6 @@ def dataframe_to_arrow(frame: pd.DataFrame) -> pa.Table:
 
 
 def _is_missing(value: object) -> bool:
+    import pandas as pd
+
     return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))

@@ -1,8 +1,9 @@
 """Tables and queries of SQL databases: SQLite files and servers through SQLAlchemy."""
 
-from pathlib import Path
+from __future__ import annotations
 
-import pyarrow as pa
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atelier.charter import SqliteSource, SqlSource, resolve_environment
 from atelier.exceptions import SourceError
@@ -14,6 +15,9 @@ from atelier.sources._snapshot import (
     hash_arrow,
     hash_file,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _CONNECT_TIMEOUT_S = 10
 

@@ -1,14 +1,18 @@
 """Sheets of Excel workbooks, read with openpyxl."""
 
+from __future__ import annotations
+
 import zipfile
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from atelier.charter import ExcelSource
 from atelier.exceptions import SourceError
 from atelier.sources._arrow import dataframe_to_arrow
 from atelier.sources._snapshot import SourceSnapshot, existing_file, hash_file
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def snapshot_excel(name: str, spec: ExcelSource, path: Path) -> SourceSnapshot:

@@ -1,13 +1,17 @@
 """What a source looks like once located and fingerprinted, before it is loaded."""
 
+from __future__ import annotations
+
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from atelier.exceptions import SourceError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _CHUNK_BYTES = 4 * 1024 * 1024
 
@@ -81,6 +85,8 @@ def hash_bytes(content: bytes) -> str:
 
 def hash_arrow(table: pa.Table) -> str:
     """The ``sha256:`` hash of an Arrow table's IPC serialisation."""
+    import pyarrow as pa
+
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)

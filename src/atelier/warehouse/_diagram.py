@@ -72,10 +72,8 @@ def draw_schema_diagram(
     Path
         ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The object-oriented API: no pyplot, no global figure state, no GUI backend.
+    from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     by_name = {table.qualified_name: table for table in tables}
@@ -97,7 +95,8 @@ def draw_schema_diagram(
         x += layer_width + _LAYER_GAP
     total_width = x - _LAYER_GAP
 
-    figure, axes = plt.subplots(figsize=(max(6.0, total_width * 1.05), total_height + 1.2))
+    figure = Figure(figsize=(max(6.0, total_width * 1.05), total_height + 1.2))
+    axes = figure.subplots()
     axes.set_xlim(-0.2, total_width + 0.2)
     axes.set_ylim(-0.3, total_height + 0.9)
     axes.axis("off")
@@ -237,7 +236,6 @@ def draw_schema_diagram(
         color="#444444",
     )
     figure.savefig(path, dpi=110, bbox_inches="tight", facecolor="white")
-    plt.close(figure)
     return path
 
 

@@ -19,6 +19,12 @@ from atelier._project import Project
 from atelier.exceptions import WarehouseBusyError
 from atelier.sources import SourceSnapshot, snapshot_source
 from atelier.sources._snapshot import first_line
+from atelier.warehouse._catalog import (
+    drop_relation,
+    relation_columns,
+    relation_names,
+    relation_type,
+)
 from atelier.warehouse._diagram import Relation, TableSchema, draw_schema_diagram
 from atelier.warehouse._lineage import LINEAGE_DDL, LoadRecord, latest_loads, record_load
 from atelier.warehouse._mart import (
@@ -262,7 +268,7 @@ def _load_source(
         previous is not None
         and previous.content_hash == snapshot.content_hash
         and previous.config_hash == config_hash
-        and _table_exists(connection, "staging", snapshot.name)
+        and relation_type(connection, "staging", snapshot.name) is not None
     )
     if unchanged and not force:
         rows = connection.execute(
@@ -312,28 +318,12 @@ def _load_source(
     )
 
 
-def _table_exists(connection, schema: str, table: str) -> bool:
-    return (
-        connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-        > 0
-    )
-
-
 def _drop_undeclared_sources(connection, declared: set[str]) -> list[str]:
-    stored = {
-        name
-        for (name,) in connection.execute(
-            "SELECT DISTINCT table_name FROM duckdb_tables() "
-            "WHERE schema_name IN ('raw', 'staging')"
-        ).fetchall()
-    }
+    stored = set(relation_names(connection, "raw")) | set(relation_names(connection, "staging"))
     removed = sorted(stored - declared)
     for name in removed:
-        for schema in ("raw", "staging"):
-            connection.execute(f"DROP TABLE IF EXISTS {schema}.{quote_identifier(name)}")
+        drop_relation(connection, "staging", name)
+        drop_relation(connection, "raw", name)
     return removed
 
 
@@ -343,11 +333,9 @@ def _refresh_mart(connection, project: Project, sources_changed: bool) -> MartTa
     stored = current_mart_signature(connection, mart.table)
     if not sources_changed and stored == mart_signature(mart):
         return None
-    for (name,) in connection.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'mart'"
-    ).fetchall():
+    for name in relation_names(connection, "mart"):
         if name != mart.table:
-            connection.execute(f"DROP TABLE mart.{quote_identifier(name)}")
+            drop_relation(connection, "mart", name)
     return build_mart(connection, mart)
 
 
@@ -363,9 +351,10 @@ def _describe_tables(connection, project: Project) -> tuple[list[TableSchema], l
     personal = _personal_columns(project)
 
     def schema_of(schema: str, name: str, key: list[str], pii: list[str]) -> TableSchema:
-        table = f"{schema}.{quote_identifier(name)}"
-        columns = [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {table}").fetchall()]
-        rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        columns = list(relation_columns(connection, schema, name).items())
+        rows = connection.execute(
+            f"SELECT count(*) FROM {schema}.{quote_identifier(name)}"
+        ).fetchone()[0]
         return TableSchema(schema, name, rows, columns, key, pii)
 
     tables = [
@@ -381,29 +370,16 @@ def _describe_tables(connection, project: Project) -> tuple[list[TableSchema], l
 
 def _relations(connection, mart) -> list[Relation]:
     """Each join, from the table owning its columns (child) to the joined source (parent)."""
-    owner = {}
-    for column in _column_names(connection, mart.base):
-        owner[column] = mart.base
+    owner = dict.fromkeys(relation_columns(connection, "staging", mart.base), mart.base)
     relations = []
     for join in mart.joins:
         child = owner.get(join.on[0], mart.base)
         relations.append(
             Relation(f"staging.{child}", f"staging.{join.source}", join.on, join.relationship)
         )
-        for column in _column_names(connection, join.source):
+        for column in relation_columns(connection, "staging", join.source):
             owner.setdefault(column, join.source)
     return relations
-
-
-def _column_names(connection, source: str) -> list[str]:
-    return [
-        name
-        for (name,) in connection.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'staging' AND table_name = ? ORDER BY ordinal_position",
-            [source],
-        ).fetchall()
-    ]
 
 
 def _write_artifacts(project, snapshots, loads, mart, removed, described, started_at, clock):

@@ -5,6 +5,11 @@ from dataclasses import dataclass
 from atelier._naming import quote_identifier, quote_literal
 from atelier.charter import Join, Mart
 from atelier.exceptions import DataError
+from atelier.warehouse._catalog import (
+    drop_relation,
+    relation_columns,
+    relation_comment,
+)
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,16 @@ def mart_signature(mart: Mart) -> str:
 def build_mart(connection, mart: Mart) -> MartTable:
     """Check every join's keys, then replace ``mart.<table>`` with the joined table.
 
+    With joins the mart is materialised, since every later stage reads it; without,
+    it is a view of the base's staging view, which a copy would only duplicate.
+
     Raises
     ------
     DataError
         If a join column is missing from one side, has different types on the two
         sides, or is not unique where the relationship requires it.
     """
-    base_columns = _staging_columns(connection, mart.base)
+    base_columns = relation_columns(connection, "staging", mart.base)
     # Each column of the mart so far: (source it comes from, its alias, its type).
     owner = {column: (mart.base, "t0", data_type) for column, data_type in base_columns.items()}
     selected = [f"t0.{quote_identifier(column)}" for column in base_columns]
@@ -69,7 +77,7 @@ def build_mart(connection, mart: Mart) -> MartTable:
     left_sources: list[str] = []
     for index, join in enumerate(mart.joins, start=1):
         alias = f"t{index}"
-        right = _staging_columns(connection, join.source)
+        right = relation_columns(connection, "staging", join.source)
         left_sources.append(_check_join(connection, join, owner, right))
         condition = " AND ".join(
             f"{owner[column][1]}.{quote_identifier(column)} = {alias}.{quote_identifier(column)}"
@@ -88,10 +96,10 @@ def build_mart(connection, mart: Mart) -> MartTable:
             owner[name] = (join.source, alias, right[column])
             selected.append(f"{alias}.{quote_identifier(column)} AS {quote_identifier(name)}")
     table = f"mart.{quote_identifier(mart.table)}"
-    connection.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(selected)} FROM {from_clause}"
-    )
-    connection.execute(f"COMMENT ON TABLE {table} IS {quote_literal(mart_signature(mart))}")
+    kind = "TABLE" if mart.joins else "VIEW"
+    drop_relation(connection, "mart", mart.table)
+    connection.execute(f"CREATE {kind} {table} AS SELECT {', '.join(selected)} FROM {from_clause}")
+    connection.execute(f"COMMENT ON {kind} {table} IS {quote_literal(mart_signature(mart))}")
     reports = [
         JoinReport(
             source=join.source,
@@ -104,11 +112,10 @@ def build_mart(connection, mart: Mart) -> MartTable:
         for join, left_source in zip(mart.joins, left_sources, strict=True)
     ]
     rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    described = connection.execute(f"DESCRIBE {table}").fetchall()
     return MartTable(
         table=f"mart.{mart.table}",
         rows=rows,
-        columns=[(row[0], row[1]) for row in described],
+        columns=list(relation_columns(connection, "mart", mart.table).items()),
         joins=reports,
         renamed_columns=renamed,
     )
@@ -116,20 +123,7 @@ def build_mart(connection, mart: Mart) -> MartTable:
 
 def current_mart_signature(connection, table: str) -> str | None:
     """The signature stored on ``mart.<table>``, or None if it does not exist."""
-    row = connection.execute(
-        "SELECT comment FROM duckdb_tables() WHERE schema_name = 'mart' AND table_name = ?",
-        [table],
-    ).fetchone()
-    return None if row is None else row[0]
-
-
-def _staging_columns(connection, source: str) -> dict[str, str]:
-    rows = connection.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'staging' AND table_name = ? ORDER BY ordinal_position",
-        [source],
-    ).fetchall()
-    return dict(rows)
+    return relation_comment(connection, "mart", table)
 
 
 def _check_join(connection, join: Join, owner: dict, right: dict[str, str]) -> str:

@@ -1,5 +1,7 @@
 """The ``staging`` schema: snake_case names, trimmed text, and text typed where it fits.
 
+Each staging relation is a view over its raw table, as dbt's staging models are:
+it renames and casts, stores nothing, and costs no second copy of the data.
 Staging changes the form of the data, never its meaning: names are normalised,
 text is trimmed and NFC-normalised, and a text column becomes a number, date or
 boolean only when every non-empty value converts. Deciding what a value *means*
@@ -10,6 +12,7 @@ logs it.
 from dataclasses import dataclass
 
 from atelier._naming import quote_identifier, quote_literal, snake_case
+from atelier.warehouse._catalog import drop_relation, relation_columns
 from atelier.warehouse._raw import LINEAGE_COLUMNS
 
 # Tried in order; the first type every non-empty value converts to wins.
@@ -30,15 +33,11 @@ class StagedColumn:
 
 
 def build_staging(connection, source: str) -> list[StagedColumn]:
-    """Replace ``staging.<source>`` with the normalised form of ``raw.<source>``."""
+    """Replace ``staging.<source>`` with a view normalising ``raw.<source>``."""
     raw_table = f"raw.{quote_identifier(source)}"
     raw_columns = [
         (name, data_type)
-        for name, data_type in connection.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
-            [source],
-        ).fetchall()
+        for name, data_type in relation_columns(connection, "raw", source).items()
         if name not in LINEAGE_COLUMNS
     ]
     names = _unique_snake_names([name for name, _ in raw_columns])
@@ -57,8 +56,9 @@ def build_staging(connection, source: str) -> list[StagedColumn]:
             target, expression = data_type, quoted
         columns.append(StagedColumn(name, raw_name, target, raw_name in inferred))
         expressions.append(f"{expression} AS {quote_identifier(name)}")
+    drop_relation(connection, "staging", source)
     connection.execute(
-        f"CREATE OR REPLACE TABLE staging.{quote_identifier(source)} AS "
+        f"CREATE VIEW staging.{quote_identifier(source)} AS "
         f"SELECT {', '.join(expressions)} FROM {raw_table}"
     )
     return columns
