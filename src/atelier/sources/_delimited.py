@@ -82,6 +82,9 @@ class _Utf8Validator:
             self._head = chunk[:4]
         if self._failed_sample is not None:
             return
+        pending, _ = self._decoder.getstate()
+        if not pending and chunk.isascii():
+            return  # ASCII is valid UTF-8, and isascii() is much faster than decoding
         try:
             self._decoder.decode(chunk)
         except UnicodeDecodeError:
