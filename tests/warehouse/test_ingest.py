@@ -274,3 +274,17 @@ def test_artifacts_describe_the_run_and_draw_the_schema(shop):
     assert image.shape[0] > 300 and image.shape[1] > 600
     assert image.std() > 20, "the diagram is not blank"
     assert not list(shop.artifacts_dir.glob(".ingest-*")), "no staged folder is left behind"
+
+
+def test_text_numbers_from_a_spreadsheet_are_typed_in_staging(tmp_path, make_project):
+    import pandas as pd
+
+    sheet = pd.DataFrame({"id": ["1", "2"], "code": ["007", "012"], "when": ["2024-01-31", ""]})
+    sheet.to_excel(tmp_path / "book.xlsx", index=False)
+    project = make_project({"book": {"kind": "excel", "path": "book.xlsx"}})
+    result = ingest(project)
+    assert result.tables[0].columns == [("id", "BIGINT"), ("code", "VARCHAR"), ("when", "DATE")]
+    assert query(project, "SELECT typeof(id), code FROM staging.book ORDER BY id") == [
+        ("BIGINT", "007"),
+        ("BIGINT", "012"),
+    ]

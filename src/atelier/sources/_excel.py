@@ -45,7 +45,9 @@ def read_sheet(name: str, path: Path, sheet: str | int) -> pa.Table:
             )
         if isinstance(sheet, str) and sheet not in sheets:
             raise SourceError(f"source {name!r}: {path} has no sheet {sheet!r} (sheets: {sheets})")
-        frame = pd.read_excel(workbook, sheet_name=sheet, engine="openpyxl")
+        # dtype=object keeps each cell as Excel stored it: without it pandas parses
+        # text cells, and the code "007" would become the number 7.
+        frame = pd.read_excel(workbook, sheet_name=sheet, engine="openpyxl", dtype=object)
     finally:
         workbook.close()
     return dataframe_to_arrow(frame)

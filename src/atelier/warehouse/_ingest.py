@@ -289,8 +289,9 @@ def _load_source(
     schema = describe(connection, relation, snapshot.name, snapshot.location)
     if previous is not None and not allow_schema_change:
         check_schema_unchanged(snapshot.name, previous.schema, schema)
-    rows = load_raw(connection, snapshot, relation, loaded_at)
-    build_staging(connection, snapshot.name)
+    rows = load_raw(connection, snapshot, relation, schema, loaded_at)
+    # DuckDB's own readers already typed what they could; the others handed over text.
+    build_staging(connection, snapshot.name, infer_types=snapshot.load_arrow is not None)
     duration = time.perf_counter() - clock
     record_load(
         connection,

@@ -61,28 +61,34 @@ def check_schema_unchanged(
         )
 
 
-def load_raw(connection, snapshot: SourceSnapshot, relation: str, loaded_at: datetime) -> int:
-    """Replace ``raw.<source>`` with the source's rows; return how many were loaded."""
+def load_raw(
+    connection,
+    snapshot: SourceSnapshot,
+    relation: str,
+    schema: list[tuple[str, str]],
+    loaded_at: datetime,
+) -> int:
+    """Replace ``raw.<source>`` with the source's rows; return how many were loaded.
+
+    The lineage columns are virtual generated columns: every query sees them, yet
+    they are neither computed nor stored row by row, so they cost the load nothing.
+    """
     table = f"raw.{quote_identifier(snapshot.name)}"
     loaded = loaded_at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    lineage = zip(
-        LINEAGE_COLUMNS,
-        ("VARCHAR", "VARCHAR", "TIMESTAMP"),
-        (
-            quote_literal(snapshot.name),
-            quote_literal(snapshot.content_hash),
-            f"TIMESTAMP {quote_literal(loaded)}",
-        ),
-        strict=True,
+    lineage_values = (
+        ("VARCHAR", quote_literal(snapshot.name)),
+        ("VARCHAR", quote_literal(snapshot.content_hash)),
+        ("TIMESTAMP", f"TIMESTAMP {quote_literal(loaded)}"),
     )
+    columns = [f"{quote_identifier(name)} {data_type}" for name, data_type in schema]
+    columns += [
+        f"{name} {data_type} GENERATED ALWAYS AS ({value}) VIRTUAL"
+        for name, (data_type, value) in zip(LINEAGE_COLUMNS, lineage_values, strict=True)
+    ]
+    names = ", ".join(quote_identifier(name) for name, _ in schema)
     try:
-        connection.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {relation}")
-        # Added with a default rather than selected as constants: measured ~0.1 s
-        # faster per million rows, as no projection is evaluated row by row.
-        for column, data_type, value in lineage:
-            connection.execute(
-                f"ALTER TABLE {table} ADD COLUMN {column} {data_type} DEFAULT {value}"
-            )
+        connection.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(columns)})")
+        connection.execute(f"INSERT INTO {table} ({names}) SELECT * FROM {relation}")
     except duckdb.Error as error:
         retryable = snapshot.full_scan_expression not in (None, relation)
         if retryable and _is_type_guess_failure(error):

@@ -32,8 +32,23 @@ class StagedColumn:
     converted_from_text: bool
 
 
-def build_staging(connection, source: str) -> list[StagedColumn]:
-    """Replace ``staging.<source>`` with a view normalising ``raw.<source>``."""
+def build_staging(connection, source: str, *, infer_types: bool = True) -> list[StagedColumn]:
+    """Replace ``staging.<source>`` with a view normalising ``raw.<source>``.
+
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection
+        An open connection to the warehouse.
+    source : str
+        The source's name.
+    infer_types : bool, default=True
+        Look for text columns whose every value converts to a number, date or
+        boolean, and cast them. Pointless for sources that DuckDB typed itself.
+
+    Returns
+    -------
+    list of StagedColumn
+    """
     raw_table = f"raw.{quote_identifier(source)}"
     raw_columns = [
         (name, data_type)
@@ -42,7 +57,7 @@ def build_staging(connection, source: str) -> list[StagedColumn]:
     ]
     names = _unique_snake_names([name for name, _ in raw_columns])
     text_columns = [name for name, data_type in raw_columns if data_type == "VARCHAR"]
-    inferred = _infer_text_types(connection, raw_table, text_columns)
+    inferred = _infer_text_types(connection, raw_table, text_columns) if infer_types else {}
     columns, expressions = [], []
     for (raw_name, data_type), name in zip(raw_columns, names, strict=True):
         quoted = quote_identifier(raw_name)
