@@ -6,7 +6,6 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,21 +13,20 @@ import duckdb
 
 from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._config import settings
-from atelier._naming import quote_identifier, snake_case
+from atelier._naming import quote_identifier
 from atelier._project import Project
 from atelier.exceptions import WarehouseBusyError
 from atelier.sources import SourceSnapshot, snapshot_source
 from atelier.sources._snapshot import first_line
 from atelier.warehouse._catalog import (
     drop_relation,
-    relation_columns,
     relation_names,
     relation_type,
 )
-from atelier.warehouse._diagram import Relation, TableSchema, draw_schema_diagram
+from atelier.warehouse._describe import describe_tables
+from atelier.warehouse._diagram import draw_schema_diagram
 from atelier.warehouse._lineage import LINEAGE_DDL, LoadRecord, latest_loads, record_load
 from atelier.warehouse._mart import (
-    JoinReport,
     MartTable,
     build_mart,
     current_mart_signature,
@@ -41,80 +39,11 @@ from atelier.warehouse._raw import (
     load_raw,
     source_relation,
 )
+from atelier.warehouse._result import IngestResult, SourceLoad
 from atelier.warehouse._staging import build_staging
 
 STAGE = "ingest"
 DIAGRAM_FILE = "schema.png"
-
-
-@dataclass(frozen=True)
-class SourceLoad:
-    """What happened to one source during an ingest.
-
-    ``status`` is ``loaded`` (read and replaced in raw and staging) or
-    ``unchanged`` (same content and declaration as its last load: skipped).
-    """
-
-    name: str
-    kind: str
-    location: str
-    status: str
-    content_hash: str
-    rows: int
-    columns: int
-    duration_s: float
-    details: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """The outcome of :func:`ingest`, serialised as the stage's ``result.json``.
-
-    Attributes
-    ----------
-    warehouse : str
-        Path of the DuckDB file.
-    sources : list of SourceLoad
-        Each source, loaded or skipped.
-    mart_table : str
-        Qualified name of the model-ready table.
-    mart_rows : int
-        Its row count.
-    mart_rebuilt : bool
-        Whether it was rebuilt in this run.
-    joins : list of JoinReport
-        How each join matched (empty when the mart was not rebuilt).
-    personal_data : list of str
-        Mart columns declared as personal data.
-    removed_sources : list of str
-        Sources dropped from the warehouse because the charter no longer has them.
-    tables : list of TableSchema
-        Staging and mart tables, for the diagram and the report.
-    relations : list of Relation
-        The joins between staging tables.
-    diagram : str
-        Path of the entity-relationship diagram.
-    duration_s : float
-        Wall time of the stage.
-    """
-
-    warehouse: str
-    sources: list[SourceLoad]
-    mart_table: str
-    mart_rows: int
-    mart_rebuilt: bool
-    joins: list[JoinReport]
-    personal_data: list[str]
-    removed_sources: list[str]
-    tables: list[TableSchema]
-    relations: list[Relation]
-    diagram: str
-    duration_s: float
-
-    @property
-    def loaded(self) -> list[str]:
-        """Names of the sources actually (re)loaded."""
-        return [source.name for source in self.sources if source.status == "loaded"]
 
 
 def ingest(
@@ -201,7 +130,7 @@ def _load_in_transaction(project, snapshots, force, allow_schema_change, full_sc
         ]
         removed = _drop_undeclared_sources(connection, set(snapshots))
         mart = _refresh_mart(connection, project, any(load.status == "loaded" for load in loads))
-        tables = _describe_tables(connection, project)
+        tables = describe_tables(connection, project)
         connection.execute("COMMIT")
     except BaseException:
         _rollback(connection)
@@ -338,49 +267,6 @@ def _refresh_mart(connection, project: Project, sources_changed: bool) -> MartTa
         if name != mart.table:
             drop_relation(connection, "mart", name)
     return build_mart(connection, mart)
-
-
-def _personal_columns(project: Project) -> dict[str, list[str]]:
-    return {
-        name: [snake_case(column) for column in spec.personal_data]
-        for name, spec in project.charter.sources.items()
-    }
-
-
-def _describe_tables(connection, project: Project) -> tuple[list[TableSchema], list[Relation]]:
-    charter = project.charter
-    personal = _personal_columns(project)
-
-    def schema_of(schema: str, name: str, key: list[str], pii: list[str]) -> TableSchema:
-        columns = list(relation_columns(connection, schema, name).items())
-        rows = connection.execute(
-            f"SELECT count(*) FROM {schema}.{quote_identifier(name)}"
-        ).fetchone()[0]
-        return TableSchema(schema, name, rows, columns, key, pii)
-
-    tables = [
-        schema_of("staging", name, [snake_case(k) for k in spec.key], personal[name])
-        for name, spec in charter.sources.items()
-    ]
-    mart_pii = sorted({column for columns in personal.values() for column in columns})
-    base_key = [snake_case(k) for k in charter.sources[charter.mart.base].key]
-    tables.append(schema_of("mart", charter.mart.table, base_key, mart_pii))
-    relations = _relations(connection, charter.mart)
-    return tables, relations
-
-
-def _relations(connection, mart) -> list[Relation]:
-    """Each join, from the table owning its columns (child) to the joined source (parent)."""
-    owner = dict.fromkeys(relation_columns(connection, "staging", mart.base), mart.base)
-    relations = []
-    for join in mart.joins:
-        child = owner.get(join.on[0], mart.base)
-        relations.append(
-            Relation(f"staging.{child}", f"staging.{join.source}", join.on, join.relationship)
-        )
-        for column in relation_columns(connection, "staging", join.source):
-            owner.setdefault(column, join.source)
-    return relations
 
 
 def _write_artifacts(project, snapshots, loads, mart, removed, described, started_at, clock):

@@ -1,0 +1,49 @@
+"""The warehouse described as the diagram and the report show it."""
+
+from atelier._naming import quote_identifier, snake_case
+from atelier._project import Project
+from atelier.warehouse._catalog import relation_columns
+from atelier.warehouse._diagram import Relation, TableSchema
+
+
+def _personal_columns(project: Project) -> dict[str, list[str]]:
+    return {
+        name: [snake_case(column) for column in spec.personal_data]
+        for name, spec in project.charter.sources.items()
+    }
+
+
+def describe_tables(connection, project: Project) -> tuple[list[TableSchema], list[Relation]]:
+    charter = project.charter
+    personal = _personal_columns(project)
+
+    def schema_of(schema: str, name: str, key: list[str], pii: list[str]) -> TableSchema:
+        columns = list(relation_columns(connection, schema, name).items())
+        rows = connection.execute(
+            f"SELECT count(*) FROM {schema}.{quote_identifier(name)}"
+        ).fetchone()[0]
+        return TableSchema(schema, name, rows, columns, key, pii)
+
+    tables = [
+        schema_of("staging", name, [snake_case(k) for k in spec.key], personal[name])
+        for name, spec in charter.sources.items()
+    ]
+    mart_pii = sorted({column for columns in personal.values() for column in columns})
+    base_key = [snake_case(k) for k in charter.sources[charter.mart.base].key]
+    tables.append(schema_of("mart", charter.mart.table, base_key, mart_pii))
+    relations = _relations(connection, charter.mart)
+    return tables, relations
+
+
+def _relations(connection, mart) -> list[Relation]:
+    """Each join, from the table owning its columns (child) to the joined source (parent)."""
+    owner = dict.fromkeys(relation_columns(connection, "staging", mart.base), mart.base)
+    relations = []
+    for join in mart.joins:
+        child = owner.get(join.on[0], mart.base)
+        relations.append(
+            Relation(f"staging.{child}", f"staging.{join.source}", join.on, join.relationship)
+        )
+        for column in relation_columns(connection, "staging", join.source):
+            owner.setdefault(column, join.source)
+    return relations
