@@ -14,6 +14,7 @@ def _personal_columns(project: Project) -> dict[str, list[str]]:
 
 
 def describe_tables(connection, project: Project) -> tuple[list[TableSchema], list[Relation]]:
+    """The staging relations and the mart, with keys and personal data marked; the joins."""
     charter = project.charter
     personal = _personal_columns(project)
 
