@@ -94,6 +94,16 @@ def hash_arrow(table: pa.Table) -> str:
 
 
 def first_line(error: BaseException) -> str:
-    """The first meaningful line of a library's error message."""
+    """The gist of a library's error message, on one line, with no data in it.
+
+    DuckDB's CSV errors read "CSV Error on Line: N", then an echo of the offending
+    line (which may hold personal data, so it is dropped), then the reason.
+    """
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    if not lines:
+        return type(error).__name__
+    if "CSV Error on Line" in lines[0]:
+        reasons = [line for line in lines[1:] if not line.startswith("Original Line")]
+        if reasons:
+            return f"{lines[0]}: {reasons[0]}"
+    return lines[0]
