@@ -1,0 +1,84 @@
+"""The profile's figures: missing values, and the distribution of each column."""
+
+import math
+from itertools import pairwise
+from pathlib import Path
+
+from atelier.quality._result import ProfileResult
+
+MAX_DISTRIBUTIONS = 24
+_SHOWN_TYPES = ("numeric", "categorical", "boolean")
+_BAR = "#2f5d8a"
+
+
+def draw_missing(result: ProfileResult, path: Path) -> Path:
+    """A bar per column with missing values: the share of rows missing."""
+    from matplotlib.figure import Figure
+
+    columns = sorted((c for c in result.columns if c.missing), key=lambda c: c.missing_rate)
+    figure = Figure(figsize=(8, max(2.2, 0.32 * len(columns) + 1.4)))
+    axes = figure.subplots()
+    if columns:
+        axes.barh([c.name for c in columns], [100 * c.missing_rate for c in columns], color=_BAR)
+        for index, column in enumerate(columns):
+            axes.text(
+                100 * column.missing_rate, index, f"  {column.missing:,}", va="center", fontsize=8
+            )
+        axes.set_xlim(0, max(100 * columns[-1].missing_rate * 1.25, 1))
+    else:
+        axes.text(
+            0.5,
+            0.5,
+            "No missing values",
+            ha="center",
+            va="center",
+            fontsize=12,
+            transform=axes.transAxes,
+        )
+        axes.set_yticks([])
+    axes.set_xlabel("missing values (% of rows; count at the bar's end)")
+    axes.set_title(f"Missing values in {result.table} ({result.rows:,} rows)", loc="left")
+    figure.savefig(path, dpi=100, bbox_inches="tight", facecolor="white")
+    return path
+
+
+def draw_distributions(result: ProfileResult, path: Path, hidden: set[str]) -> Path:
+    """Small multiples: a histogram per numeric column, top categories otherwise.
+
+    Columns in ``hidden`` (personal data) are never drawn.
+    """
+    from matplotlib.figure import Figure
+
+    columns = [
+        c for c in result.columns if c.semantic_type in _SHOWN_TYPES and c.name not in hidden
+    ][:MAX_DISTRIBUTIONS]
+    per_row = 4
+    n_rows = max(1, math.ceil(len(columns) / per_row))
+    figure = Figure(figsize=(4 * per_row, 2.6 * n_rows + 0.6))
+    grid = figure.subplots(n_rows, per_row, squeeze=False)
+    for axes, column in zip(grid.flat, columns, strict=False):
+        if column.semantic_type == "numeric" and column.histogram is not None:
+            edges, counts = column.histogram.edges, column.histogram.counts
+            widths = [b - a for a, b in pairwise(edges)]
+            axes.bar(
+                edges[:-1],
+                counts,
+                width=widths,
+                align="edge",
+                color=_BAR,
+                edgecolor="white",
+                linewidth=0.5,
+            )
+            axes.set_ylabel("rows", fontsize=8)
+        else:
+            shown = column.top_values[:8][::-1]
+            axes.barh([str(v.value)[:22] for v in shown], [v.count for v in shown], color=_BAR)
+            axes.set_xlabel("rows", fontsize=8)
+        axes.set_title(f"{column.name} ({column.semantic_type})", fontsize=9, loc="left")
+        axes.tick_params(labelsize=7)
+    for axes in list(grid.flat)[len(columns) :]:
+        axes.axis("off")
+    figure.suptitle(f"Distribution of each column of {result.table}", x=0.01, ha="left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90, facecolor="white")
+    return path
