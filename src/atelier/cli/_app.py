@@ -69,6 +69,35 @@ def ingest(
 
 
 @app.command()
+def profile(
+    file: Annotated[
+        Path | None, typer.Argument(help="A CSV, Parquet, JSON or Excel file to profile alone.")
+    ] = None,
+    project: ProjectOption = Path("."),
+    table: Annotated[
+        str | None, typer.Option(help="Warehouse table to profile (default: the mart).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write a file's profile.")] = None,
+    target: Annotated[str | None, typer.Option(help="A file's target column.")] = None,
+) -> None:
+    """Profile the data: each column's statistics, and every quality finding."""
+    from atelier._project import Project
+    from atelier.cli._report import print_profile
+    from atelier.quality import profile as run_profile
+    from atelier.quality import profile_file
+
+    with user_errors():
+        if file is not None:
+            folder = out or Path(f"{file.stem}-profile")
+            result = profile_file(file, folder, target=target)
+        else:
+            loaded = Project.load(project)
+            result = run_profile(loaded, table)
+            folder = loaded.artifact_dir("profile")
+    print_profile(result, folder)
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
         "demo-project"

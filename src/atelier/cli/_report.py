@@ -1,9 +1,14 @@
 """How the command line shows a stage's result."""
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 
+from atelier.quality import ProfileResult
 from atelier.warehouse import IngestResult
+
+_SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def print_ingest(result: IngestResult) -> None:
@@ -34,3 +39,26 @@ def print_ingest(result: IngestResult) -> None:
     console.print(f"mart: {result.mart_table} ({result.mart_rows:,} rows, {state})")
     console.print(f"warehouse: {result.warehouse}")
     console.print(f"schema diagram: {result.diagram}")
+
+
+def print_profile(result: ProfileResult, folder: Path) -> None:
+    """Print the findings, most severe first, and where the profile was written."""
+    console = Console(soft_wrap=True)
+    console.print(
+        f"{result.table}: {result.rows:,} rows, {len(result.columns)} columns, "
+        f"{len(result.findings)} findings ({result.duration_s:.2f} s)"
+    )
+    table = Table(show_header=True, header_style="bold")
+    for header in ("severity", "kind", "rows", "finding", "fix"):
+        table.add_column(header, justify="right" if header == "rows" else "left")
+    for finding in result.findings:
+        style = _SEVERITY_STYLE[finding.severity]
+        table.add_row(
+            f"[{style}]{finding.severity}[/]",
+            finding.kind,
+            f"{finding.rows:,}",
+            finding.message,
+            finding.fix,
+        )
+    console.print(table)
+    console.print(f"profile: {folder / 'result.json'}")

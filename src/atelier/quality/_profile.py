@@ -300,13 +300,24 @@ def profile_file(path: Path, out: Path, *, target: str | None = None) -> Profile
     kind = "tsv" if suffix == ".tsv" else spec_type.model_fields["kind"].annotation.__args__[0]
     spec = spec_type(kind=kind, path=str(path.resolve()))
     started_at = datetime.now(UTC)
-    with tempfile.TemporaryDirectory() as scratch, duckdb.connect() as connection:
+    # Text formats are parsed once into a scratch database on disk, not at every
+    # scan; Parquet is columnar already and is read in place.
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        duckdb.connect(str(Path(scratch) / "profile.duckdb")) as connection,
+    ):
         snapshot = snapshot_source(path.stem, spec, Path.cwd(), Path(scratch))
         if snapshot.load_arrow is not None:
-            connection.register("profiled_file", snapshot.load_arrow())
-            relation = "profiled_file"
-        else:
+            connection.register("arrow_file", snapshot.load_arrow())
+            connection.execute("CREATE TABLE profiled AS SELECT * FROM arrow_file")
+            relation = "profiled"
+        elif kind == "parquet":
             relation = snapshot.table_expression
+        else:
+            connection.execute(
+                f"CREATE TABLE profiled AS SELECT * FROM {snapshot.table_expression}"
+            )
+            relation = "profiled"
         result = profile_relation(connection, relation, table=path.name, target=target)
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
     out.mkdir(parents=True, exist_ok=True)
