@@ -321,7 +321,8 @@ def profile_file(path: Path, out: Path, *, target: str | None = None) -> Profile
         result = profile_relation(connection, relation, table=path.name, target=target)
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
     out.mkdir(parents=True, exist_ok=True)
-    with staged_artifact_dir(out, ".profile") as folder:
+    with tempfile.TemporaryDirectory(dir=out, prefix=".profile-") as staging:
+        folder = Path(staging)
         _write_figures(result, folder, hidden)
         write_result(
             folder,
@@ -332,6 +333,6 @@ def profile_file(path: Path, out: Path, *, target: str | None = None) -> Profile
             started_at=started_at,
             duration_s=result.duration_s,
         )
-        for produced in folder.iterdir():
+        for produced in folder.iterdir():  # each file appears whole, never half-written
             os.replace(produced, out / produced.name)
     return result
