@@ -93,3 +93,19 @@ def test_the_documented_project_example_runs(demo_project):
     sql = "SELECT count(DISTINCT customer_id) FROM mart.customers"
     assert project.warehouse.execute(sql).fetchone() == (7043,)
     project.close()
+
+
+def test_profile_finds_exactly_the_untidiness_the_demo_planted(demo_project):
+    result = json.loads((demo_project.artifact_dir("profile") / "result.json").read_text())
+    by_kind = {}
+    for finding in result["findings"]:
+        by_kind.setdefault(finding["kind"], []).append(finding)
+    exact_copies = [f for f in by_kind["duplicate_rows"] if not f["columns"]]
+    assert exact_copies[0]["rows"] == DUPLICATED_CUSTOMERS
+    spelt = {f["columns"][0] for f in by_kind["inconsistent_categories"]}
+    assert spelt == {"multiple_lines", "online_security", "streaming_tv", "payment_method"}
+    assert [(f["columns"], f["rows"]) for f in by_kind["missing"]] == [(["total_charges"], 11)]
+    assert {f["columns"][0] for f in by_kind["personal_data"]} == set(PERSONAL_COLUMNS)
+    assert "leakage" not in by_kind
+    names = {c["name"]: c for c in result["columns"]}
+    assert names["customer_id"]["semantic_type"] == "identifier"

@@ -105,10 +105,11 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,
 ) -> None:
     """Build the churn demo project from real data, then run every stage on it."""
-    from atelier.cli._report import print_ingest
+    from atelier.cli._report import print_ingest, print_profile
     from atelier.demo import run_demo
 
     with user_errors():
         outcome = run_demo(directory, port=port)
     print_ingest(outcome.ingest)
+    print_profile(outcome.profile, outcome.project.artifact_dir("profile"))
     typer.echo(f"demo project: {outcome.project.root}")

@@ -12,6 +12,7 @@ from atelier.charter import CHARTER_FILE
 from atelier.demo._api import serve_plans
 from atelier.demo._dataset import churn_table
 from atelier.demo._files import SOURCE_FILES, write_sources
+from atelier.quality import ProfileResult, profile
 from atelier.warehouse import IngestResult, ingest
 
 PORT_VARIABLE = "ATELIER_DEMO_API_PORT"
@@ -23,6 +24,7 @@ class DemoOutcome:
 
     project: Project
     ingest: IngestResult
+    profile: ProfileResult
 
 
 def create_demo(directory: Path) -> Path:
@@ -80,4 +82,5 @@ def run_demo(directory: Path, *, port: int = 8765) -> DemoOutcome:
     project = Project.load(root)
     with plans_api(project.root, port):
         ingested = ingest(project)
-    return DemoOutcome(project=project, ingest=ingested)
+    profiled = profile(project)
+    return DemoOutcome(project=project, ingest=ingested, profile=profiled)
