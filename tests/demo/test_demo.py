@@ -109,3 +109,28 @@ def test_profile_finds_exactly_the_untidiness_the_demo_planted(demo_project):
     assert "leakage" not in by_kind
     names = {c["name"]: c for c in result["columns"]}
     assert names["customer_id"]["semantic_type"] == "identifier"
+
+
+def test_cleaned_mart_has_no_duplicates_nor_disguised_missing_values(demo_project):
+    from atelier.quality import profile_relation
+
+    with demo_project.connect() as connection:
+        after = profile_relation(
+            connection,
+            "mart.customers_clean",
+            table="mart.customers_clean",
+            target="churn",
+            key=["customer_id"],
+        )
+    kinds = {f.kind for f in after.findings if not (f.kind == "duplicate_rows" and f.columns)}
+    assert not kinds & {
+        "duplicate_rows",
+        "duplicate_key",
+        "disguised_missing",
+        "inconsistent_categories",
+        "missing",
+        "personal_data",
+    }
+    assert after.rows == N_CUSTOMERS
+    assert after.column("payment_method").distinct == 4
+    assert {c.name for c in after.columns}.isdisjoint(PERSONAL_COLUMNS)

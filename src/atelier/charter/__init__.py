@@ -1,5 +1,6 @@
 """The project charter (``atelier.yaml``): its model, its loading and its template."""
 
+from atelier.charter._cleaning import CleaningPlan
 from atelier.charter._load import CHARTER_FILE, load_charter, resolve_environment
 from atelier.charter._model import (
     Charter,
@@ -29,6 +30,7 @@ from atelier.charter._template import write_template
 __all__ = [
     "CHARTER_FILE",
     "Charter",
+    "CleaningPlan",
     "Costs",
     "CsvSource",
     "ExcelSource",

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from atelier._naming import snake_case
+from atelier.charter._cleaning import CleaningPlan
 from atelier.charter._sources import SourceSpec
 
 Level = Literal["low", "medium", "high"]
@@ -142,6 +143,7 @@ class Charter(_Strict):
     sources: dict[str, SourceSpec] = Field(min_length=1)
     mart: Mart
     target: Target
+    cleaning: CleaningPlan | None = None
 
     @field_validator("sources")
     @classmethod

@@ -98,6 +98,18 @@ def profile(
 
 
 @app.command()
+def clean(project: ProjectOption = Path(".")) -> None:
+    """Clean the mart: propose a plan into atelier.yaml if it has none, then apply it."""
+    from atelier._project import Project
+    from atelier.clean import clean as run_clean
+    from atelier.cli._report import print_clean
+
+    with user_errors():
+        loaded, result = run_clean(Project.load(project))
+    print_clean(result, loaded)
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
         "demo-project"
@@ -105,11 +117,12 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,
 ) -> None:
     """Build the churn demo project from real data, then run every stage on it."""
-    from atelier.cli._report import print_ingest, print_profile
+    from atelier.cli._report import print_clean, print_ingest, print_profile
     from atelier.demo import run_demo
 
     with user_errors():
         outcome = run_demo(directory, port=port)
     print_ingest(outcome.ingest)
     print_profile(outcome.profile, outcome.project.artifact_dir("profile"))
+    print_clean(outcome.clean, outcome.project)
     typer.echo(f"demo project: {outcome.project.root}")

@@ -5,6 +5,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from atelier._project import Project
+from atelier.clean import CleanResult
 from atelier.quality import ProfileResult
 from atelier.warehouse import IngestResult
 
@@ -62,3 +64,20 @@ def print_profile(result: ProfileResult, folder: Path) -> None:
         )
     console.print(table)
     console.print(f"profile: {folder / 'result.json'}")
+
+
+def print_clean(result: CleanResult, project: Project) -> None:
+    """Print each cleaning action and the table written."""
+    console = Console(soft_wrap=True)
+    if result.plan_proposed:
+        console.print(f"cleaning plan proposed and written into {project.charter_path}")
+    table = Table(title="Cleaning", title_justify="left")
+    for header in ("action", "column", "rows changed"):
+        table.add_column(header, justify="right" if header == "rows changed" else "left")
+    for action in result.actions:
+        table.add_row(action["action"], action["column"] or "(rows)", f"{action['rows']:,}")
+    console.print(table)
+    console.print(
+        f"cleaned: {result.cleaned_table} ({result.rows_after:,} rows, "
+        f"from {result.rows_before:,} in {result.table})"
+    )

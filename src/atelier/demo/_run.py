@@ -9,6 +9,7 @@ from pathlib import Path
 
 from atelier._project import Project
 from atelier.charter import CHARTER_FILE
+from atelier.clean import CleanResult, clean
 from atelier.demo._api import serve_plans
 from atelier.demo._dataset import churn_table
 from atelier.demo._files import SOURCE_FILES, write_sources
@@ -25,6 +26,7 @@ class DemoOutcome:
     project: Project
     ingest: IngestResult
     profile: ProfileResult
+    clean: CleanResult
 
 
 def create_demo(directory: Path) -> Path:
@@ -83,4 +85,5 @@ def run_demo(directory: Path, *, port: int = 8765) -> DemoOutcome:
     with plans_api(project.root, port):
         ingested = ingest(project)
     profiled = profile(project)
-    return DemoOutcome(project=project, ingest=ingested, profile=profiled)
+    project, cleaned = clean(project)
+    return DemoOutcome(project=project, ingest=ingested, profile=profiled, clean=cleaned)

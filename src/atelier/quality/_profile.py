@@ -194,7 +194,15 @@ def _column_profile(column: ColumnStats, semantic: str, personal: bool) -> Colum
         quantiles=column.quantiles,
         histogram=histogram,
         mean_length=column.mean_length,
+        numeric_share=_numeric_share(column),
     )
+
+
+def _numeric_share(column: ColumnStats) -> float | None:
+    meaningful = column.non_null - column.disguised_text
+    if column.family != "text" or meaningful <= 0:
+        return None
+    return round(column.numeric_text / meaningful, 6)
 
 
 def profile(project: Project, table: str | None = None) -> ProfileResult:

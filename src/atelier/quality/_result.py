@@ -79,6 +79,9 @@ class ColumnProfile:
         For numeric columns.
     mean_length : float or None
         Mean length of text values.
+    numeric_share : float or None
+        For text columns, the share of values (missing-value tokens aside) that are
+        numbers: 1.0 means numbers stored as text.
     """
 
     name: str
@@ -97,6 +100,7 @@ class ColumnProfile:
     quantiles: dict[str, float] = field(default_factory=dict)
     histogram: Histogram | None = None
     mean_length: float | None = None
+    numeric_share: float | None = None
 
 
 @dataclass(frozen=True)

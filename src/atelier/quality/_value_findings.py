@@ -76,15 +76,15 @@ def _missing(column: ColumnStats, semantic: str) -> Finding | None:
 def _disguised_missing(column: ColumnStats, semantic: str) -> Finding | None:
     if column.family == "text" and column.disguised_text:
         examples = sorted(
-            {repr(value) for value in (column.value_counts or {}) if _is_missing_token(value)}
-        )[:5] or ["''"]
+            value for value in (column.value_counts or {}) if _is_missing_token(value)
+        )[:10] or list(DISGUISED_MISSING_TEXT)
         return _finding(
             "disguised_missing",
             column,
             column.disguised_text,
             "warning",
             f"{column.name}: {column.disguised_text:,} values stand for a missing "
-            f"value ({', '.join(examples)})",
+            f"value ({', '.join(repr(e) for e in examples)})",
             examples,
             "turn these values into missing values, then treat them as missing",
         )
