@@ -22,7 +22,16 @@ def test_errors_form_one_tree():
 
 
 def test_importing_atelier_and_its_cli_stays_light():
-    heavy = ["duckdb", "pandas", "pyarrow", "matplotlib", "sqlalchemy", "torch", "httpx"]
+    heavy = [
+        "duckdb",
+        "pandas",
+        "pyarrow",
+        "matplotlib",
+        "sqlalchemy",
+        "torch",
+        "httpx",
+        "sklearn",
+    ]
     code = f"import sys, atelier, atelier.cli; print([m for m in {heavy!r} if m in sys.modules])"
     process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert process.stdout.strip() == "[]", process.stdout + process.stderr

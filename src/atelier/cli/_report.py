@@ -1,14 +1,18 @@
 """How the command line shows a stage's result."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from atelier._project import Project
-from atelier.clean import CleanResult
-from atelier.quality import ProfileResult
-from atelier.warehouse import IngestResult
+if TYPE_CHECKING:  # a command imports only the stage it runs
+    from atelier._project import Project
+    from atelier.clean import CleanResult
+    from atelier.quality import ProfileResult
+    from atelier.warehouse import IngestResult
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
