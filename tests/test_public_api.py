@@ -4,10 +4,10 @@ import sys
 import pytest
 
 import atelier
-from atelier import charter, demo, sources, warehouse
+from atelier import charter, clean, demo, quality, sources, warehouse
 
 
-@pytest.mark.parametrize("module", [atelier, charter, demo, sources, warehouse])
+@pytest.mark.parametrize("module", [atelier, charter, clean, demo, quality, sources, warehouse])
 def test_every_exported_name_exists_and_is_documented(module):
     for name in module.__all__:
         member = getattr(module, name)
