@@ -91,3 +91,19 @@ def demo_project(tmp_path_factory) -> Project:
 
     outcome = run_demo(tmp_path_factory.mktemp("demo") / "churn", port=0)
     return outcome.project
+
+
+CLEANABLE_KINDS = {
+    "duplicate_rows",
+    "duplicate_key",
+    "disguised_missing",
+    "inconsistent_categories",
+    "missing",
+    "personal_data",
+}
+
+
+def left_to_clean(result) -> set[str]:
+    """Kinds of findings cleaning should have removed (near duplicates aside) still there."""
+    kinds = {f.kind for f in result.findings if not (f.kind == "duplicate_rows" and f.columns)}
+    return kinds & CLEANABLE_KINDS
