@@ -13,6 +13,7 @@ from atelier.charter import CHARTER_FILE, CleaningPlan, load_charter
 from atelier.clean._cleaner import Cleaner
 from atelier.clean._plan import plan_yaml, propose_plan
 from atelier.exceptions import CharterError, DataError, StageOrderError
+from atelier.sources._snapshot import hash_bytes
 from atelier.warehouse._catalog import drop_relation
 
 STAGE = "clean"
@@ -141,7 +142,7 @@ def clean(project: Project) -> tuple[Project, CleanResult]:
             folder,
             stage=STAGE,
             result=result,
-            inputs={"profile": profile_file.stat().st_mtime_ns.__str__()},
+            inputs={"profile": hash_bytes(profile_file.read_bytes())},
             parameters=plan.model_dump(),
             started_at=started_at,
             duration_s=result.duration_s,

@@ -1,5 +1,6 @@
 """The profile stage: statistics and findings for a warehouse table or a single file."""
 
+import json
 import os
 import tempfile
 import time
@@ -270,8 +271,6 @@ def _inputs(project: Project) -> dict[str, str]:
     manifest = project.artifact_dir("ingest") / "manifest.json"
     if not manifest.exists():
         return {}
-    import json
-
     return {f"ingest.{k}": v for k, v in json.loads(manifest.read_text())["inputs"].items()}
 
 
