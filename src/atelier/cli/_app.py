@@ -110,6 +110,19 @@ def clean(project: ProjectOption = Path(".")) -> None:
 
 
 @app.command()
+def explore(project: ProjectOption = Path(".")) -> None:
+    """Explore the data: statistics against the target, associations, PCA, segments."""
+    from atelier._project import Project
+    from atelier.cli._report import print_explore
+    from atelier.explore import explore as run_explore
+
+    with user_errors():
+        loaded = Project.load(project)
+        result = run_explore(loaded)
+    print_explore(result, loaded.artifact_dir("explore"))
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
         "demo-project"
@@ -117,7 +130,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,
 ) -> None:
     """Build the churn demo project from real data, then run every stage on it."""
-    from atelier.cli._report import print_clean, print_ingest, print_profile
+    from atelier.cli._report import print_clean, print_explore, print_ingest, print_profile
     from atelier.demo import run_demo
 
     with user_errors():
@@ -125,4 +138,5 @@ def demo(
     print_ingest(outcome.ingest)
     print_profile(outcome.profile, outcome.project.artifact_dir("profile"))
     print_clean(outcome.clean, outcome.project)
+    print_explore(outcome.explore, outcome.project.artifact_dir("explore"))
     typer.echo(f"demo project: {outcome.project.root}")

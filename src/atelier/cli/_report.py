@@ -85,3 +85,24 @@ def print_clean(result: CleanResult, project: Project) -> None:
         f"cleaned: {result.cleaned_table} ({result.rows_after:,} rows, "
         f"from {result.rows_before:,} in {result.table})"
     )
+
+
+def print_explore(result: dict, folder: Path) -> None:
+    """Print the strongest relations with the target, the segments, and the charts' folder."""
+    console = Console(soft_wrap=True)
+    sample = f" (a sample of {result['rows_analysed']:,})" if result["sampled"] else ""
+    console.print(f"{result['table']}: {result['rows']:,} rows{sample}, target {result['target']}")
+    table = Table(title=f"Related to {result['target']}", title_justify="left")
+    for header in ("feature", "test", "effect", "p (BH-adjusted)"):
+        table.add_column(header)
+    for test in [t for t in result["against_target"] if t.get("p_adjusted") is not None][:8]:
+        table.add_row(
+            test["feature"],
+            test["test"],
+            f"{test['effect_name']} = {test['effect_size']:.3f}",
+            f"{test['p_adjusted']:.2g}",
+        )
+    console.print(table)
+    for profile in result["clustering"].get("profiles", []):
+        console.print(f"- {profile['summary']}")
+    console.print(f"charts: {folder}")

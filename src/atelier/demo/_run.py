@@ -13,6 +13,7 @@ from atelier.clean import CleanResult, clean
 from atelier.demo._api import serve_plans
 from atelier.demo._dataset import churn_table
 from atelier.demo._files import SOURCE_FILES, write_sources
+from atelier.explore import explore
 from atelier.quality import ProfileResult, profile
 from atelier.warehouse import IngestResult, ingest
 
@@ -27,6 +28,7 @@ class DemoOutcome:
     ingest: IngestResult
     profile: ProfileResult
     clean: CleanResult
+    explore: dict
 
 
 def create_demo(directory: Path) -> Path:
@@ -86,4 +88,7 @@ def run_demo(directory: Path, *, port: int = 8765) -> DemoOutcome:
         ingested = ingest(project)
     profiled = profile(project)
     project, cleaned = clean(project)
-    return DemoOutcome(project=project, ingest=ingested, profile=profiled, clean=cleaned)
+    explored = explore(project)
+    return DemoOutcome(
+        project=project, ingest=ingested, profile=profiled, clean=cleaned, explore=explored
+    )
