@@ -35,3 +35,14 @@ def settings() -> Settings:
         duckdb_threads=int(threads) if threads else None,
         http_timeout=float(os.environ.get("ATELIER_HTTP_TIMEOUT", "30")),
     )
+
+
+def duckdb_config() -> dict[str, str | int]:
+    """DuckDB connection settings from the environment (memory limit, threads)."""
+    configured = settings()
+    config: dict[str, str | int] = {}
+    if configured.duckdb_memory_limit:
+        config["memory_limit"] = configured.duckdb_memory_limit
+    if configured.duckdb_threads:
+        config["threads"] = configured.duckdb_threads
+    return config

@@ -88,11 +88,13 @@ class Project:
         """
         import duckdb
 
+        from atelier._config import duckdb_config
+
         if not self.warehouse_path.exists():
             raise StageOrderError(
                 f"{self.root}: no warehouse yet; run `atelier ingest -p {self.root}` first"
             )
-        return duckdb.connect(str(self.warehouse_path), read_only=read_only)
+        return duckdb.connect(str(self.warehouse_path), read_only=read_only, config=duckdb_config())
 
     @cached_property
     def warehouse(self):

@@ -79,6 +79,9 @@ def profile(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write a file's profile.")] = None,
     target: Annotated[str | None, typer.Option(help="A file's target column.")] = None,
+    key: Annotated[
+        list[str] | None, typer.Option(help="A file's key column(s), checked for duplicates.")
+    ] = None,
 ) -> None:
     """Profile the data: each column's statistics, and every quality finding."""
     from atelier._project import Project
@@ -89,7 +92,7 @@ def profile(
     with user_errors():
         if file is not None:
             folder = out or Path(f"{file.stem}-profile")
-            result = profile_file(file, folder, target=target)
+            result = profile_file(file, folder, target=target, key=key)
         else:
             loaded = Project.load(project)
             result = run_profile(loaded, table)

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from atelier._artifacts import staged_artifact_dir, write_result
+from atelier._config import duckdb_config
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.exceptions import DataError, SourceError
@@ -279,7 +280,9 @@ def _write_figures(result: ProfileResult, folder: Path, hidden: set[str]) -> Non
     draw_distributions(result, folder / "distributions.png", hidden)
 
 
-def profile_file(path: Path, out: Path, *, target: str | None = None) -> ProfileResult:
+def profile_file(
+    path: Path, out: Path, *, target: str | None = None, key: list[str] | None = None
+) -> ProfileResult:
     """Profile one CSV, TSV, Parquet, JSON or Excel file, without any project.
 
     Writes ``result.json``, ``missing.png`` and ``distributions.png`` into ``out``.
@@ -311,7 +314,7 @@ def profile_file(path: Path, out: Path, *, target: str | None = None) -> Profile
     # scan; Parquet is columnar already and is read in place.
     with (
         tempfile.TemporaryDirectory() as scratch,
-        duckdb.connect(str(Path(scratch) / "profile.duckdb")) as connection,
+        duckdb.connect(str(Path(scratch) / "profile.duckdb"), config=duckdb_config()) as connection,
     ):
         snapshot = snapshot_source(path.stem, spec, Path.cwd(), Path(scratch))
         if snapshot.load_arrow is not None:
@@ -325,7 +328,7 @@ def profile_file(path: Path, out: Path, *, target: str | None = None) -> Profile
                 f"CREATE TABLE profiled AS SELECT * FROM {snapshot.table_expression}"
             )
             relation = "profiled"
-        result = profile_relation(connection, relation, table=path.name, target=target)
+        result = profile_relation(connection, relation, table=path.name, target=target, key=key)
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out, prefix=".profile-") as staging:

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from atelier._artifacts import staged_artifact_dir, write_result
-from atelier._config import settings
+from atelier._config import duckdb_config
 from atelier._naming import quote_identifier
 from atelier._project import Project
 from atelier.exceptions import WarehouseBusyError
@@ -150,14 +150,8 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _connect(path: Path):
-    configured = settings()
-    config = {}
-    if configured.duckdb_memory_limit:
-        config["memory_limit"] = configured.duckdb_memory_limit
-    if configured.duckdb_threads:
-        config["threads"] = configured.duckdb_threads
     try:
-        return duckdb.connect(str(path), config=config)
+        return duckdb.connect(str(path), config=duckdb_config())
     except (duckdb.ConnectionException, duckdb.IOException) as error:
         raise WarehouseBusyError(
             f"{path}: the warehouse is open elsewhere (another atelier command, or a "
