@@ -16,16 +16,16 @@ table for docs/benchmarks.md.
 
 import argparse
 import platform
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
 import duckdb
+
+from _measure import timed
 
 DATA_DIR = Path(__file__).parent / ".data"
 
@@ -69,19 +69,6 @@ def generate_csv(path: Path, rows: int) -> None:
         connection.execute("CREATE MACRO h(x) AS CAST(hash(x) % 1000000007 AS BIGINT)")
         connection.execute(f"COPY ({query}) TO '{partial}' (HEADER, DELIMITER ',')")
     partial.replace(path)
-
-
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of a command, from /usr/bin/time -v."""
-    process = subprocess.run(
-        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False
-    )
-    if process.returncode != 0:
-        raise SystemExit(f"{command} failed:\n{process.stderr[-2000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", process.stderr)
-    hours, minutes, seconds = (float(part or 0) for part in wall.groups())
-    rss_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", process.stderr)[1])
-    return hours * 3600 + minutes * 60 + seconds, rss_kib / 1024
 
 
 def duckdb_bare(csv: Path, scratch: Path) -> list[str]:
@@ -128,7 +115,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=DATA_DIR) as scratch:
         for _ in range(arguments.repeats):  # interleaved, so drift hits both alike
             for name, command in contenders.items():
-                results[name].append(timed(command(csv, Path(scratch))))
+                run = timed(command(csv, Path(scratch)))
+                results[name].append((run.wall_s, run.peak_mib))
     floor = statistics.median(wall for wall, _ in results["duckdb read_csv (floor)"])
     size_mib = csv.stat().st_size / 2**20
     print(

@@ -46,17 +46,17 @@ def segments(
             break
         mixture = GaussianMixture(n_components=k, covariance_type="diag", random_state=SEED)
         bic[k] = float(mixture.fit(values).bic(values))
+    best_mixture = min(bic, key=bic.get)
+    mixture_why = f"{best_mixture} components minimise the BIC"
+    if best_mixture == max(bic):
+        mixture_why += " at the edge of the range tried: the data may hold more, or no clear groups"
     return {
         "kmeans": {
             "k": best,
             "silhouette": silhouettes,
             "why": f"k = {best} has the highest silhouette ({silhouettes[best]:.3f})",
         },
-        "gaussian_mixture": {
-            "k": min(bic, key=bic.get),
-            "bic": bic,
-            "why": f"{min(bic, key=bic.get)} components minimise the BIC",
-        },
+        "gaussian_mixture": {"k": best_mixture, "bic": bic, "why": mixture_why},
         "profiles": describe_segments(frame, labels, numeric, categorical, target, positive_class),
         "labels": labels,
     }
