@@ -11,6 +11,7 @@ from rich.table import Table
 if TYPE_CHECKING:  # a command imports only the stage it runs
     from atelier._project import Project
     from atelier.clean import CleanResult
+    from atelier.explore import ExploreResult
     from atelier.quality import ProfileResult
     from atelier.warehouse import IngestResult
 
@@ -87,15 +88,15 @@ def print_clean(result: CleanResult, project: Project) -> None:
     )
 
 
-def print_explore(result: dict, folder: Path) -> None:
+def print_explore(result: ExploreResult, folder: Path) -> None:
     """Print the strongest relations with the target, the segments, and the charts' folder."""
     console = Console(soft_wrap=True)
-    sample = f" (a sample of {result['rows_analysed']:,})" if result["sampled"] else ""
-    console.print(f"{result['table']}: {result['rows']:,} rows{sample}, target {result['target']}")
-    table = Table(title=f"Related to {result['target']}", title_justify="left")
+    sample = f" (a sample of {result.rows_analysed:,})" if result.sampled else ""
+    console.print(f"{result.table}: {result.rows:,} rows{sample}, target {result.target}")
+    table = Table(title=f"Related to {result.target}", title_justify="left")
     for header in ("feature", "test", "effect", "p (BH-adjusted)"):
         table.add_column(header)
-    for test in [t for t in result["against_target"] if t.get("p_adjusted") is not None][:8]:
+    for test in [t for t in result.against_target if t.get("p_adjusted") is not None][:8]:
         table.add_row(
             test["feature"],
             test["test"],
@@ -103,6 +104,6 @@ def print_explore(result: dict, folder: Path) -> None:
             f"{test['p_adjusted']:.2g}",
         )
     console.print(table)
-    for profile in result["clustering"].get("profiles", []):
+    for profile in result.clustering.get("profiles", []):
         console.print(f"- {profile['summary']}")
     console.print(f"charts: {folder}")

@@ -13,7 +13,7 @@ from atelier.clean import CleanResult, clean
 from atelier.demo._api import serve_plans
 from atelier.demo._dataset import churn_table
 from atelier.demo._files import SOURCE_FILES, write_sources
-from atelier.explore import explore
+from atelier.explore import ExploreResult, explore
 from atelier.quality import ProfileResult, profile
 from atelier.warehouse import IngestResult, ingest
 
@@ -28,7 +28,7 @@ class DemoOutcome:
     ingest: IngestResult
     profile: ProfileResult
     clean: CleanResult
-    explore: dict
+    explore: ExploreResult
 
 
 def create_demo(directory: Path) -> Path:

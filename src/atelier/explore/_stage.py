@@ -2,6 +2,7 @@
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -34,7 +35,41 @@ from atelier.sources._snapshot import hash_bytes
 STAGE = "explore"
 
 
-def explore(project: Project) -> dict:
+@dataclass(frozen=True)
+class ExploreResult:
+    """What the explore stage found; ``result.json`` holds the same fields.
+
+    The sections are plain JSON-ready mappings and lists, documented where they
+    are computed: ``univariate`` (:mod:`._univariate`), ``against_target``
+    (:mod:`._bivariate`), ``associations``, ``vif`` and ``regression``
+    (:mod:`._multivariate`), ``pca``, ``feature_ranking`` and ``selection``
+    (:mod:`._reduction`), ``clustering`` (:mod:`._clustering`).
+    """
+
+    table: str
+    rows: int
+    rows_analysed: int
+    sampled: bool
+    target: str
+    target_kind: str
+    positive_class: str | None
+    numeric_features: list[str]
+    categorical_features: list[str]
+    excluded: dict[str, str]
+    univariate: list[dict]
+    against_target: list[dict]
+    associations: dict
+    vif: list[dict]
+    regression: dict
+    pca: dict
+    feature_ranking: list[dict]
+    selection: dict
+    clustering: dict
+    figures: dict[str, str]
+    duration_s: float
+
+
+def explore(project: Project) -> ExploreResult:
     """Explore the cleaned mart (or the mart, if it was not cleaned) and write the charts.
 
     Parameters
@@ -43,10 +78,7 @@ def explore(project: Project) -> dict:
 
     Returns
     -------
-    dict
-        What ``.atelier/artifacts/explore/result.json`` holds: ``univariate``,
-        ``against_target``, ``associations``, ``vif``, ``regression``, ``pca``,
-        ``feature_ranking``, ``selection``, ``clustering`` and ``figures``.
+    ExploreResult
     """
     started_at, clock = datetime.now(UTC), time.perf_counter()
     profile_file = project.artifact_dir("profile") / "result.json"
@@ -138,16 +170,17 @@ def explore(project: Project) -> dict:
         result["clustering"] = {k: v for k, v in clustering.items() if k != "labels"}
         result["figures"] = {name: path.name for name, path in figures.items()}
         result["duration_s"] = round(time.perf_counter() - clock, 3)
+        explored = ExploreResult(**_jsonable(result))
         write_result(
             folder,
             stage=STAGE,
-            result=_jsonable(result),
+            result=explored,
             inputs={"profile": hash_bytes(profile_file.read_bytes())},
             parameters={"table": table},
             started_at=started_at,
             duration_s=result["duration_s"],
         )
-    return result
+    return explored
 
 
 def _positive_class(target, declared, target_kind: str):
