@@ -89,7 +89,7 @@ def demo_project(tmp_path_factory) -> Project:
     """The churn demo, built and ingested once for the whole session."""
     from atelier.demo import run_demo
 
-    outcome = run_demo(tmp_path_factory.mktemp("demo") / "churn", port=0)
+    outcome = run_demo(tmp_path_factory.mktemp("demo") / "churn", port=0, train_budget=30)
     return outcome.project
 
 

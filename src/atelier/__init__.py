@@ -21,6 +21,8 @@ from atelier.exceptions import (
 
 __all__ = [
     "AtelierError",
+    "AutoClassifier",
+    "AutoRegressor",
     "CharterError",
     "DataError",
     "Project",
@@ -30,3 +32,13 @@ __all__ = [
     "WarehouseBusyError",
     "__version__",
 ]
+
+
+def __getattr__(name: str):
+    # The estimators pull in scikit-learn and Optuna: imported on first use only, so
+    # that `atelier --help` and the data stages stay quick to start.
+    if name in {"AutoClassifier", "AutoRegressor"}:
+        from atelier import learn
+
+        return getattr(learn, name)
+    raise AttributeError(f"module 'atelier' has no attribute {name!r}")

@@ -12,6 +12,7 @@ from atelier.charter._model import (
     Risk,
     Stakeholder,
     Target,
+    Training,
 )
 from atelier.charter._sources import (
     CsvSource,
@@ -49,6 +50,7 @@ __all__ = [
     "SqliteSource",
     "Stakeholder",
     "Target",
+    "Training",
     "load_charter",
     "resolve_environment",
     "write_template",

@@ -128,6 +128,15 @@ class Target(_Strict):
         return None if value is None else snake_case(value)
 
 
+class Training(_Strict):
+    """How ``atelier train`` searches: the metric, the time budget, the hold-out share."""
+
+    metric: str | None = None
+    budget_s: float = Field(300, gt=0)
+    holdout: float = Field(0.2, ge=0.05, le=0.5)
+    families: list[str] | None = None
+
+
 class Charter(_Strict):
     """Everything ``atelier.yaml`` says about a project.
 
@@ -143,6 +152,7 @@ class Charter(_Strict):
     sources: dict[str, SourceSpec] = Field(min_length=1)
     mart: Mart
     target: Target
+    training: Training = Field(default_factory=Training)
     cleaning: CleaningPlan | None = None
 
     @field_validator("sources")

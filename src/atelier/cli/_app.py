@@ -126,6 +126,25 @@ def explore(project: ProjectOption = Path(".")) -> None:
 
 
 @app.command()
+def train(
+    project: ProjectOption = Path("."),
+    budget: Annotated[
+        float | None,
+        typer.Option(help="Seconds for the whole stage (default: training.budget_s)."),
+    ] = None,
+) -> None:
+    """Train: compare model families within a time budget, pick thresholds, register."""
+    from atelier._project import Project
+    from atelier.cli._report import print_train
+    from atelier.learn import train as run_train
+
+    with user_errors():
+        loaded = Project.load(project)
+        result = run_train(loaded, budget=budget)
+    print_train(result, loaded.artifact_dir("learn"))
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
         "demo-project"
@@ -133,7 +152,13 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,
 ) -> None:
     """Build the churn demo project from real data, then run every stage on it."""
-    from atelier.cli._report import print_clean, print_explore, print_ingest, print_profile
+    from atelier.cli._report import (
+        print_clean,
+        print_explore,
+        print_ingest,
+        print_profile,
+        print_train,
+    )
     from atelier.demo import run_demo
 
     with user_errors():
@@ -142,4 +167,5 @@ def demo(
     print_profile(outcome.profile, outcome.project.artifact_dir("profile"))
     print_clean(outcome.clean, outcome.project)
     print_explore(outcome.explore, outcome.project.artifact_dir("explore"))
+    print_train(outcome.train, outcome.project.artifact_dir("learn"))
     typer.echo(f"demo project: {outcome.project.root}")

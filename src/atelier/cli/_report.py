@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # a command imports only the stage it runs
     from atelier._project import Project
     from atelier.clean import CleanResult
     from atelier.explore import ExploreResult
+    from atelier.learn import TrainResult
     from atelier.quality import ProfileResult
     from atelier.warehouse import IngestResult
 
@@ -107,3 +108,37 @@ def print_explore(result: ExploreResult, folder: Path) -> None:
     for profile in result.clustering.get("profiles", []):
         console.print(f"- {profile['summary']}")
     console.print(f"charts: {folder}")
+
+
+def print_train(result: TrainResult, folder: Path) -> None:
+    """Print the leaderboard's best rows, the choice, the hold-out scores and the threshold."""
+    console = Console(soft_wrap=True)
+    console.print(
+        f"{result.table}: {result.rows_train:,} training rows, {result.rows_holdout:,} held out; "
+        f"{result.task}, {result.metric}; {result.validation}"
+    )
+    table = Table(title="Leaderboard (best first)", title_justify="left")
+    for header in ("model", f"cv {result.metric}", "spread", "fit s", "status"):
+        table.add_column(header)
+    for row in result.leaderboard[:10]:
+        spread = row.get("cv_std")
+        table.add_row(
+            str(row["model"]),
+            f"{row['cv_mean']:.4f}",
+            "" if spread is None else f"{spread:.4f}",
+            "" if row.get("fit_s") is None else f"{row['fit_s']:.1f}",
+            str(row["status"]),
+        )
+    console.print(table)
+    console.print(f"chosen: {result.choice['why']}")
+    holdout = result.scores.get(f"holdout_{result.metric}")
+    console.print(f"hold-out {result.metric}: {holdout:.4f}")
+    if result.thresholds:
+        console.print(result.thresholds["in_plain_words"])
+    for note in result.notes:
+        console.print(f"- {note}")
+    registry = result.registry
+    console.print(
+        f"registered {registry['registered_model']} version {registry['version']} "
+        f"as @{registry['alias']}; charts: {folder}"
+    )

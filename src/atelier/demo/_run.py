@@ -14,6 +14,7 @@ from atelier.demo._api import serve_plans
 from atelier.demo._dataset import churn_table
 from atelier.demo._files import SOURCE_FILES, write_sources
 from atelier.explore import ExploreResult, explore
+from atelier.learn import TrainResult, train
 from atelier.quality import ProfileResult, profile
 from atelier.warehouse import IngestResult, ingest
 
@@ -29,6 +30,7 @@ class DemoOutcome:
     profile: ProfileResult
     clean: CleanResult
     explore: ExploreResult
+    train: TrainResult
 
 
 def create_demo(directory: Path) -> Path:
@@ -68,7 +70,9 @@ def plans_api(project_dir: Path, port: int) -> Iterator[int]:
                 os.environ[PORT_VARIABLE] = previous
 
 
-def run_demo(directory: Path, *, port: int = 8765) -> DemoOutcome:
+def run_demo(
+    directory: Path, *, port: int = 8765, train_budget: float | None = None
+) -> DemoOutcome:
     """Create the demo project and run every stage on it, serving its API meanwhile.
 
     Parameters
@@ -77,6 +81,8 @@ def run_demo(directory: Path, *, port: int = 8765) -> DemoOutcome:
         Folder of the demo project; created if needed.
     port : int, default=8765
         Port for the plans API on 127.0.0.1; another free port if it is taken.
+    train_budget : float or None
+        Seconds for the train stage; the charter's ``training.budget_s`` when None.
 
     Returns
     -------
@@ -89,6 +95,12 @@ def run_demo(directory: Path, *, port: int = 8765) -> DemoOutcome:
     profiled = profile(project)
     project, cleaned = clean(project)
     explored = explore(project)
+    trained = train(project, budget=train_budget)
     return DemoOutcome(
-        project=project, ingest=ingested, profile=profiled, clean=cleaned, explore=explored
+        project=project,
+        ingest=ingested,
+        profile=profiled,
+        clean=cleaned,
+        explore=explored,
+        train=trained,
     )

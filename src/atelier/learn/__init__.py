@@ -1,0 +1,21 @@
+"""Machine learning: AutoML that compares model families within a time budget.
+
+``AutoClassifier`` and ``AutoRegressor`` work on any DataFrame, without a project;
+``train`` runs them on a project's cleaned mart and writes the learn artifacts.
+"""
+
+from atelier.learn._auto import AutoClassifier, AutoRegressor, Choice
+from atelier.learn._metrics import get_metric
+from atelier.learn._stage import TrainResult, load_model, train
+from atelier.learn._validation import choose_splits
+
+__all__ = [
+    "AutoClassifier",
+    "AutoRegressor",
+    "Choice",
+    "TrainResult",
+    "choose_splits",
+    "get_metric",
+    "load_model",
+    "train",
+]

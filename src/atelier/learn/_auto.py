@@ -1,0 +1,420 @@
+"""AutoClassifier and AutoRegressor: a time-budgeted search as a scikit-learn estimator."""
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import skew
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from atelier.learn._ensemble import WeightedClassifier, WeightedRegressor, greedy_selection
+from atelier.learn._families import BuildContext, resolve_families
+from atelier.learn._features import FrameCoercer, _as_frame, infer_roles
+from atelier.learn._leaderboard import leaderboard
+from atelier.learn._leakage import leaking_features
+from atelier.learn._metrics import BINARY, MULTICLASS, REGRESSION, get_metric
+from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeline
+from atelier.learn._validation import choose_splits
+
+ENSEMBLE_CANDIDATES = 10
+REFIT_SAFETY = 1.2  # refit time = mean fold fit time x rows ratio x this
+SKEWED_TARGET = 1.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The final model: which trials, with which weights, and why.
+
+    Attributes
+    ----------
+    kind : str
+        ``"ensemble"`` or ``"single"``.
+    members : list of dict
+        ``trial``, ``family``, ``weight``, ``refit`` (refit on all rows, or the
+        fold models averaged when time was short).
+    cv_score : float
+        Out-of-fold score of the final model, in the metric's own direction.
+    why : str
+    """
+
+    kind: str
+    members: list[dict]
+    cv_score: float
+    why: str
+
+
+class _AutoBase(BaseEstimator):
+    _task_kind = None
+
+    def __init__(
+        self,
+        time_budget=60.0,
+        metric=None,
+        n_jobs=-1,
+        random_state=None,
+        families=None,
+        cv=None,
+        ensemble=True,
+    ):
+        self.time_budget = time_budget
+        self.metric = metric
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.families = families
+        self.cv = cv
+        self.ensemble = ensemble
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = True  # the budget is wall-clock time
+        return tags
+
+    def fit(self, X, y, groups=None):
+        """Search model families and hyperparameters within ``time_budget`` seconds.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Mixed types and missing values are welcome.
+        y : array-like of shape (n_samples,)
+        groups : array-like or None
+            Group labels: rows of one group are never split between training and
+            validation.
+
+        Returns
+        -------
+        self
+        """
+        started = time.monotonic()
+        budget = float(self.time_budget)
+        if not budget > 0:
+            raise ValueError(f"time_budget: expected a positive number of seconds, got {budget}")
+        deadline = started + budget
+        self.notes_ = []
+        if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        X = _as_frame(X)
+        self.n_features_in_ = X.shape[1]
+        y = np.asarray(y)
+        if y.ndim != 1:
+            y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+        groups = None if groups is None else np.asarray(groups)
+        keep = ~pd.isna(y)
+        if not keep.all():
+            self.notes_.append(f"{int((~keep).sum()):,} rows without a target value were left out")
+        if not keep.any():
+            raise ValueError("y: every target value is missing")
+        X, y = X.loc[keep].reset_index(drop=True), y[keep]
+        groups = None if groups is None else groups[keep]
+        X, y_codes, groups = self._encode_target(X, y, groups)
+        task = self._task(y_codes)
+        metric = get_metric(self.metric, task)
+        roles = infer_roles(X)
+        for column, why in leaking_features(X, y_codes, task, roles).items():
+            for kind in (roles.numeric, roles.categorical):
+                if column in kind:
+                    kind.remove(column)
+            roles.dropped[column] = f"leaks the target: {why}"
+        for column, why in roles.dropped.items():
+            self.notes_.append(f"column {column!r} left out: {why}")
+        if roles.high_cardinality:
+            self.notes_.append(
+                f"target-encoded (many categories): {', '.join(roles.high_cardinality)}"
+            )
+        if not roles.features:
+            raise ValueError("X: no usable feature column (" + "; ".join(self.notes_) + ")")
+        self.columns_ = FrameCoercer(roles).fit(X)
+        Xc = self.columns_.transform(X)
+        splits, self.validation_ = choose_splits(
+            task, y_codes, cv=self.cv, groups=groups, random_state=self.random_state
+        )
+        power = task == REGRESSION and abs(float(skew(y_codes))) > SKEWED_TARGET
+        if power:
+            self.notes_.append(
+                f"the target is skewed (skewness {float(skew(y_codes)):.2f}): each family also "
+                "tries a Yeo-Johnson transformed target"
+            )
+        n_jobs = self.n_jobs_ = _resolve_jobs(self.n_jobs)
+        setup = SearchSetup(
+            task=task,
+            metric=metric,
+            families=resolve_families(self.families),
+            context=BuildContext(task, roles, n_jobs, self.random_state, deadline=deadline),
+            splits=splits,
+            n_classes=len(getattr(self, "classes_", [])),
+            deadline=deadline,
+            budget=budget,
+            random_state=self.random_state,
+            power_transform_target=power,
+        )
+        search = Search(setup)
+        records = search.run(Xc, y_codes)
+        self.notes_.extend(f"{family}: {why}" for family, why in search.skipped.items())
+        if not any(r.status == "complete" and r.family != "dummy" for r in records):
+            self.notes_.append(
+                f"the time budget ({budget:g} s) was too small for any model beyond the baseline"
+            )
+        self.task_, self.metric_ = task, metric.name
+        self.choice_, members, oof = self._choose(records, y_codes, metric, setup, Xc, started)
+        refitted_final = self._final(members, Xc)
+        self.best_estimator_ = Pipeline([("columns", self.columns_), ("model", refitted_final)])
+        self.oof_predictions_ = oof
+        self.oof_target_ = y_codes
+        self.leaderboard_ = leaderboard(records, metric, self.choice_)
+        self.trials_ = records
+        self.roles_ = roles
+        self.fit_time_ = time.monotonic() - started
+        return self
+
+    # ---- target -------------------------------------------------------------------
+
+    def _encode_target(self, X, y, groups):
+        return X, y.astype(np.float64), groups
+
+    def _task(self, y_codes) -> str:
+        return REGRESSION
+
+    # ---- choice -------------------------------------------------------------------
+
+    def _choose(self, records: list[TrialRecord], y, metric, setup, Xc, started):
+        """Pick the final model: the best trial, or an ensemble that beats it.
+
+        Only trials that can be refit on all rows in the time left may join an
+        ensemble, so that the final model is never a pile of fold models; the best
+        single trial, when it cannot be refit in time, averages its fold models.
+        """
+        candidates = sorted(
+            (r for r in records if r.status == "complete" and r.oof is not None),
+            key=lambda r: r.loss,
+        )[:ENSEMBLE_CANDIDATES]
+        if not candidates:
+            raise ValueError("no model could be fitted: " + "; ".join(self.notes_[-3:]))
+        covered = np.all([~_nan_rows(r.oof) for r in candidates], axis=0)
+        predictions = {r.number: r.oof[covered] for r in candidates}
+        fold_rows = np.mean([len(train) for train, _ in setup.splits])
+        refit_cost = {
+            r.number: float(np.mean(r.fit_s)) * len(Xc) / fold_rows * REFIT_SAFETY
+            for r in candidates
+        }
+        left = setup.deadline - time.monotonic()
+        best = candidates[0]
+        best_loss = metric.loss(y[covered], predictions[best.number])
+        weights = {best.number: 1.0}
+        why = f"{best.family} (trial {best.number}) has the best cross-validated {metric.name}"
+        kind, loss = "single", best_loss
+        affordable = {n: p for n, p in predictions.items() if refit_cost[n] <= left}
+        if self.ensemble and len(affordable) > 1:
+            ensemble_weights, ensemble_loss = greedy_selection(affordable, y[covered], metric)
+            left = setup.deadline - time.monotonic()  # the selection itself took time
+            while len(ensemble_weights) > 1 and sum(refit_cost[n] for n in ensemble_weights) > left:
+                lightest = min(ensemble_weights, key=ensemble_weights.get)
+                affordable.pop(lightest)
+                ensemble_weights, ensemble_loss = greedy_selection(
+                    {n: affordable[n] for n in affordable}, y[covered], metric
+                )
+            if len(ensemble_weights) > 1 and ensemble_loss < best_loss - 1e-9:
+                kind, weights, loss = "ensemble", ensemble_weights, ensemble_loss
+                why = (
+                    f"a weighted ensemble of {len(weights)} models beats the best single model "
+                    f"({metric.name} {metric.from_loss(loss):.4f} against "
+                    f"{metric.from_loss(best_loss):.4f} out of fold)"
+                )
+        by_number = {r.number: r for r in records}
+        oof = sum(w * by_number[n].oof for n, w in weights.items())
+        members = [
+            self._member(by_number[n], setup, Xc, y, started, refit_cost[n]) for n in weights
+        ]
+        choice = Choice(
+            kind=kind,
+            members=[
+                {
+                    "trial": n,
+                    "family": by_number[n].family,
+                    "weight": round(w, 4),
+                    "refit": refit,
+                }
+                for (n, w), (_, refit) in zip(weights.items(), members, strict=True)
+            ],
+            cv_score=metric.from_loss(loss),
+            why=why,
+        )
+        return (
+            choice,
+            [(model, weights[n]) for n, (model, _) in zip(weights, members, strict=True)],
+            oof,
+        )
+
+    def _member(self, record, setup, Xc, y, started, cost):
+        """Refit ``record``'s pipeline on all rows if time allows, else average its folds."""
+        slack = min(1.0, 0.05 * float(self.time_budget))  # the estimate has its own margin
+        if time.monotonic() + cost > setup.deadline + slack and record.fold_models:
+            self.notes_.append(
+                f"trial {record.number} ({record.family}): not enough time left to refit on all "
+                "rows; its cross-validation models are averaged instead"
+            )
+            return self._average(record.fold_models), False
+        hard_deadline = started + max(1.1 * float(self.time_budget), self.time_budget + 5)
+        context = BuildContext(
+            setup.task, setup.context.roles, setup.context.n_jobs, self.random_state, hard_deadline
+        )
+        family = next(f for f in setup.families if f.name == record.family)
+        return build_pipeline(family, record.params, context).fit(Xc, y), True
+
+    def _average(self, models):
+        raise NotImplementedError
+
+    def _final(self, members, Xc):
+        raise NotImplementedError
+
+    def predict(self, X):
+        """Predictions of the final model (a fitted Pipeline in ``best_estimator_``)."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict(X)
+
+
+class AutoClassifier(ClassifierMixin, _AutoBase):
+    """Classification by a time-budgeted search over model families.
+
+    Compares a dummy baseline, regularised logistic regression, k-nearest
+    neighbours, extra trees, random forest, histogram gradient boosting and
+    LightGBM (plus XGBoost and CatBoost where installed) by cross-validation,
+    tunes each with Optuna, and keeps the best single model or a weighted ensemble
+    of the best trials, refit on all rows.
+
+    Parameters
+    ----------
+    time_budget : float, default=60
+        Seconds for the whole ``fit``, final refit included.
+    metric : str or None
+        ``roc_auc`` (default for two classes), ``log_loss`` (default for more),
+        ``accuracy``, ``balanced_accuracy`` or ``f1`` (macro).
+    n_jobs : int, default=-1
+        Threads per model; -1 uses every core.
+    random_state : int or None
+    families : list of str or None
+        Restrict the search to these families (the dummy baseline is always in).
+    cv : None, int, "time" or splitter
+        See :func:`atelier.learn.choose_splits`; None chooses from the data.
+    ensemble : bool, default=True
+        Allow a weighted ensemble when it beats the best single model.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    best_estimator_ : Pipeline
+        The final model, fitted: column typing, then the (ensemble of) models.
+    leaderboard_ : DataFrame
+        Every trial: family, parameters, cross-validated score (mean, median,
+        spread), train score and gap, fit and predict time, size, notes.
+    choice_ : Choice
+        What was chosen and why.
+    validation_ : str
+        The cross-validation used, and why.
+    notes_ : list of str
+        What was done about the data (columns left out, rows dropped, budget).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> model = AutoClassifier(time_budget=5, families=["linear"], random_state=0).fit(X, y)
+    >>> bool(model.leaderboard_["cv_mean"].iloc[0] > 0.95)
+    True
+    """
+
+    def _encode_target(self, X, y, groups):
+        classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y: a single class ({classes[0]!r}); a classifier needs at least two classes"
+            )
+        folds = self.cv if isinstance(self.cv, int) else 5
+        rare = classes[counts < min(folds, 5)]
+        if len(rare) and len(rare) < len(classes) - 1:
+            keep = ~np.isin(y.astype(str) if y.dtype == object else y, rare)
+            self.notes_.append(
+                f"classes with fewer than {min(folds, 5)} examples were left out (too few to "
+                f"cross-validate): {', '.join(map(repr, rare.tolist()))}"
+            )
+            X, y = X.loc[keep].reset_index(drop=True), y[keep]
+            groups = None if groups is None else groups[keep]
+        values = y.astype(str) if y.dtype == object else y
+        self.classes_, codes = np.unique(values, return_inverse=True)
+        return X, codes.astype(np.int64), groups
+
+    def _task(self, y_codes) -> str:
+        return BINARY if len(self.classes_) == 2 else MULTICLASS
+
+    def _average(self, models):
+        k = len(self.classes_)
+        return WeightedClassifier(models, [1 / len(models)] * len(models), np.arange(k)).fit(None)
+
+    def _final(self, members, Xc):
+        return WeightedClassifier(
+            [m for m, _ in members],
+            [w for _, w in members],
+            classes=self.classes_,
+            names=[m["family"] for m in self.choice_.members],
+        ).fit(Xc)
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict_proba(X)
+
+
+class AutoRegressor(RegressorMixin, _AutoBase):
+    """Regression by a time-budgeted search over model families.
+
+    The same search as :class:`AutoClassifier`, with ridge regression in place of
+    logistic regression, and, for a skewed target, each family also tried on a
+    Yeo-Johnson transformed target.
+
+    Parameters
+    ----------
+    time_budget : float, default=60
+    metric : str or None
+        ``rmse`` (default), ``mae`` or ``r2``.
+    n_jobs : int, default=-1
+    random_state : int or None
+    families : list of str or None
+    cv : None, int, "time" or splitter
+    ensemble : bool, default=True
+
+    Attributes
+    ----------
+    best_estimator_, leaderboard_, choice_, validation_, notes_
+        As in :class:`AutoClassifier`.
+    """
+
+    def _average(self, models):
+        return WeightedRegressor(models, [1 / len(models)] * len(models)).fit(None)
+
+    def _final(self, members, Xc):
+        return WeightedRegressor(
+            [m for m, _ in members],
+            [w for _, w in members],
+            names=[m["family"] for m in self.choice_.members],
+        ).fit(Xc)
+
+
+def _nan_rows(predictions: np.ndarray) -> np.ndarray:
+    if predictions.ndim == 2:
+        return np.isnan(predictions).any(axis=1)
+    return np.isnan(predictions)
+
+
+def _resolve_jobs(n_jobs) -> int:
+    cores = os.cpu_count() or 1
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        return max(1, cores + 1 + n_jobs)
+    return int(n_jobs)

@@ -1,0 +1,210 @@
+"""Gradient boosting libraries with early stopping on a held-out slice of the fit data.
+
+LightGBM, XGBoost and CatBoost stop adding trees once the score on a validation
+slice has not improved for ``patience`` rounds; HistGradientBoosting does the same
+internally. The slice comes from the data given to ``fit`` (so cross-validation
+stays honest), and the number of trees kept is recorded in ``best_iteration_``.
+"""
+
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+LIBRARIES = ("lightgbm", "xgboost", "catboost")
+
+
+class _DeadlineCallback:
+    """LightGBM callback that stops boosting once the search's deadline has passed."""
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+        self.order = 40
+
+    def __call__(self, env):
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            import lightgbm
+
+            raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+
+class _CatBoostDeadline:
+    """CatBoost callback: stop once the search's deadline has passed."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+
+    def after_iteration(self, info) -> bool:
+        return time.monotonic() < self.deadline
+
+
+def _xgboost_deadline(deadline: float):
+    import xgboost
+
+    class Deadline(xgboost.callback.TrainingCallback):
+        def after_iteration(self, model, epoch, evals_log) -> bool:
+            return time.monotonic() > deadline
+
+    return Deadline()
+
+
+class _EarlyStoppedBooster(BaseEstimator):
+    """Shared fit logic; the subclasses say whether they classify or regress.
+
+    Parameters
+    ----------
+    library : {"lightgbm", "xgboost", "catboost"}
+    params : dict or None
+        Parameters of the library's scikit-learn estimator.
+    max_rounds : int
+        Upper bound on the number of trees.
+    patience : int
+        Rounds without improvement before stopping.
+    validation_fraction : float
+        Share of the fit data held out to decide when to stop.
+    n_jobs : int
+    random_state : int or None
+    deadline : float or None
+        ``time.monotonic()`` value after which LightGBM stops adding trees.
+    """
+
+    _classifier = False
+
+    def __init__(
+        self,
+        library="lightgbm",
+        params=None,
+        max_rounds=2000,
+        patience=50,
+        validation_fraction=0.1,
+        n_jobs=1,
+        random_state=None,
+        deadline=None,
+    ):
+        self.library = library
+        self.params = params
+        self.max_rounds = max_rounds
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.deadline = deadline
+
+    def fit(self, X, y):
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        fit_rows, valid_rows = self._split(y)
+        model = self._make(y)
+        X_fit, y_fit, X_valid, y_valid = X[fit_rows], y[fit_rows], X[valid_rows], y[valid_rows]
+        if self.library == "lightgbm":
+            import lightgbm
+
+            model.fit(
+                X_fit,
+                y_fit,
+                eval_X=(X_valid,),
+                eval_y=(y_valid,),
+                callbacks=[
+                    lightgbm.early_stopping(self.patience, verbose=False),
+                    _DeadlineCallback(self.deadline),
+                ],
+            )
+            self.best_iteration_ = int(model.best_iteration_ or model.n_estimators)
+        elif self.library == "xgboost":
+            model.fit(X_fit, y_fit, eval_set=[(X_valid, y_valid)], verbose=False)
+            model.set_params(callbacks=None)  # the deadline is spent; keep the model picklable
+            self.best_iteration_ = int(model.best_iteration) + 1
+        else:
+            model.fit(
+                X_fit,
+                y_fit,
+                eval_set=(X_valid, y_valid),
+                verbose=False,
+                callbacks=[_CatBoostDeadline(self.deadline)] if self.deadline else None,
+            )
+            self.best_iteration_ = int(model.get_best_iteration() or 0) + 1
+        self.model_ = model
+        self.n_features_in_ = X.shape[1]
+        if self._classifier:
+            self.classes_ = np.asarray(model.classes_)
+        return self
+
+    def _split(self, y):
+        rows = np.arange(len(y))
+        stratify = (
+            y if self._classifier and np.unique(y, return_counts=True)[1].min() >= 2 else None
+        )
+        try:
+            return train_test_split(
+                rows,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+                random_state=self.random_state,
+            )
+        except ValueError:  # too few rows per class for a stratified slice
+            return train_test_split(
+                rows, test_size=self.validation_fraction, random_state=self.random_state
+            )
+
+    def _make(self, y):
+        params = dict(self.params or {})
+        seed = 0 if self.random_state is None else int(self.random_state)
+        if self.library == "lightgbm":
+            import lightgbm
+
+            kind = lightgbm.LGBMClassifier if self._classifier else lightgbm.LGBMRegressor
+            return kind(
+                n_estimators=self.max_rounds,
+                n_jobs=self.n_jobs,
+                random_state=seed,
+                verbose=-1,
+                **params,
+            )
+        if self.library == "xgboost":
+            import xgboost
+
+            kind = xgboost.XGBClassifier if self._classifier else xgboost.XGBRegressor
+            return kind(
+                n_estimators=self.max_rounds,
+                early_stopping_rounds=self.patience,
+                callbacks=[_xgboost_deadline(self.deadline)] if self.deadline else None,
+                tree_method="hist",
+                n_jobs=self.n_jobs,
+                random_state=seed,
+                **params,
+            )
+        import catboost
+
+        kind = catboost.CatBoostClassifier if self._classifier else catboost.CatBoostRegressor
+        return kind(
+            iterations=self.max_rounds,
+            early_stopping_rounds=self.patience,
+            thread_count=self.n_jobs,
+            random_seed=seed,
+            allow_writing_files=False,
+            verbose=False,
+            **params,
+        )
+
+    def predict(self, X):
+        check_is_fitted(self)
+        return np.asarray(self.model_.predict(np.asarray(X, dtype=np.float64))).ravel()
+
+
+class EarlyStoppedClassifier(ClassifierMixin, _EarlyStoppedBooster):
+    """A boosting classifier that stops adding trees when validation stops improving."""
+
+    _classifier = True
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        return self.model_.predict_proba(np.asarray(X, dtype=np.float64))
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class EarlyStoppedRegressor(RegressorMixin, _EarlyStoppedBooster):
+    """A boosting regressor that stops adding trees when validation stops improving."""

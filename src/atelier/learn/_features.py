@@ -1,0 +1,202 @@
+"""Which columns become features, of which kind, and how each model family encodes them.
+
+The roles are decided once, on the training data, and written down with a reason
+for every column left out: all missing, constant, identifier-like. Categories with
+more than ``MAX_ONE_HOT`` values are target-encoded (cross-fitted, so that the
+encoding does not leak the target into the fit).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
+from sklearn.utils.validation import check_is_fitted
+
+MAX_ONE_HOT = 50  # beyond this many categories, a column is target-encoded
+MAX_ORDINAL = 250  # trees see at most this many categories (histogram bins are 255)
+IDENTIFIER_MIN_ROWS = 50
+MISSING_CATEGORY = "__missing__"
+
+
+@dataclass
+class ColumnRoles:
+    """The role of every input column.
+
+    Attributes
+    ----------
+    numeric, categorical, high_cardinality, dates : list of str
+        Feature columns by kind.
+    dropped : dict of str to str
+        Columns left out, and why.
+    """
+
+    numeric: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    high_cardinality: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str]:
+        return self.numeric + self.dates + self.categorical + self.high_cardinality
+
+
+def infer_roles(X: pd.DataFrame) -> ColumnRoles:
+    """Sort the columns of ``X`` into roles, leaving out those no model can use."""
+    roles = ColumnRoles()
+    rows = len(X)
+    for column in X.columns:
+        values = X[column]
+        present = values.dropna()
+        distinct = present.nunique()
+        name = str(column)
+        if present.empty:
+            roles.dropped[name] = "all values missing"
+        elif distinct == 1:
+            roles.dropped[name] = f"constant (always {present.iloc[0]!r})"
+        elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            roles.numeric.append(name)
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            roles.dates.append(name)
+        elif rows >= IDENTIFIER_MIN_ROWS and distinct >= 0.95 * len(present):
+            roles.dropped[name] = f"identifier-like ({distinct:,} distinct values in {rows:,} rows)"
+        elif distinct > MAX_ONE_HOT:
+            roles.high_cardinality.append(name)
+        else:
+            roles.categorical.append(name)
+    return roles
+
+
+class FrameCoercer(TransformerMixin, BaseEstimator):
+    """Select the feature columns and give each the type its role needs.
+
+    Numbers (and booleans) become floats, dates become days since 1970, categories
+    become strings with missing values kept as NaN. Column names, order and roles
+    are those seen in ``fit``; a column missing at prediction time is an error that
+    names it.
+
+    Parameters
+    ----------
+    roles : ColumnRoles or None
+        Roles to use; inferred from the data in ``fit`` when None.
+    """
+
+    def __init__(self, roles: ColumnRoles | None = None):
+        self.roles = roles
+
+    def fit(self, X, y=None):
+        X = _as_frame(X)
+        self.roles_ = self.roles if self.roles is not None else infer_roles(X)
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = _as_frame(X)
+        roles = self.roles_
+        absent = [c for c in roles.features if c not in X.columns]
+        if absent:
+            raise ValueError(f"columns missing from the input: {absent}")
+        out = {}
+        for column in roles.numeric:
+            out[column] = pd.to_numeric(X[column], errors="coerce").astype("float64")
+        for column in roles.dates:
+            dates = pd.to_datetime(X[column], errors="coerce")
+            out[column] = (dates - pd.Timestamp(0)).dt.total_seconds() / 86_400.0
+        for column in roles.categorical + roles.high_cardinality:
+            values = X[column]
+            out[column] = (
+                values.astype(object)
+                .where(values.notna(), np.nan)
+                .map(lambda v: v if isinstance(v, float) else str(v))
+            )
+        return pd.DataFrame(out, index=X.index, columns=roles.features)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        return np.asarray(self.roles_.features, dtype=object)
+
+
+def _as_frame(X) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        frame = X.copy(deep=False)
+        frame.columns = [str(c) for c in frame.columns]
+        return frame
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError(f"expected a 2-D table of features, got an array of shape {array.shape}")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def make_preprocessor(
+    roles: ColumnRoles, *, encoding: str, impute: bool, scale: bool, random_state=None
+) -> ColumnTransformer:
+    """The column transformer of one model family.
+
+    Parameters
+    ----------
+    roles : ColumnRoles
+    encoding : {"onehot", "ordinal"}
+        One-hot for linear and distance-based models, ordinal codes for trees.
+    impute : bool
+        Fill missing numbers with the median (for models that cannot take NaN).
+    scale : bool
+        Standardise numbers (for models sensitive to scale).
+    random_state : int or None
+        Seed of the target encoder's cross-fitting.
+
+    Returns
+    -------
+    ColumnTransformer
+        Numbers first, then categories, then target-encoded columns, in that order.
+    """
+    numeric_steps = []
+    if impute:
+        numeric_steps.append(SimpleImputer(strategy="median", add_indicator=True))
+    if scale:
+        numeric_steps.append(StandardScaler())
+    numeric = make_pipeline(*numeric_steps) if numeric_steps else "passthrough"
+    if encoding == "onehot":
+        categorical = make_pipeline(
+            SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY),
+            OneHotEncoder(
+                handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False
+            ),
+        )
+    else:
+        categorical = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=-1,
+            encoded_missing_value=-1,
+            max_categories=MAX_ORDINAL,
+        )
+    high = Pipeline(
+        [
+            ("fill", SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY)),
+            ("encode", TargetEncoder(random_state=random_state)),
+        ]
+    )
+    if scale:
+        high.steps.append(("scale", StandardScaler()))
+    transformers = [
+        ("numeric", numeric, roles.numeric + roles.dates),
+        ("categorical", categorical, roles.categorical),
+        ("high_cardinality", high, roles.high_cardinality),
+    ]
+    return ColumnTransformer(
+        [(name, step, columns) for name, step, columns in transformers if columns],
+        remainder="drop",
+        verbose_feature_names_out=False,
+    )
+
+
+def categorical_positions(roles: ColumnRoles) -> list[int]:
+    """Positions of the ordinal-coded categories in the preprocessor's output."""
+    start = len(roles.numeric) + len(roles.dates)
+    return list(range(start, start + len(roles.categorical)))

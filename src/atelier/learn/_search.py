@@ -1,0 +1,360 @@
+"""The time-budgeted search across model families and their hyperparameters.
+
+How the budget is spent, in order:
+
+1. warm start: every family's default configurations, cheapest family first;
+2. search: each family has its own Optuna study (TPE sampler, median pruner on the
+   fold scores); the next trial goes to whichever of the three best families so far
+   has used the least time, so that time follows the evidence;
+3. a reserve is kept for the final refit, estimated from the fit times of the best
+   trials; a trial whose estimated time does not fit in what is left is not started.
+
+Every trial is cross-validated on the same folds, and its out-of-fold predictions
+are kept for ensemble selection.
+"""
+
+import logging
+import pickle
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import optuna
+import pandas as pd
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.preprocessing import PowerTransformer
+
+from atelier.learn._ensemble import aligned_proba
+from atelier.learn._families import BuildContext, Family
+from atelier.learn._metrics import REGRESSION, Metric
+
+TOP_FAMILIES = 3
+KEEP_FOLD_MODELS = 8  # fold models are kept for this many of the best trials
+TRAIN_SCORE_ROWS = 2_000  # rows of each training fold scored, for the over-fitting gap
+PROBE_ROWS = 2_000  # above 5x this, a family's first fit is timed on a sample first
+REFIT_SAFETY = 1.3
+SKIP_SHARE = 0.3  # a family whose one trial needs more of the budget than this is skipped
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrialRecord:
+    """One configuration, cross-validated.
+
+    ``status`` is ``complete``, ``pruned`` (stopped by the pruner after some folds),
+    ``stopped`` (the budget ran out mid-way), or ``failed`` (the note says why).
+    Losses are the metric as a loss (lower is better), per fold.
+    """
+
+    number: int
+    family: str
+    params: dict
+    status: str = "complete"
+    fold_losses: list[float] = field(default_factory=list)
+    train_losses: list[float] = field(default_factory=list)
+    fit_s: list[float] = field(default_factory=list)
+    predict_s_per_1k: float = float("nan")
+    size_kb: float = float("nan")
+    best_iterations: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    oof: np.ndarray | None = None
+    fold_models: list | None = None
+
+    @property
+    def loss(self) -> float:
+        return float(np.mean(self.fold_losses)) if self.fold_losses else float("inf")
+
+    @property
+    def fit_time(self) -> float:
+        return float(np.sum(self.fit_s))
+
+
+@dataclass
+class SearchSetup:
+    """What stays fixed during a search."""
+
+    task: str
+    metric: Metric
+    families: list[Family]
+    context: BuildContext
+    splits: list[tuple[np.ndarray, np.ndarray]]
+    n_classes: int
+    deadline: float
+    budget: float
+    random_state: int | None
+    power_transform_target: bool = False
+
+
+class Search:
+    """Run trials until the budget (minus the refit reserve) is spent.
+
+    Parameters
+    ----------
+    setup : SearchSetup
+    """
+
+    def __init__(self, setup: SearchSetup):
+        self.setup = setup
+        self.records: list[TrialRecord] = []
+        seed = setup.random_state
+        self.studies = {
+            family.name: optuna.create_study(
+                direction="minimize",
+                sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4),
+                pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+            )
+            for family in setup.families
+            if family.space is not None
+        }
+        self.skipped: dict[str, str] = {}
+
+    # ---- budget -------------------------------------------------------------------
+
+    def refit_reserve(self, n_rows: int) -> float:
+        """Seconds to keep for refitting the likely ensemble members on all rows.
+
+        The three best trials so far, refit on all rows, plus the longest fold fit
+        seen (a fold that starts just before the reserve may run into it).
+        """
+        complete = sorted(self.complete(), key=lambda r: r.loss)[:TOP_FAMILIES]
+        if not complete:
+            return 0.0
+        fold_rows = np.mean([len(train) for train, _ in self.setup.splits])
+        scale = n_rows / fold_rows
+        refits = REFIT_SAFETY * sum(np.mean(r.fit_s) * scale for r in complete)
+        # a fold started just before the reserve begins may run into it
+        longest_fold = max(max(r.fit_s) for r in self.records if r.fit_s)
+        return refits + longest_fold
+
+    def time_left(self, n_rows: int) -> float:
+        return self.setup.deadline - self.refit_reserve(n_rows) - time.monotonic()
+
+    def estimate(self, family: Family, X: pd.DataFrame, y: np.ndarray) -> float:
+        """Seconds a cross-validated trial of ``family`` is expected to take."""
+        past = [r for r in self.records if r.family == family.name and r.fit_s]
+        folds = len(self.setup.splits)
+        if past:
+            return float(np.median([np.mean(r.fit_s) for r in past])) * folds * 1.1
+        train, _ = self.setup.splits[0]
+        if len(train) <= 5 * PROBE_ROWS:
+            return 0.0
+        sample = np.random.default_rng(0).choice(train, PROBE_ROWS, replace=False)
+        pipeline = self.pipeline(family, family.defaults[0])
+        started = time.monotonic()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipeline.fit(X.iloc[sample], y[sample])
+        except Exception:  # the trial itself will report the failure
+            return 0.0
+        return (time.monotonic() - started) * len(train) / PROBE_ROWS * folds * 1.2
+
+    # ---- trials -------------------------------------------------------------------
+
+    def pipeline(self, family: Family, params: dict):
+        return build_pipeline(family, params, self.setup.context)
+
+    def run(self, X: pd.DataFrame, y: np.ndarray) -> list[TrialRecord]:
+        """Warm start, then search, until the time left is used."""
+        n_rows = len(X)
+        for family, params in self._warm_start():
+            if family.name in self.skipped:
+                continue
+            if not self._trial(family, params, X, y, n_rows) and family.name != "dummy":
+                return self.records
+        searchable = [f for f in self.setup.families if f.space is not None]
+        while searchable:
+            family = self._next_family(searchable)
+            if family is None or not self._trial(family, None, X, y, n_rows):
+                break
+        return self.records
+
+    def _warm_start(self) -> list[tuple[Family, dict]]:
+        """Every family's first default, cheapest first, then the second defaults.
+
+        With a skewed regression target, each family's first default is also tried
+        on the transformed target, right after the untransformed one.
+        """
+        queue = []
+        rounds = max(len(f.defaults) for f in self.setup.families)
+        for index in range(rounds):
+            for family in self.setup.families:
+                if index >= len(family.defaults):
+                    continue
+                queue.append((family, dict(family.defaults[index])))
+                if index == 0 and self.setup.power_transform_target and family.name != "dummy":
+                    queue.append((family, {**family.defaults[0], "target_transform": "power"}))
+        return queue
+
+    def _next_family(self, searchable: list[Family]) -> Family | None:
+        best = {}
+        for record in self.complete():
+            best[record.family] = min(best.get(record.family, np.inf), record.loss)
+        ranked = sorted(
+            (f for f in searchable if f.name in best and f.name not in self.skipped),
+            key=lambda f: best[f.name],
+        )[:TOP_FAMILIES]
+        if not ranked:
+            return None
+        spent = {
+            f.name: sum(r.fit_time for r in self.records if r.family == f.name) for f in ranked
+        }
+        return min(ranked, key=lambda f: spent[f.name])
+
+    def _trial(self, family: Family, params: dict | None, X, y, n_rows: int) -> bool:
+        """Run one trial; False when the budget is spent."""
+        if family.name != "dummy":
+            left = self.time_left(n_rows)
+            if left <= 0:
+                return False
+            needed = self.estimate(family, X, y)
+            if needed > left:
+                if needed < SKIP_SHARE * self.setup.budget:
+                    return False  # the budget is nearly spent: end the search here
+                self.skipped[family.name] = (
+                    f"not tried: one cross-validated trial would take about {needed:.0f} s, "
+                    f"more than {SKIP_SHARE:.0%} of the {self.setup.budget:.0f} s budget"
+                )
+                return True
+        study = self.studies.get(family.name)
+        optuna_trial = None
+        if study is not None:
+            if params is not None:
+                study.enqueue_trial(self._with_transform(params))
+            optuna_trial = study.ask()
+            params = family.space(optuna_trial, self.setup.task)
+            if self.setup.power_transform_target:
+                params["target_transform"] = optuna_trial.suggest_categorical(
+                    "target_transform", ["none", "power"]
+                )
+        record = self._evaluate(family, params, X, y, optuna_trial)
+        if study is not None:
+            if record.status == "complete":
+                study.tell(optuna_trial, record.loss)
+            elif record.status == "pruned":
+                study.tell(optuna_trial, state=optuna.trial.TrialState.PRUNED)
+            else:
+                study.tell(optuna_trial, state=optuna.trial.TrialState.FAIL)
+        self.records.append(record)
+        self._forget_fold_models()
+        return record.status != "stopped"
+
+    def _with_transform(self, params: dict) -> dict:
+        if self.setup.power_transform_target:
+            return {**params, "target_transform": params.get("target_transform", "none")}
+        return params
+
+    def _evaluate(self, family: Family, params: dict, X, y, optuna_trial) -> TrialRecord:
+        setup = self.setup
+        record = TrialRecord(number=len(self.records), family=family.name, params=dict(params))
+        oof_sum = self._empty_predictions(len(y))
+        oof_count = np.zeros(len(y))
+        record.fold_models = []
+        # boosting stops adding trees at the point where the refit reserve begins
+        stop_at = setup.deadline - self.refit_reserve(len(y))
+        pipeline = build_pipeline(family, params, replace(setup.context, deadline=stop_at))
+        rng = np.random.default_rng(len(self.records))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for fold, (train, valid) in enumerate(setup.splits):
+                if family.name != "dummy" and time.monotonic() > stop_at:
+                    record.status = "stopped"
+                    record.notes.append("the time budget ran out during this trial")
+                    break
+                model = clone(pipeline)
+                started = time.monotonic()
+                try:
+                    model.fit(X.iloc[train], y[train])
+                    fitted = time.monotonic()
+                    predictions = self._predict(model, X.iloc[valid])
+                    predicted = time.monotonic()
+                except Exception as error:  # a failing configuration must not end the search
+                    record.status = "failed"
+                    record.notes.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+                    break
+                record.fit_s.append(fitted - started)
+                record.predict_s_per_1k = (predicted - fitted) / max(len(valid), 1) * 1000
+                record.fold_losses.append(setup.metric.loss(y[valid], predictions))
+                scored = (
+                    rng.choice(train, TRAIN_SCORE_ROWS, replace=False)
+                    if len(train) > TRAIN_SCORE_ROWS
+                    else train
+                )
+                record.train_losses.append(
+                    setup.metric.loss(y[scored], self._predict(model, X.iloc[scored]))
+                )
+                iteration = _best_iteration(model)
+                if iteration is not None:
+                    record.best_iterations.append(iteration)
+                oof_sum[valid] += predictions
+                oof_count[valid] += 1
+                record.fold_models.append(model)
+                if optuna_trial is not None and fold < len(setup.splits) - 1:
+                    optuna_trial.report(record.loss, fold)
+                    if optuna_trial.should_prune():
+                        record.status = "pruned"
+                        break
+        record.notes.extend(_warning_lines(caught))
+        if record.status == "complete":
+            covered = oof_count > 0
+            shape = (-1, 1) if oof_sum.ndim == 2 else (-1,)
+            oof = np.full_like(oof_sum, np.nan)
+            oof[covered] = oof_sum[covered] / oof_count[covered].reshape(shape)
+            record.oof = oof
+            record.size_kb = len(pickle.dumps(record.fold_models[-1])) / 1024
+        else:
+            record.fold_models = None
+        return record
+
+    def _empty_predictions(self, n_rows: int) -> np.ndarray:
+        if self.setup.task == REGRESSION:
+            return np.zeros(n_rows)
+        return np.zeros((n_rows, self.setup.n_classes))
+
+    def _predict(self, model, X) -> np.ndarray:
+        if self.setup.task == REGRESSION:
+            return np.asarray(model.predict(X), dtype=np.float64).ravel()
+        return aligned_proba(model, X, self.setup.n_classes)
+
+    def complete(self) -> list[TrialRecord]:
+        return [r for r in self.records if r.status == "complete"]
+
+    def _forget_fold_models(self) -> None:
+        kept = {r.number for r in sorted(self.complete(), key=lambda r: r.loss)[:KEEP_FOLD_MODELS]}
+        for record in self.records:
+            if record.number not in kept:
+                record.fold_models = None
+
+
+def build_pipeline(family: Family, params: dict, context: BuildContext):
+    """The unfitted pipeline of ``family`` with ``params``, target transform included."""
+    model = family.pipeline(params, context)
+    if context.task == REGRESSION and params.get("target_transform") == "power":
+        return TransformedTargetRegressor(regressor=model, transformer=PowerTransformer())
+    return model
+
+
+def _best_iteration(model) -> int | None:
+    estimator = model
+    if isinstance(estimator, TransformedTargetRegressor):
+        estimator = estimator.regressor_
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    if hasattr(final, "best_iteration_"):
+        return int(final.best_iteration_)
+    if isinstance(final, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
+        return int(final.n_iter_)
+    return None
+
+
+def _warning_lines(caught) -> list[str]:
+    lines = []
+    for warning in caught:
+        line = f"{warning.category.__name__}: {str(warning.message).splitlines()[0][:160]}"
+        if line not in lines:
+            lines.append(line)
+    return lines[:3]

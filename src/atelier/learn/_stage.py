@@ -1,0 +1,533 @@
+"""The train stage: AutoML on the cleaned mart, diagnostics, thresholds, registry.
+
+Reads the cleaned mart (or the mart when it was not cleaned), keeps a hold-out part
+untouched, runs the search on the rest within the charter's budget, then writes
+``.atelier/artifacts/learn/``: the leaderboard, the choice and why, the threshold
+analysis, learning curve, importance, calibration, and the fitted pipeline (the
+cleaning transformer followed by the model, so that serving sees what training
+saw). The model is tracked and registered in the project's MLflow store.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+from sklearn.pipeline import Pipeline
+
+from atelier._artifacts import staged_artifact_dir, to_jsonable, write_result
+from atelier._naming import quote_identifier, snake_case
+from atelier._project import Project
+from atelier.clean._stage import load_cleaner
+from atelier.exceptions import DataError, StageOrderError
+from atelier.learn._auto import AutoClassifier, AutoRegressor
+from atelier.learn._diagnostics import (
+    calibration_of,
+    importance_of,
+    learning_curve_of,
+    metric_scorer,
+    overfitting_summary,
+    selection_pass,
+)
+from atelier.learn._families import FAMILIES, BuildContext
+from atelier.learn._figures import (
+    draw_calibration,
+    draw_importance,
+    draw_leaderboard,
+    draw_learning_curve,
+    draw_thresholds,
+)
+from atelier.learn._metrics import BINARY, REGRESSION, get_metric
+from atelier.learn._search import build_pipeline
+from atelier.learn._thresholds import (
+    at,
+    best_threshold,
+    in_plain_words,
+    threshold_table,
+    unit_costs,
+)
+from atelier.learn._tracking import track
+from atelier.sources._snapshot import hash_bytes
+
+STAGE = "learn"
+MODEL_FILE = "model.joblib"
+SEARCH_SHARE = 0.8  # of the budget; the rest goes to diagnostics and the registry
+TRACKING_S = 5.0  # kept for MLflow: import, nested runs, model serialisation
+MAX_ROWS = 2_000_000
+MAX_CLASSES_FOR_NUMBERS = 10  # a numeric target with at most this many values is a class
+SEED = 0
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What the train stage did; ``result.json`` holds the same fields.
+
+    Attributes
+    ----------
+    table, target, task, metric : str
+    rows_train, rows_holdout : int
+    validation : str
+        The cross-validation used, and why.
+    holdout : str
+        How the hold-out rows were chosen.
+    budget_s, search_s, duration_s : float
+    notes : list of str
+        What was done about the data (columns left out, rows dropped, budget).
+    choice : dict
+        The final model (single or ensemble), its members and why.
+    leaderboard : list of dict
+        Every trial (see :func:`atelier.learn._leaderboard.leaderboard`).
+    scores : dict
+        Cross-validated score of the choice, hold-out scores of the choice and of
+        the baseline.
+    thresholds : dict or None
+        Binary targets: the cost-minimising threshold, compared with 0.5.
+    diagnostics : dict
+        ``learning_curve``, ``overfitting``, ``importance``, ``selection``,
+        ``calibration``.
+    model_file, model_sha256 : str
+        The fitted pipeline, and its hash (checked before it is ever loaded).
+    registry : dict
+        MLflow run and registered model version (alias ``champion``).
+    figures : dict of str to str
+    """
+
+    table: str
+    target: str
+    task: str
+    metric: str
+    rows_train: int
+    rows_holdout: int
+    validation: str
+    holdout: str
+    budget_s: float
+    search_s: float
+    notes: list[str]
+    choice: dict
+    leaderboard: list[dict]
+    scores: dict
+    thresholds: dict | None
+    diagnostics: dict
+    model_file: str
+    model_sha256: str
+    registry: dict
+    figures: dict[str, str]
+    duration_s: float
+
+
+def train(project: Project, budget: float | None = None) -> TrainResult:
+    """Train, diagnose and register the model of ``project``.
+
+    Parameters
+    ----------
+    project : Project
+    budget : float or None
+        Seconds for the whole stage; the charter's ``training.budget_s`` when None.
+
+    Returns
+    -------
+    TrainResult
+    """
+    started_at, clock = datetime.now(UTC), time.monotonic()
+    charter = project.charter
+    settings = charter.training
+    budget = float(budget if budget is not None else settings.budget_s)
+    if budget <= 0:
+        raise DataError(f"--budget: expected a positive number of seconds, got {budget:g}")
+    table, frame, notes, source_hash = _load(project)
+    target = charter.target.column
+    keys = [snake_case(k) for k in charter.sources[charter.mart.base].key]
+    missing_target = frame[target].isna()
+    if missing_target.any():
+        notes.append(f"{int(missing_target.sum()):,} rows without a {target!r} value left out")
+        frame = frame.loc[~missing_target].reset_index(drop=True)
+    if frame[target].nunique() < 2:
+        raise DataError(
+            f"{table}: the target {target!r} has a single value; there is nothing to learn"
+        )
+    time_column, group_column = charter.target.time_column, charter.target.group_column
+    for role, column in (("time_column", time_column), ("group_column", group_column)):
+        if column is not None and column not in frame.columns:
+            raise DataError(f"atelier.yaml: target.{role}: {column!r} is not a column of {table}")
+    if time_column is not None:
+        frame = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
+    task = _task_of(frame[target])
+    features = [c for c in frame.columns if c not in {target, *keys, group_column}]
+    train_rows, holdout_rows, holdout_why = _holdout(
+        frame, target, task, settings.holdout, time_column, group_column
+    )
+    X, y = frame[features], frame[target].to_numpy()
+    X_train, y_train = X.iloc[train_rows].reset_index(drop=True), y[train_rows]
+    X_test, y_test = X.iloc[holdout_rows].reset_index(drop=True), y[holdout_rows]
+    groups = frame[group_column].to_numpy()[train_rows] if group_column else None
+    search_budget = max(1.0, SEARCH_SHARE * budget - TRACKING_S - (time.monotonic() - clock))
+    kind = AutoRegressor if task == REGRESSION else AutoClassifier
+    auto = kind(
+        time_budget=search_budget,
+        metric=settings.metric,
+        random_state=SEED,
+        families=settings.families,
+        cv="time" if time_column else None,
+    )
+    try:
+        get_metric(settings.metric, task if task == REGRESSION else BINARY)
+        auto.fit(X_train, y_train, groups=groups)
+    except ValueError as error:
+        raise DataError(f"{table}: {error}") from None
+    search_s = time.monotonic() - clock
+    notes += auto.notes_
+    metric = get_metric(auto.metric_, auto.task_)
+    classes = getattr(auto, "classes_", None)
+    cleaner = _serving_cleaner(project, target)
+    steps = [("clean", cleaner)] if cleaner is not None else []
+    model = Pipeline([*steps, ("model", auto.best_estimator_)])
+    scores = _scores(model, auto, X_test, y_test, X_train, y_train, metric, classes)
+    positive = _positive_class(classes, charter.target.positive_class) if task == BINARY else None
+    thresholds = (
+        _thresholds(model, auto, X_test, y_test, classes, positive, charter.costs)
+        if task == BINARY
+        else None
+    )
+    diagnostics = _diagnostics(
+        auto,
+        model,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        metric,
+        classes,
+        positive,
+        deadline=clock + budget - TRACKING_S,
+    )
+    with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
+        joblib.dump(model, folder / MODEL_FILE)
+        sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
+        auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
+        figures = _figures(auto, thresholds, diagnostics, metric.name, charter.costs, folder)
+        registry = track(
+            project.state_dir,
+            model_name=snake_case(charter.project.name),
+            model=model,
+            example=X_test.head(5),
+            leaderboard=auto.leaderboard_,
+            parameters={
+                "table": table,
+                "target": target,
+                "metric": metric.name,
+                "budget_s": budget,
+                "validation": auto.validation_,
+                "holdout": holdout_why,
+                "choice": auto.choice_.why,
+            },
+            scores={k: v for k, v in scores.items() if isinstance(v, int | float)},
+            artifacts_dir=folder,
+        )
+        result = TrainResult(
+            table=table,
+            target=target,
+            task=task,
+            metric=metric.name,
+            rows_train=len(X_train),
+            rows_holdout=len(X_test),
+            validation=auto.validation_,
+            holdout=holdout_why,
+            budget_s=budget,
+            search_s=round(search_s, 3),
+            notes=notes,
+            choice=to_jsonable(auto.choice_),
+            leaderboard=_records(auto.leaderboard_),
+            scores=scores,
+            thresholds=thresholds,
+            diagnostics=diagnostics,
+            model_file=MODEL_FILE,
+            model_sha256=sha256,
+            registry=registry,
+            figures={name: path.name for name, path in figures.items()},
+            duration_s=round(time.monotonic() - clock, 3),
+        )
+        write_result(
+            folder,
+            stage=STAGE,
+            result=result,
+            inputs={"table": source_hash},
+            parameters={"budget_s": budget, "metric": metric.name, "seed": SEED},
+            started_at=started_at,
+            duration_s=result.duration_s,
+        )
+    return result
+
+
+def load_model(project: Project):
+    """The fitted pipeline of the last ``train``, after checking its hash.
+
+    Raises
+    ------
+    StageOrderError
+        If the project was not trained yet.
+    DataError
+        If the file is not the one the train stage wrote (hash mismatch).
+    """
+    folder = project.artifact_dir(STAGE)
+    result_file = folder / "result.json"
+    if not result_file.exists():
+        raise StageOrderError(f"{project.root}: no model yet; run `atelier train` first")
+    expected = json.loads(result_file.read_text())["model_sha256"]
+    path = folder / MODEL_FILE
+    if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+        raise DataError(f"{path}: the file changed since `atelier train` wrote it; retrain")
+    return joblib.load(path)
+
+
+# ---- steps ------------------------------------------------------------------------
+
+
+def _load(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
+    profile_file = project.artifact_dir("profile") / "result.json"
+    if not profile_file.exists():
+        raise StageOrderError(
+            f"{project.root}: no profile yet; run `atelier profile -p {project.root}` first"
+        )
+    clean_file = project.artifact_dir("clean") / "result.json"
+    charter = project.charter
+    notes: list[str] = []
+    if clean_file.exists():
+        table = json.loads(clean_file.read_text())["cleaned_table"]
+        source_hash = hash_bytes(clean_file.read_bytes())
+    else:
+        table = f"mart.{charter.mart.table}"
+        source_hash = hash_bytes(profile_file.read_bytes())
+        notes.append(f"{table} was not cleaned (`atelier clean`); it is used as it is")
+    schema, _, name = table.rpartition(".")
+    relation = f"{schema}.{quote_identifier(name)}"
+    with project.connect() as connection:
+        columns = [row[0] for row in connection.execute(f"DESCRIBE {relation}").fetchall()]
+        if charter.target.column not in columns:
+            raise DataError(
+                f"{table}: the target column {charter.target.column!r} does not exist "
+                f"(columns: {columns}); fix `target.column` in atelier.yaml"
+            )
+        total = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+        sample = ""
+        if total > MAX_ROWS:
+            sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE ({SEED})"
+            notes.append(f"{total:,} rows: a seeded sample of {MAX_ROWS:,} is used")
+        frame = connection.execute(f"SELECT * FROM {relation}{sample}").df()
+    profile = json.loads(profile_file.read_text())
+    personal = {f["columns"][0] for f in profile["findings"] if f["kind"] == "personal_data"}
+    present = sorted(personal & set(frame.columns))
+    if present:
+        frame = frame.drop(columns=present)
+        notes.append(f"personal data never used as features: {', '.join(present)}")
+    return table, frame, notes, source_hash
+
+
+def _task_of(target: pd.Series) -> str:
+    values = target.dropna()
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and values.nunique() > MAX_CLASSES_FOR_NUMBERS:
+        return REGRESSION
+    return BINARY if values.nunique() == 2 else "multiclass"
+
+
+def _holdout(frame, target, task, share, time_column, group_column):
+    rows = np.arange(len(frame))
+    if time_column is not None:
+        cut = round(len(frame) * (1 - share))
+        return (
+            rows[:cut],
+            rows[cut:],
+            (f"the last {share:.0%} of rows in {time_column!r} order, untouched by the search"),
+        )
+    if group_column is not None:
+        splitter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=SEED)
+        train, test = next(splitter.split(rows, groups=frame[group_column]))
+        return train, test, (f"{share:.0%} of the {group_column!r} groups, untouched by the search")
+    counts = frame[target].value_counts()
+    stratify = frame[target] if task != REGRESSION and counts.min() >= 2 else None
+    train, test = train_test_split(rows, test_size=share, stratify=stratify, random_state=SEED)
+    how = "stratified " if stratify is not None else ""
+    return train, test, f"a {how}random {share:.0%} of rows, untouched by the search"
+
+
+def _serving_cleaner(project: Project, target: str):
+    """The fitted cleaning transformer, without the steps that touch the target."""
+    state_file = project.artifact_dir("clean") / "cleaner.json"
+    if not state_file.exists():
+        return None
+    state = json.loads(state_file.read_text())
+    params = state["params"]
+    for name, value in list(params.items()):
+        if isinstance(value, dict):
+            params[name] = {k: v for k, v in value.items() if k != target} or None
+        elif isinstance(value, list):
+            params[name] = [v for v in value if v != target] or None
+    for learned in ("spelling_maps", "caps", "impute_values"):
+        state[learned].pop(target, None)
+    state["feature_names_in"] = [c for c in state["feature_names_in"] if c != target]
+    return load_cleaner(state)
+
+
+def _positive_class(classes, declared):
+    labels = [str(c) for c in classes]
+    if declared is not None and str(declared) in labels:
+        return classes[labels.index(str(declared))]
+    return classes[1]
+
+
+def _scores(model, auto, X_test, y_test, X_train, y_train, metric, classes) -> dict:
+    scorer = metric_scorer(metric, auto.task_, classes)
+    scores = {
+        f"cv_{metric.name}": auto.choice_.cv_score,
+        f"holdout_{metric.name}": metric.from_loss(-scorer(model, X_test, y_test)),
+    }
+    baseline = next(r for r in auto.trials_ if r.family == "dummy")
+    if baseline.status == "complete":
+        scores[f"baseline_cv_{metric.name}"] = metric.from_loss(baseline.loss)
+    if auto.task_ == REGRESSION:
+        from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+
+        predicted = model.predict(X_test)
+        y_true = np.asarray(y_test, dtype=np.float64)
+        scores |= {
+            "holdout_rmse": float(root_mean_squared_error(y_true, predicted)),
+            "holdout_mae": float(mean_absolute_error(y_true, predicted)),
+            "holdout_r2": float(r2_score(y_true, predicted)),
+        }
+    else:
+        predicted = model.predict(X_test)
+        scores["holdout_accuracy"] = float(np.mean(predicted.astype(str) == y_test.astype(str)))
+    return scores
+
+
+def _thresholds(model, auto, X_test, y_test, classes, positive, costs) -> dict:
+    code = list(classes).index(positive)
+    negative = classes[1 - code]
+    unit = unit_costs(costs, str(positive), str(negative))
+    oof = auto.oof_predictions_
+    covered = ~np.isnan(oof).any(axis=1)
+    chosen = best_threshold(
+        threshold_table(auto.oof_target_[covered] == code, oof[covered, code], unit)
+    )
+    proba = model.predict_proba(X_test)[:, code]
+    table = threshold_table(y_test.astype(str) == str(positive), proba, unit)
+    row, half = at(table, chosen), at(table, 0.5)
+    nobody = float(((y_test.astype(str) == str(positive)) * unit["fn"]).sum() / len(y_test) * 1000)
+    return {
+        "positive_class": str(positive),
+        "chosen": chosen,
+        "chosen_on": "out-of-fold predictions of the training rows; reported on the hold-out",
+        "at_chosen": row,
+        "at_half": half,
+        "cost_per_1000_without_model": nobody,
+        "currency": costs.currency,
+        "unit_costs": unit,
+        "in_plain_words": in_plain_words(row, f"the {positive!s} cases", costs.currency, half),
+        "table": _records(table),
+    }
+
+
+def _diagnostics(
+    auto, model, X_train, y_train, X_test, y_test, metric, classes, positive, deadline
+):
+    """Over-fitting, importance, learning curve, selection and calibration, in the time left.
+
+    Each costly step runs only if its estimated time fits before ``deadline``; what
+    was left out says so.
+    """
+    diagnostics: dict = {}
+    diagnostics["overfitting"] = overfitting_summary(
+        auto.leaderboard_, {name: family.defaults[0] for name, family in FAMILIES.items()}
+    )
+    diagnostics["importance"] = importance_of(
+        auto.best_estimator_,
+        X_test,
+        y_test,
+        metric,
+        auto.task_,
+        classes,
+        SEED,
+        seconds=0.5 * (deadline - time.monotonic()),
+    )
+    best = min((r for r in auto.trials_ if r.status == "complete"), key=lambda r: r.loss)
+    family = FAMILIES[best.family]
+    context = BuildContext(auto.task_, auto.roles_, auto.n_jobs_, SEED, None)
+    codes_train = (
+        np.searchsorted(classes, y_train.astype(str) if classes.dtype.kind == "U" else y_train)
+        if classes is not None
+        else np.asarray(y_train, dtype=np.float64)
+    )
+    code_classes = None if classes is None else np.arange(len(classes))
+    fold_fit = best.fit_time / max(len(best.fit_s), 1)
+    curve_cost = fold_fit * 3 * 3  # 5 sizes x 3 folds, at 60% of the rows on average
+    if deadline - time.monotonic() > curve_cost:
+        diagnostics["learning_curve"] = learning_curve_of(
+            build_pipeline(family, best.params, context),
+            auto.columns_.transform(X_train),
+            codes_train,
+            metric,
+            auto.task_,
+            code_classes,
+            SEED,
+        )
+        diagnostics["learning_curve"]["model"] = f"{best.family} (trial {best.number})"
+    else:
+        diagnostics["learning_curve"] = None
+    if diagnostics["importance"] and deadline - time.monotonic() > fold_fit * 6:
+        diagnostics["selection"] = selection_pass(
+            lambda roles: build_pipeline(family, best.params, replace(context, roles=roles)),
+            auto.roles_,
+            X_train,
+            codes_train,
+            diagnostics["importance"],
+            metric,
+            auto.task_,
+            code_classes,
+            SEED,
+        )
+    else:
+        diagnostics["selection"] = {"why": "not run: the time budget was spent"}
+    if positive is not None:
+        code = list(classes).index(positive)
+        diagnostics["calibration"] = calibration_of(
+            y_test.astype(str) == str(positive), model.predict_proba(X_test)[:, code]
+        )
+    else:
+        diagnostics["calibration"] = None
+    return diagnostics
+
+
+def _figures(auto, thresholds, diagnostics, metric, costs, folder) -> dict:
+    figures = {
+        "leaderboard": draw_leaderboard(auto.leaderboard_, metric, folder / "leaderboard.png")
+    }
+    if diagnostics.get("learning_curve"):
+        curve = diagnostics["learning_curve"]
+        figures["learning_curve"] = draw_learning_curve(
+            curve, metric, curve["model"], folder / "learning_curve.png"
+        )
+    if diagnostics.get("importance"):
+        figures["importance"] = draw_importance(
+            diagnostics["importance"], metric, folder / "importance.png"
+        )
+    if thresholds is not None:
+        figures["thresholds"] = draw_thresholds(
+            pd.DataFrame(thresholds["table"]),
+            thresholds["chosen"],
+            costs.currency,
+            folder / "thresholds.png",
+        )
+    if diagnostics.get("calibration"):
+        figures["calibration"] = draw_calibration(
+            diagnostics["calibration"], folder / "calibration.png"
+        )
+    return figures
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records"))

@@ -1,0 +1,127 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from atelier.exceptions import DataError, StageOrderError
+from atelier.learn import load_model, train
+from atelier.quality import profile
+from atelier.warehouse import ingest
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_training_is_complete_explained_and_registered(demo_project):
+    folder = demo_project.artifact_dir("learn")
+    result = json.loads((folder / "result.json").read_text())
+    assert result["table"] == "mart.customers_clean" and result["task"] == "binary"
+    assert result["metric"] == "roc_auc"
+    assert result["duration_s"] <= max(1.1 * 30, 30 + 5)  # the demo ran with a 30 s budget
+    tried = {row["model"] for row in result["leaderboard"] if row["status"] == "complete"}
+    assert {"dummy", "linear", "knn", "hist_gb", "lightgbm"} <= tried
+    assert tried & {"random_forest", "extra_trees"}
+    scores = result["scores"]
+    assert scores["holdout_roc_auc"] > 0.8 > scores["baseline_cv_roc_auc"]
+    assert result["choice"]["why"]
+    assert "customer_id" not in {r["feature"] for r in result["diagnostics"]["importance"]}
+    thresholds = result["thresholds"]
+    assert thresholds["positive_class"] == "Yes" and 0 < thresholds["chosen"] < 0.5
+    assert thresholds["in_plain_words"].startswith(
+        f"At a threshold of {thresholds['chosen']:.2f} the model finds"
+    )
+    assert thresholds["at_chosen"]["recall"] > thresholds["at_half"]["recall"]
+    assert result["diagnostics"]["overfitting"]
+    assert result["diagnostics"]["calibration"]["brier"] < 0.2
+    for name in result["figures"].values():
+        pixels = np.asarray(Image.open(folder / name).convert("L"), dtype=float)
+        assert pixels.shape[1] >= 450 and pixels.std() > 10, name
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # MLflow's own SQLAlchemy use
+def test_the_champion_in_mlflow_is_the_saved_model(demo_project):
+    import mlflow
+
+    result = json.loads((demo_project.artifact_dir("learn") / "result.json").read_text())
+    registry = result["registry"]
+    assert registry["alias"] == "champion" and registry["version"] >= 1
+    mlflow.set_tracking_uri(registry["tracking_uri"])
+    champion = mlflow.sklearn.load_model(registry["model_uri"])
+    rows = demo_project.warehouse.sql("SELECT * FROM mart.customers_clean LIMIT 20").df()
+    features = rows.drop(columns=["customer_id", "churn"])
+    saved = load_model(demo_project)
+    np.testing.assert_allclose(champion.predict_proba(features), saved.predict_proba(features))
+    client = mlflow.tracking.MlflowClient()
+    runs = client.search_runs(
+        [client.get_experiment_by_name(registry["registered_model"]).experiment_id]
+    )
+    assert len(runs) >= len([r for r in result["leaderboard"] if r["trial"] >= 0])
+
+
+def test_the_saved_model_cleans_raw_rows_before_predicting(demo_project):
+    model = load_model(demo_project)
+    raw = demo_project.warehouse.sql("SELECT * FROM mart.customers LIMIT 50").df()
+    proba = model.predict_proba(raw.drop(columns=["churn"]))
+    assert proba.shape == (50, 2) and np.isfinite(proba).all()
+
+
+def test_a_changed_model_file_is_refused(demo_project, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_project.root, copy)
+    from atelier import Project
+
+    project = Project.load(copy)
+    with open(project.artifact_dir("learn") / "model.joblib", "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(DataError, match="the file changed since `atelier train` wrote it"):
+        load_model(project)
+
+
+def small_project(tmp_path, make_project, frame: pd.DataFrame, target: str = "y"):
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    project = make_project(
+        {"t": {"kind": "csv", "path": "t.csv"}}, {"base": "t"}, target={"column": target}
+    )
+    ingest(project)
+    return project
+
+
+def test_train_needs_a_profile(tmp_path, make_project):
+    project = small_project(tmp_path, make_project, pd.DataFrame({"x": [1, 2], "y": ["a", "b"]}))
+    with pytest.raises(StageOrderError, match="no profile yet"):
+        train(project)
+
+
+@pytest.mark.parametrize(
+    ("frame", "target", "message"),
+    [
+        (pd.DataFrame({"x": range(40), "y": ["a"] * 40}), "y", "has a single value"),
+        (
+            pd.DataFrame({"x": range(40), "y": ["a", "b"] * 20}),
+            "churn",
+            "the target column 'churn' does not exist",
+        ),
+    ],
+)
+def test_train_explains_bad_targets(tmp_path, make_project, frame, target, message):
+    project = small_project(tmp_path, make_project, frame, target)
+    profile(project)
+    with pytest.raises(DataError, match=message):
+        train(project, budget=5)
+
+
+def test_train_on_an_uncleaned_regression_mart(tmp_path, make_project):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    frame = pd.DataFrame({"x": x, "noise": rng.normal(size=400), "y": 3 * x + rng.normal(size=400)})
+    project = small_project(tmp_path, make_project, frame)
+    profile(project)
+    result = train(project, budget=8)
+    assert result.task == "regression" and result.metric == "rmse"
+    assert any("was not cleaned" in note for note in result.notes)
+    assert result.scores["holdout_r2"] > 0.8
+    assert result.thresholds is None
+    assert result.diagnostics["importance"][0]["feature"] == "x"
