@@ -22,6 +22,9 @@ MINIMAL_FRAMING = {
 }
 
 
+DEMO_TRAIN_BUDGET = 30  # seconds for the demo's train stage in tests
+
+
 def write_charter(root: Path, sources: dict, mart: dict | None = None, **sections) -> Path:
     """Write a minimal valid charter over ``sources`` into ``root``."""
     root.mkdir(parents=True, exist_ok=True)
@@ -89,7 +92,9 @@ def demo_project(tmp_path_factory) -> Project:
     """The churn demo, built and ingested once for the whole session."""
     from atelier.demo import run_demo
 
-    outcome = run_demo(tmp_path_factory.mktemp("demo") / "churn", port=0, train_budget=30)
+    outcome = run_demo(
+        tmp_path_factory.mktemp("demo") / "churn", port=0, train_budget=DEMO_TRAIN_BUDGET
+    )
     return outcome.project
 
 

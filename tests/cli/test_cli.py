@@ -31,7 +31,7 @@ def assert_one_line_error(process: subprocess.CompletedProcess, pattern: str) ->
 def test_help_lists_the_commands():
     process = atelier("--help")
     assert process.returncode == 0
-    for command in ("init", "ingest", "demo"):
+    for command in ("init", "ingest", "profile", "clean", "explore", "train", "demo"):
         assert command in process.stdout
 
 
@@ -43,6 +43,13 @@ def test_init_then_ingest_names_the_first_missing_file(tmp_path):
         r"^atelier: error: source 'customers': file not found: .*customers\.csv$",
     )
     assert_one_line_error(atelier("init", str(tmp_path / "p")), r"already exists")
+
+
+def test_train_before_profile_says_what_to_run(tmp_path):
+    write_charter(tmp_path, {"t": {"kind": "csv", "path": "t.csv"}})
+    (tmp_path / "t.csv").write_text("x,y\n1,a\n2,b\n")
+    assert atelier("ingest", "-p", str(tmp_path)).returncode == 0
+    assert_one_line_error(atelier("train", "-p", str(tmp_path)), r"run `atelier profile")
 
 
 def test_ingest_without_a_charter(tmp_path):
@@ -83,9 +90,12 @@ def test_schema_change_flag_is_offered_and_works(tmp_path):
 
 @pytest.mark.slow
 def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
-    process = atelier("demo", str(tmp_path / "demo"), "--port", "0")
+    process = atelier("demo", str(tmp_path / "demo"), "--port", "0", "--budget", "15")
     assert process.returncode == 0, process.stderr
     assert "mart.customers (7,068 rows" in process.stdout
-    for shown in ("warehouse.duckdb", "schema.png"):
+    for shown in ("warehouse.duckdb", "schema.png", "Leaderboard", "as @champion"):
         assert shown in process.stdout
+    assert re.search(r"At a threshold of 0\.\d\d the model finds \d+% of", process.stdout)
     assert (tmp_path / "demo" / ".atelier" / "artifacts" / "ingest" / "schema.png").is_file()
+    refused = atelier("train", "-p", str(tmp_path / "demo"), "--budget", "-1")
+    assert_one_line_error(refused, r"--budget: expected a positive number of seconds")

@@ -6,7 +6,7 @@ import pytest
 from atelier.demo import N_CUSTOMERS, PERSONAL_COLUMNS, churn_table, run_demo, serve_plans
 from atelier.demo._files import DUPLICATED_CUSTOMERS
 from atelier.exceptions import WarehouseBusyError
-from tests.conftest import left_to_clean
+from tests.conftest import DEMO_TRAIN_BUDGET, left_to_clean
 
 pytestmark = pytest.mark.slow
 
@@ -65,9 +65,9 @@ def test_personal_data_is_declared_and_marked(demo_project):
 
 def test_second_demo_run_finds_everything_unchanged(demo_project):
     with pytest.raises(WarehouseBusyError, match="the warehouse is open elsewhere"):
-        run_demo(demo_project.root, port=0)  # demo_project.warehouse holds the file
+        run_demo(demo_project.root, port=0, train_budget=DEMO_TRAIN_BUDGET)  # file held open
     demo_project.close()
-    outcome = run_demo(demo_project.root, port=0)
+    outcome = run_demo(demo_project.root, port=0, train_budget=DEMO_TRAIN_BUDGET)
     assert {source.status for source in outcome.ingest.sources} == {"unchanged"}
     assert not outcome.ingest.mart_rebuilt
 

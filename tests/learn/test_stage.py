@@ -9,6 +9,7 @@ from atelier.exceptions import DataError, StageOrderError
 from atelier.learn import load_model, train
 from atelier.quality import profile
 from atelier.warehouse import ingest
+from tests.conftest import DEMO_TRAIN_BUDGET
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +19,8 @@ def test_demo_training_is_complete_explained_and_registered(demo_project):
     result = json.loads((folder / "result.json").read_text())
     assert result["table"] == "mart.customers_clean" and result["task"] == "binary"
     assert result["metric"] == "roc_auc"
-    assert result["duration_s"] <= max(1.1 * 30, 30 + 5)  # the demo ran with a 30 s budget
+    budget = DEMO_TRAIN_BUDGET
+    assert result["budget_s"] == budget and result["duration_s"] <= max(1.1 * budget, budget + 5)
     tried = {row["model"] for row in result["leaderboard"] if row["status"] == "complete"}
     assert {"dummy", "linear", "knn", "hist_gb", "lightgbm"} <= tried
     assert tried & {"random_forest", "extra_trees"}

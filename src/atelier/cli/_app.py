@@ -150,6 +150,10 @@ def demo(
         "demo-project"
     ),
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,
+    budget: Annotated[
+        float | None,
+        typer.Option(help="Seconds for the train stage (default: the charter's, 60)."),
+    ] = None,
 ) -> None:
     """Build the churn demo project from real data, then run every stage on it."""
     from atelier.cli._report import (
@@ -162,7 +166,7 @@ def demo(
     from atelier.demo import run_demo
 
     with user_errors():
-        outcome = run_demo(directory, port=port)
+        outcome = run_demo(directory, port=port, train_budget=budget)
     print_ingest(outcome.ingest)
     print_profile(outcome.profile, outcome.project.artifact_dir("profile"))
     print_clean(outcome.clean, outcome.project)

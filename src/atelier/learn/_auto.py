@@ -2,18 +2,20 @@
 
 import os
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.stats import skew
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import DataConversionWarning
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from atelier.learn._ensemble import WeightedClassifier, WeightedRegressor, greedy_selection
 from atelier.learn._families import BuildContext, resolve_families
-from atelier.learn._features import FrameCoercer, _as_frame, infer_roles
+from atelier.learn._features import FrameCoercer, as_frame, infer_roles
 from atelier.learn._leaderboard import leaderboard
 from atelier.learn._leakage import leaking_features
 from atelier.learn._metrics import BINARY, MULTICLASS, REGRESSION, get_metric
@@ -23,6 +25,8 @@ from atelier.learn._validation import choose_splits
 ENSEMBLE_CANDIDATES = 10
 REFIT_SAFETY = 1.2  # refit time = mean fold fit time x rows ratio x this
 SKEWED_TARGET = 1.0
+MIN_ROWS = 5
+MIN_CLASS_MEMBERS = 2
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class _AutoBase(BaseEstimator):
         families=None,
         cv=None,
         ensemble=True,
+        drop_leaks=True,
+        max_trials=None,
     ):
         self.time_budget = time_budget
         self.metric = metric
@@ -67,6 +73,8 @@ class _AutoBase(BaseEstimator):
         self.families = families
         self.cv = cv
         self.ensemble = ensemble
+        self.drop_leaks = drop_leaks
+        self.max_trials = max_trials
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -98,14 +106,27 @@ class _AutoBase(BaseEstimator):
         self.notes_ = []
         if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        X = _as_frame(X)
+        X = as_frame(X)
         self.n_features_in_ = X.shape[1]
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
         y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; it is raveled.",
+                DataConversionWarning,
+                stacklevel=2,
+            )
+            y = y.ravel()
         if y.ndim != 1:
-            y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+            raise ValueError(f"y: expected one target column, got an array of shape {y.shape}")
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
         groups = None if groups is None else np.asarray(groups)
+        if np.issubdtype(y.dtype, np.number) and np.isinf(y).any():
+            raise ValueError("Input y contains infinity: a target must be a finite value")
         keep = ~pd.isna(y)
         if not keep.all():
             self.notes_.append(f"{int((~keep).sum()):,} rows without a target value were left out")
@@ -114,10 +135,16 @@ class _AutoBase(BaseEstimator):
         X, y = X.loc[keep].reset_index(drop=True), y[keep]
         groups = None if groups is None else groups[keep]
         X, y_codes, groups = self._encode_target(X, y, groups)
+        if len(y_codes) < MIN_ROWS:
+            raise ValueError(
+                f"n_samples={len(y_codes)}: at least {MIN_ROWS} rows with a target are needed "
+                "to cross-validate"
+            )
         task = self._task(y_codes)
         metric = get_metric(self.metric, task)
         roles = infer_roles(X)
-        for column, why in leaking_features(X, y_codes, task, roles).items():
+        leaks = leaking_features(X, y_codes, task, roles) if self.drop_leaks else {}
+        for column, why in leaks.items():
             for kind in (roles.numeric, roles.categorical):
                 if column in kind:
                     kind.remove(column)
@@ -152,6 +179,7 @@ class _AutoBase(BaseEstimator):
             deadline=deadline,
             budget=budget,
             random_state=self.random_state,
+            max_trials=self.max_trials,
             power_transform_target=power,
         )
         search = Search(setup)
@@ -275,8 +303,18 @@ class _AutoBase(BaseEstimator):
 
     def predict(self, X):
         """Predictions of the final model (a fitted Pipeline in ``best_estimator_``)."""
-        check_is_fitted(self, "best_estimator_")
+        X = self._check_input(X)
         return self.best_estimator_.predict(X)
+
+    def _check_input(self, X) -> pd.DataFrame:
+        check_is_fitted(self, "best_estimator_")
+        X = as_frame(X)
+        if X.shape[1] != self.n_features_in_ and not hasattr(self, "feature_names_in_"):
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return X
 
 
 class AutoClassifier(ClassifierMixin, _AutoBase):
@@ -304,6 +342,14 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         See :func:`atelier.learn.choose_splits`; None chooses from the data.
     ensemble : bool, default=True
         Allow a weighted ensemble when it beats the best single model.
+    drop_leaks : bool, default=True
+        Leave out a feature that alone predicts the target almost perfectly (ROC
+        AUC or purity of 0.995 on 200 rows or more): in business data that is
+        nearly always information from after the fact. Turn off for problems that
+        are truly that easy.
+    max_trials : int or None
+        Stop after this many trials (the baseline and warm start included), even
+        with time left; None searches until the budget is spent.
 
     Attributes
     ----------
@@ -330,18 +376,24 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     """
 
     def _encode_target(self, X, y, groups):
+        from sklearn.utils.multiclass import type_of_target
+
+        if type_of_target(y) == "continuous":
+            raise ValueError(
+                "Unknown label type: continuous. y holds continuous numbers; "
+                "use AutoRegressor for a numeric target"
+            )
         classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
         if len(classes) < 2:
             raise ValueError(
-                f"y: a single class ({classes[0]!r}); a classifier needs at least two classes"
+                f"y: a single class ({classes[0]!r}), 1 class where a classifier needs at least two"
             )
-        folds = self.cv if isinstance(self.cv, int) else 5
-        rare = classes[counts < min(folds, 5)]
+        rare = classes[counts < MIN_CLASS_MEMBERS]
         if len(rare) and len(rare) < len(classes) - 1:
             keep = ~np.isin(y.astype(str) if y.dtype == object else y, rare)
             self.notes_.append(
-                f"classes with fewer than {min(folds, 5)} examples were left out (too few to "
-                f"cross-validate): {', '.join(map(repr, rare.tolist()))}"
+                f"classes with fewer than {MIN_CLASS_MEMBERS} examples were left out (a class "
+                f"must appear on both sides of a split): {', '.join(map(repr, rare.tolist()))}"
             )
             X, y = X.loc[keep].reset_index(drop=True), y[keep]
             groups = None if groups is None else groups[keep]
@@ -366,7 +418,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``."""
-        check_is_fitted(self, "best_estimator_")
+        X = self._check_input(X)
         return self.best_estimator_.predict_proba(X)
 
 
@@ -387,6 +439,8 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     families : list of str or None
     cv : None, int, "time" or splitter
     ensemble : bool, default=True
+    drop_leaks : bool, default=True
+    max_trials : int or None
 
     Attributes
     ----------

@@ -53,8 +53,14 @@ def infer_roles(X: pd.DataFrame) -> ColumnRoles:
     for column in X.columns:
         values = X[column]
         present = values.dropna()
-        distinct = present.nunique()
         name = str(column)
+        try:
+            distinct = present.nunique()
+        except TypeError:
+            kind = type(present.iloc[0]).__name__
+            raise TypeError(
+                f"column {name!r}: argument must be a string or a number, not {kind!r}"
+            ) from None
         if present.empty:
             roles.dropped[name] = "all values missing"
         elif distinct == 1:
@@ -63,6 +69,8 @@ def infer_roles(X: pd.DataFrame) -> ColumnRoles:
             roles.numeric.append(name)
         elif pd.api.types.is_datetime64_any_dtype(values):
             roles.dates.append(name)
+        elif _all_numbers(present):
+            roles.numeric.append(name)
         elif rows >= IDENTIFIER_MIN_ROWS and distinct >= 0.95 * len(present):
             roles.dropped[name] = f"identifier-like ({distinct:,} distinct values in {rows:,} rows)"
         elif distinct > MAX_ONE_HOT:
@@ -90,7 +98,7 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
         self.roles = roles
 
     def fit(self, X, y=None):
-        X = _as_frame(X)
+        X = as_frame(X)
         self.roles_ = self.roles if self.roles is not None else infer_roles(X)
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = X.shape[1]
@@ -98,7 +106,7 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
-        X = _as_frame(X)
+        X = as_frame(X)
         roles = self.roles_
         absent = [c for c in roles.features if c not in X.columns]
         if absent:
@@ -123,15 +131,50 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
         return np.asarray(self.roles_.features, dtype=object)
 
 
-def _as_frame(X) -> pd.DataFrame:
+def _all_numbers(present: pd.Series) -> bool:
+    """Whether every value of a text or object column is a number (numbers stored as text)."""
+    if not (pd.api.types.is_object_dtype(present) or pd.api.types.is_string_dtype(present)):
+        return False
+    return bool(pd.to_numeric(present, errors="coerce").notna().all())
+
+
+def as_frame(X) -> pd.DataFrame:
+    """``X`` as a DataFrame with string column names (``x0, x1, ...`` for arrays).
+
+    Raises
+    ------
+    TypeError
+        For sparse matrices.
+    ValueError
+        For arrays that are not 2-D, complex numbers, or no rows or columns.
+    """
+    from scipy import sparse
+
+    if sparse.issparse(X):
+        raise TypeError(
+            "Sparse data was passed for X, but dense data is required. "
+            "Use '.toarray()' to convert to a dense numpy array."
+        )
     if isinstance(X, pd.DataFrame):
         frame = X.copy(deep=False)
         frame.columns = [str(c) for c in frame.columns]
-        return frame
-    array = np.asarray(X)
-    if array.ndim != 2:
-        raise ValueError(f"expected a 2-D table of features, got an array of shape {array.shape}")
-    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    else:
+        array = np.asarray(X)
+        if array.ndim != 2:
+            raise ValueError(
+                f"Expected 2D array, got an array of shape {array.shape}. Reshape your data: "
+                "X must be a table of features (rows x columns)"
+            )
+        if np.iscomplexobj(array):
+            raise ValueError("Complex data not supported")
+        frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    if frame.shape[1] == 0:
+        raise ValueError(f"0 feature(s) (shape={frame.shape}) while a minimum of 1 is required.")
+    if frame.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required."
+        )
+    return frame
 
 
 def make_preprocessor(

@@ -10,6 +10,7 @@ from atelier.learn._metrics import BINARY, REGRESSION
 
 LEAK_SCORE = 0.995  # AUC, purity or |Spearman| at or above which a feature is a leak
 MIN_PRESENT = 0.5  # a feature must be present in half the rows to count
+MIN_ROWS = 200  # with fewer rows, a perfect separation happens by chance
 
 
 def leaking_features(X: pd.DataFrame, y: np.ndarray, task: str, roles: ColumnRoles) -> dict:
@@ -18,14 +19,17 @@ def leaking_features(X: pd.DataFrame, y: np.ndarray, task: str, roles: ColumnRol
     Numeric features: ROC AUC of the raw value (binary target) or absolute Spearman
     correlation (numeric target). Categorical features: the share of rows whose
     class is the majority class of their category, when that beats always
-    predicting the overall majority class.
+    predicting the overall majority class. Nothing is called a leak on fewer than
+    ``MIN_ROWS`` rows, nor when every feature would be one.
 
     Returns
     -------
     dict of str to str
         Column name to a sentence saying why it is a leak.
     """
-    leaks = {}
+    leaks: dict[str, str] = {}
+    if len(y) < MIN_ROWS:
+        return leaks
     for column in roles.numeric:
         values = pd.to_numeric(X[column], errors="coerce").to_numpy(dtype=np.float64)
         present = ~np.isnan(values)
@@ -40,8 +44,15 @@ def leaking_features(X: pd.DataFrame, y: np.ndarray, task: str, roles: ColumnRol
             rho = abs(spearmanr(values[present], y[present]).statistic)
             if rho >= LEAK_SCORE:
                 leaks[column] = f"its rank correlation with the target is {rho:.3f}"
-    if task == REGRESSION:
-        return leaks
+    if task != REGRESSION:
+        leaks |= _leaking_categories(X, y, roles)
+    if len(leaks) == len(roles.features):
+        return {}  # every feature alone gives the target: an easy problem, not a leak
+    return leaks
+
+
+def _leaking_categories(X: pd.DataFrame, y: np.ndarray, roles: ColumnRoles) -> dict:
+    leaks = {}
     majority_share = np.bincount(y).max() / len(y)
     for column in roles.categorical:
         values = X[column].astype(object).where(X[column].notna(), "__missing__")

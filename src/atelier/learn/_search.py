@@ -88,6 +88,7 @@ class SearchSetup:
     budget: float
     random_state: int | None
     power_transform_target: bool = False
+    max_trials: int | None = None
 
 
 class Search:
@@ -207,7 +208,9 @@ class Search:
         return min(ranked, key=lambda f: spent[f.name])
 
     def _trial(self, family: Family, params: dict | None, X, y, n_rows: int) -> bool:
-        """Run one trial; False when the budget is spent."""
+        """Run one trial; False when the budget (of time or trials) is spent."""
+        if self.setup.max_trials is not None and len(self.records) >= self.setup.max_trials:
+            return False
         if family.name != "dummy":
             left = self.time_left(n_rows)
             if left <= 0:
@@ -234,7 +237,7 @@ class Search:
                 )
         record = self._evaluate(family, params, X, y, optuna_trial)
         if study is not None:
-            if record.status == "complete":
+            if record.status == "complete" and np.isfinite(record.loss):
                 study.tell(optuna_trial, record.loss)
             elif record.status == "pruned":
                 study.tell(optuna_trial, state=optuna.trial.TrialState.PRUNED)
@@ -300,6 +303,9 @@ class Search:
                         record.status = "pruned"
                         break
         record.notes.extend(_warning_lines(caught))
+        if record.status == "complete" and not np.isfinite(record.loss):
+            record.status = "failed"
+            record.notes.append(f"{setup.metric.name} is undefined on some validation folds")
         if record.status == "complete":
             covered = oof_count > 0
             shape = (-1, 1) if oof_sum.ndim == 2 else (-1,)

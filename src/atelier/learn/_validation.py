@@ -52,6 +52,12 @@ def choose_splits(
         splits = list(cv.split(np.zeros(n_rows), y, groups))
         return splits, f"the splitter given: {cv!r}"
     folds = cv if isinstance(cv, int) else (3 if n_rows >= LARGE else FOLDS)
+    reduced = ""
+    if classification and groups is None and cv != "time":
+        smallest = int(np.bincount(y).min()) if len(y) else 0
+        if 2 <= smallest < folds:
+            folds = smallest
+            reduced = f" (only {folds} folds: the smallest class has {smallest} members)"
     if cv == "time":
         splitter = TimeSeriesSplit(n_splits=FOLDS)
         why = (
@@ -85,4 +91,4 @@ def choose_splits(
         why = f"{'stratified ' if classification else ''}{folds}-fold" + (
             " (stratified keeps each class's share in every fold)" if classification else ""
         )
-    return list(splitter.split(np.zeros(n_rows), y, groups)), why
+    return list(splitter.split(np.zeros(n_rows), y, groups)), why + reduced
