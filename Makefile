@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
 
-.PHONY: setup demo test lint bench-ingest bench-profile clean
+.PHONY: setup demo test lint bench-ingest bench-profile bench-automl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench-ingest: setup
 
 bench-profile: setup
 	$(BIN)/python bench/profile.py --big
+
+bench-automl: setup
+	$(BIN)/python bench/automl.py --budgets 60 300
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build src/*.egg-info .pytest_cache .ruff_cache

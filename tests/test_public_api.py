@@ -4,10 +4,12 @@ import sys
 import pytest
 
 import atelier
-from atelier import charter, clean, demo, quality, sources, warehouse
+from atelier import charter, clean, demo, explore, learn, quality, sources, warehouse
 
 
-@pytest.mark.parametrize("module", [atelier, charter, clean, demo, quality, sources, warehouse])
+@pytest.mark.parametrize(
+    "module", [atelier, charter, clean, demo, explore, learn, quality, sources, warehouse]
+)
 def test_every_exported_name_exists_and_is_documented(module):
     for name in module.__all__:
         member = getattr(module, name)
@@ -31,6 +33,9 @@ def test_importing_atelier_and_its_cli_stays_light():
         "torch",
         "httpx",
         "sklearn",
+        "optuna",
+        "lightgbm",
+        "mlflow",
     ]
     code = f"import sys, atelier, atelier.cli; print([m for m in {heavy!r} if m in sys.modules])"
     process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -127,3 +127,21 @@ def test_train_on_an_uncleaned_regression_mart(tmp_path, make_project):
     assert result.scores["holdout_r2"] > 0.8
     assert result.thresholds is None
     assert result.diagnostics["importance"][0]["feature"] == "x"
+
+
+def test_segments_are_trained_described_and_registered(demo_project):
+    from atelier.learn import train_segments
+
+    result = train_segments(demo_project)
+    assert 2 <= result.k <= 8 and result.k == max(result.silhouette, key=result.silhouette.get)
+    assert len(result.profiles) == result.k
+    assert all(p["summary"].startswith("Segment") for p in result.profiles)
+    assert sum(p["rows"] for p in result.profiles) == result.rows
+    assert "customer_id" not in result.features and "churn" not in result.features
+    assert result.registry["registered_model"] == "telco_churn_segments"
+    assert result.registry["alias"] == "champion"
+    import joblib
+
+    model = joblib.load(demo_project.artifact_dir("segments") / result.model_file)
+    rows = demo_project.warehouse.sql("SELECT * FROM mart.customers_clean LIMIT 30").df()
+    assert set(model.predict(rows)) <= set(range(result.k))

@@ -132,16 +132,32 @@ def train(
         float | None,
         typer.Option(help="Seconds for the whole stage (default: training.budget_s)."),
     ] = None,
+    task: Annotated[
+        str,
+        typer.Option(help="predict: the charter's target; clustering: customer segments."),
+    ] = "predict",
 ) -> None:
     """Train: compare model families within a time budget, pick thresholds, register."""
     from atelier._project import Project
-    from atelier.cli._report import print_train
+    from atelier.cli._report import print_segments, print_train
     from atelier.learn import train as run_train
+    from atelier.learn import train_segments
 
+    if task not in {"predict", "clustering"}:
+        typer.echo(
+            f"atelier: error: --task: expected predict or clustering, got {task!r}", err=True
+        )
+        raise typer.Exit(code=1)
     with user_errors():
         loaded = Project.load(project)
-        result = run_train(loaded, budget=budget)
-    print_train(result, loaded.artifact_dir("learn"))
+        if task == "clustering":
+            segments = train_segments(loaded)
+        else:
+            result = run_train(loaded, budget=budget)
+    if task == "clustering":
+        print_segments(segments, loaded.artifact_dir("segments"))
+    else:
+        print_train(result, loaded.artifact_dir("learn"))
 
 
 @app.command()

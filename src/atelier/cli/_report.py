@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # a command imports only the stage it runs
     from atelier._project import Project
     from atelier.clean import CleanResult
     from atelier.explore import ExploreResult
-    from atelier.learn import TrainResult
+    from atelier.learn import SegmentsResult, TrainResult
     from atelier.quality import ProfileResult
     from atelier.warehouse import IngestResult
 
@@ -141,4 +141,17 @@ def print_train(result: TrainResult, folder: Path) -> None:
     console.print(
         f"registered {registry['registered_model']} version {registry['version']} "
         f"as @{registry['alias']}; charts: {folder}"
+    )
+
+
+def print_segments(result: SegmentsResult, folder: Path) -> None:
+    """Print the number of segments, why, and each segment in plain words."""
+    console = Console(soft_wrap=True)
+    console.print(f"{result.table}: {result.rows:,} rows in {result.k} segments; {result.why}")
+    for profile in result.profiles:
+        console.print(f"- {profile['summary']}")
+    registry = result.registry
+    console.print(
+        f"registered {registry['registered_model']} version {registry['version']} "
+        f"as @{registry['alias']}; chart: {folder}"
     )

@@ -6,6 +6,7 @@
 
 from atelier.learn._auto import AutoClassifier, AutoRegressor, Choice
 from atelier.learn._metrics import get_metric
+from atelier.learn._segments import SegmentsResult, train_segments
 from atelier.learn._stage import TrainResult, load_model, train
 from atelier.learn._validation import choose_splits
 
@@ -13,9 +14,11 @@ __all__ = [
     "AutoClassifier",
     "AutoRegressor",
     "Choice",
+    "SegmentsResult",
     "TrainResult",
     "choose_splits",
     "get_metric",
     "load_model",
     "train",
+    "train_segments",
 ]

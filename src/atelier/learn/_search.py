@@ -136,7 +136,13 @@ class Search:
         return self.setup.deadline - self.refit_reserve(n_rows) - time.monotonic()
 
     def estimate(self, family: Family, X: pd.DataFrame, y: np.ndarray) -> float:
-        """Seconds a cross-validated trial of ``family`` is expected to take."""
+        """Seconds a cross-validated trial of ``family`` is expected to take.
+
+        From the family's past trials when it has some. Otherwise, on large data,
+        its default is timed on two small samples and the time extrapolated along
+        the line through them (fixed costs such as boosting rounds do not grow with
+        rows, so scaling one small fit in proportion would overestimate).
+        """
         past = [r for r in self.records if r.family == family.name and r.fit_s]
         folds = len(self.setup.splits)
         if past:
@@ -144,16 +150,22 @@ class Search:
         train, _ = self.setup.splits[0]
         if len(train) <= 5 * PROBE_ROWS:
             return 0.0
-        sample = np.random.default_rng(0).choice(train, PROBE_ROWS, replace=False)
-        pipeline = self.pipeline(family, family.defaults[0])
-        started = time.monotonic()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                pipeline.fit(X.iloc[sample], y[sample])
-        except Exception:  # the trial itself will report the failure
-            return 0.0
-        return (time.monotonic() - started) * len(train) / PROBE_ROWS * folds * 1.2
+        rng = np.random.default_rng(0)
+        small, large = PROBE_ROWS // 4, PROBE_ROWS
+        times = []
+        for size in (small, large):
+            sample = rng.choice(train, size, replace=False)
+            pipeline = self.pipeline(family, family.defaults[0])
+            started = time.monotonic()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pipeline.fit(X.iloc[sample], y[sample])
+            except Exception:  # the trial itself will report the failure
+                return 0.0
+            times.append(time.monotonic() - started)
+        slope = max(times[1] - times[0], 0.0) / (large - small)
+        return (times[1] + slope * (len(train) - large)) * folds * 1.2
 
     # ---- trials -------------------------------------------------------------------
 
@@ -337,11 +349,29 @@ class Search:
                 record.fold_models = None
 
 
+class BoundedPowerTransformer(PowerTransformer):
+    """Yeo-Johnson transform of the target whose inverse stays near the training range.
+
+    A model's prediction far outside the transformed training range would map back
+    to an absurd value (the inverse is exponential); predictions are clipped to the
+    training range widened by half its width on each side.
+    """
+
+    def fit(self, X, y=None):
+        values = np.asarray(X, dtype=np.float64)
+        low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        self.bounds_ = (low - 0.5 * (high - low), high + 0.5 * (high - low))
+        return super().fit(X, y)
+
+    def inverse_transform(self, X):
+        return np.clip(super().inverse_transform(X), *self.bounds_)
+
+
 def build_pipeline(family: Family, params: dict, context: BuildContext):
     """The unfitted pipeline of ``family`` with ``params``, target transform included."""
     model = family.pipeline(params, context)
     if context.task == REGRESSION and params.get("target_transform") == "power":
-        return TransformedTargetRegressor(regressor=model, transformer=PowerTransformer())
+        return TransformedTargetRegressor(regressor=model, transformer=BoundedPowerTransformer())
     return model
 
 

@@ -122,7 +122,7 @@ def _track(
     with mlflow.start_run(experiment_id=experiment_id, run_name="train") as parent:
         mlflow.log_params({k: str(v)[:500] for k, v in parameters.items()})
         mlflow.log_metrics(_finite(scores))
-        for row in leaderboard.to_dict("records"):
+        for row in [] if leaderboard is None else leaderboard.to_dict("records"):
             if row["trial"] < 0:
                 continue
             child = client.create_run(
@@ -170,6 +170,24 @@ def _track(
         "alias": CHAMPION,
         "tracking_uri": tracking_uri(state_dir),
     }
+
+
+def track_segments(
+    state_dir: Path, *, model_name: str, model, example, parameters: dict, scores: dict
+) -> dict:
+    """Log and register a segmentation model (no trials), as :func:`track` does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _track(
+            state_dir,
+            model_name=model_name,
+            model=model,
+            example=example,
+            leaderboard=None,
+            parameters=parameters,
+            scores=scores,
+            artifacts_dir=None,
+        )
 
 
 def trusted_types(model) -> list[str]:
