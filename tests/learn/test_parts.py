@@ -67,3 +67,35 @@ def test_splits_respect_groups_time_and_small_data():
     assert len(splits) == 5
     for _, valid in splits:
         assert pd.Series(np.tile([0, 1], 1_000)[valid]).mean() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", ["roc_auc", "log_loss"])
+@pytest.mark.parametrize("classes", [2, 3])
+def test_fast_classification_metrics_equal_scikit_learn(name, classes):
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(classes)
+    y = rng.integers(0, classes, 400)
+    proba = rng.dirichlet(np.ones(classes), 400)
+    proba[:50] = proba[0]  # ties
+    expected = (
+        (
+            roc_auc_score(y, proba[:, 1])
+            if classes == 2
+            else roc_auc_score(y, proba, multi_class="ovr", average="weighted")
+        )
+        if name == "roc_auc"
+        else log_loss(y, proba)
+    )
+    task = "binary" if classes == 2 else "multiclass"
+    assert get_metric(name, task).score(y, proba) == pytest.approx(expected, abs=1e-12)
+
+
+def test_fast_rmse_equals_scikit_learn():
+    from sklearn.metrics import root_mean_squared_error
+
+    rng = np.random.default_rng(0)
+    y, predictions = rng.normal(size=300), rng.normal(size=300)
+    assert get_metric("rmse", "regression").score(y, predictions) == pytest.approx(
+        root_mean_squared_error(y, predictions), abs=1e-12
+    )

@@ -23,6 +23,7 @@ from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeli
 from atelier.learn._validation import choose_splits
 
 ENSEMBLE_CANDIDATES = 10
+ENSEMBLE_MIN_GAIN = 0.001  # an ensemble must beat the best model by 0.1% of its score
 REFIT_SAFETY = 1.2  # refit time = mean fold fit time x rows ratio x this
 SKEWED_TARGET = 1.0
 MIN_ROWS = 5
@@ -242,12 +243,14 @@ class _AutoBase(BaseEstimator):
             ensemble_weights, ensemble_loss = greedy_selection(affordable, y[covered], metric)
             left = setup.deadline - time.monotonic()  # the selection itself took time
             while len(ensemble_weights) > 1 and sum(refit_cost[n] for n in ensemble_weights) > left:
-                lightest = min(ensemble_weights, key=ensemble_weights.get)
-                affordable.pop(lightest)
-                ensemble_weights, ensemble_loss = greedy_selection(
-                    {n: affordable[n] for n in affordable}, y[covered], metric
-                )
-            if len(ensemble_weights) > 1 and ensemble_loss < best_loss - 1e-9:
+                ensemble_weights.pop(min(ensemble_weights, key=ensemble_weights.get))
+                total = sum(ensemble_weights.values())
+                ensemble_weights = {n: w / total for n, w in ensemble_weights.items()}
+                blend = sum(w * predictions[n] for n, w in ensemble_weights.items())
+                ensemble_loss = metric.loss(y[covered], blend)
+            # each member costs its prediction time: a blend must earn its place
+            margin = ENSEMBLE_MIN_GAIN * max(abs(best_loss), 1e-12)
+            if len(ensemble_weights) > 1 and ensemble_loss < best_loss - margin:
                 kind, weights, loss = "ensemble", ensemble_weights, ensemble_loss
                 why = (
                     f"a weighted ensemble of {len(weights)} models beats the best single model "
@@ -341,7 +344,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     cv : None, int, "time" or splitter
         See :func:`atelier.learn.choose_splits`; None chooses from the data.
     ensemble : bool, default=True
-        Allow a weighted ensemble when it beats the best single model.
+        Allow a weighted ensemble when it beats the best single model out of fold
+        by at least 0.1% (each member adds its prediction time).
     drop_leaks : bool, default=True
         Leave out a feature that alone predicts the target almost perfectly (ROC
         AUC or purity of 0.995 on 200 rows or more): in business data that is

@@ -76,12 +76,20 @@ class Family:
 
     def pipeline(self, params: dict, context: BuildContext) -> Pipeline:
         """The unfitted pipeline: this family's preprocessing, then its model."""
-        preprocessor = make_preprocessor(
-            context.roles,
-            encoding=self.encoding,
-            impute=self.impute,
-            scale=self.scale,
-            random_state=context.random_state,
+        identity = self.encoding == "ordinal" and not (
+            self.impute or self.scale or context.roles.high_cardinality
+        )
+        # category codes and numbers go to trees as they are: no encoder to run
+        preprocessor = (
+            "passthrough"
+            if identity
+            else make_preprocessor(
+                context.roles,
+                encoding=self.encoding,
+                impute=self.impute,
+                scale=self.scale,
+                random_state=context.random_state,
+            )
         )
         return Pipeline([("encode", preprocessor), ("model", self.model(params, context))])
 

@@ -13,12 +13,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
+from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 from sklearn.utils.validation import check_is_fitted
 
 MAX_ONE_HOT = 50  # beyond this many categories, a column is target-encoded
 MAX_ORDINAL = 250  # trees see at most this many categories (histogram bins are 255)
+MAX_TARGET_ENCODED = 100_000  # categories kept for target encoding; the rest share -1
 IDENTIFIER_MIN_ROWS = 50
 MISSING_CATEGORY = "__missing__"
 
@@ -83,10 +85,14 @@ def infer_roles(X: pd.DataFrame) -> ColumnRoles:
 class FrameCoercer(TransformerMixin, BaseEstimator):
     """Select the feature columns and give each the type its role needs.
 
-    Numbers (and booleans) become floats, dates become days since 1970, categories
-    become strings with missing values kept as NaN. Column names, order and roles
-    are those seen in ``fit``; a column missing at prediction time is an error that
-    names it.
+    Numbers (and booleans) become floats, dates become days since 1970, and each
+    category becomes its code among the categories seen in ``fit`` (most frequent
+    first, at most ``MAX_ORDINAL`` for ordinary categorical columns), with -1 for a
+    missing value or a category not seen in ``fit`` (or beyond the cap). Codes make
+    every later encoder cheap: trees read them as they are, one-hot and target
+    encoding work on small integers instead of strings. Column names, order and
+    roles are those seen in ``fit``; a column missing at prediction time is an
+    error that names it.
 
     Parameters
     ----------
@@ -100,6 +106,11 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         X = as_frame(X)
         self.roles_ = self.roles if self.roles is not None else infer_roles(X)
+        self.categories_ = {}
+        for column in self.roles_.categorical + self.roles_.high_cardinality:
+            counts = X[column].astype("string").value_counts(dropna=True)
+            cap = MAX_ORDINAL if column in self.roles_.categorical else MAX_TARGET_ENCODED
+            self.categories_[column] = [str(v) for v in counts.index[:cap]]
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = X.shape[1]
         return self
@@ -119,11 +130,10 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
             out[column] = (dates - pd.Timestamp(0)).dt.total_seconds() / 86_400.0
         for column in roles.categorical + roles.high_cardinality:
             values = X[column]
-            out[column] = (
-                values.astype(object)
-                .where(values.notna(), np.nan)
-                .map(lambda v: v if isinstance(v, float) else str(v))
-            )
+            if values.dtype != "str":  # pandas' own text type compares fastest
+                values = values.astype("string")
+            known = pd.Index(self.categories_[column])
+            out[column] = known.get_indexer(values).astype("float64")
         return pd.DataFrame(out, index=X.index, columns=roles.features)
 
     def get_feature_names_out(self, input_features=None):
@@ -205,26 +215,15 @@ def make_preprocessor(
     if scale:
         numeric_steps.append(StandardScaler())
     numeric = make_pipeline(*numeric_steps) if numeric_steps else "passthrough"
+    # categories arrive as codes from FrameCoercer (-1: missing or unseen)
     if encoding == "onehot":
-        categorical = make_pipeline(
-            SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY),
-            OneHotEncoder(
-                handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False
-            ),
+        categorical = OneHotEncoder(
+            handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False
         )
     else:
-        categorical = OrdinalEncoder(
-            handle_unknown="use_encoded_value",
-            unknown_value=-1,
-            encoded_missing_value=-1,
-            max_categories=MAX_ORDINAL,
-        )
-    high = Pipeline(
-        [
-            ("fill", SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY)),
-            ("encode", TargetEncoder(random_state=random_state)),
-        ]
-    )
+        categorical = "passthrough"
+    folds = KFold(n_splits=5, shuffle=True, random_state=random_state)  # cross-fitting
+    high = Pipeline([("encode", TargetEncoder(cv=folds))])
     if scale:
         high.steps.append(("scale", StandardScaler()))
     transformers = [

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
@@ -51,16 +52,36 @@ def _labels(proba: np.ndarray) -> np.ndarray:
     return proba.argmax(axis=1)
 
 
+def _binary_auc(y, score):
+    """ROC AUC by the Mann-Whitney statistic, exact with ties counted half.
+
+    Fast enough for greedy ensemble selection, which scores hundreds of blends.
+    """
+    positive = np.asarray(y) == 1
+    n_positive = int(positive.sum())
+    n_negative = len(positive) - n_positive
+    if n_positive == 0 or n_negative == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return (ranks[positive].sum() - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative)
+
+
 def _roc_auc(y, proba):
     if proba.shape[1] == 2:
-        return skm.roc_auc_score(y, proba[:, 1])
+        return _binary_auc(y, proba[:, 1])
     return skm.roc_auc_score(
         y, proba, multi_class="ovr", average="weighted", labels=np.arange(proba.shape[1])
     )
 
 
 def _log_loss(y, proba):
-    return skm.log_loss(y, np.clip(proba, 1e-15, 1.0), labels=np.arange(proba.shape[1]))
+    proba = np.clip(proba, 1e-15, 1.0)
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(proba[np.arange(len(y)), np.asarray(y, dtype=int)])))
+
+
+def _rmse(y, predictions):
+    return float(np.sqrt(np.mean((np.asarray(y, dtype=np.float64) - predictions) ** 2)))
 
 
 _CLASSIFICATION: dict[str, tuple[bool, Callable]] = {
@@ -71,7 +92,7 @@ _CLASSIFICATION: dict[str, tuple[bool, Callable]] = {
     "f1": (True, lambda y, p: skm.f1_score(y, _labels(p), average="macro")),
 }
 _REGRESSION: dict[str, tuple[bool, Callable]] = {
-    "rmse": (False, skm.root_mean_squared_error),
+    "rmse": (False, _rmse),
     "mae": (False, skm.mean_absolute_error),
     "r2": (True, skm.r2_score),
 }

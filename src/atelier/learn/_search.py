@@ -62,6 +62,7 @@ class TrialRecord:
     size_kb: float = float("nan")
     best_iterations: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
     oof: np.ndarray | None = None
     fold_models: list | None = None
 
@@ -143,10 +144,10 @@ class Search:
         the line through them (fixed costs such as boosting rounds do not grow with
         rows, so scaling one small fit in proportion would overestimate).
         """
-        past = [r for r in self.records if r.family == family.name and r.fit_s]
+        past = [r for r in self.records if r.family == family.name and r.status == "complete"]
         folds = len(self.setup.splits)
-        if past:
-            return float(np.median([np.mean(r.fit_s) for r in past])) * folds * 1.1
+        if past:  # whole trials: fits, predictions, scoring
+            return float(np.median([r.wall_s for r in past])) * 1.2
         train, _ = self.setup.splits[0]
         if len(train) <= 5 * PROBE_ROWS:
             return 0.0
@@ -247,7 +248,9 @@ class Search:
                 params["target_transform"] = optuna_trial.suggest_categorical(
                     "target_transform", ["none", "power"]
                 )
+        started = time.monotonic()
         record = self._evaluate(family, params, X, y, optuna_trial)
+        record.wall_s = time.monotonic() - started
         if study is not None:
             if record.status == "complete" and np.isfinite(record.loss):
                 study.tell(optuna_trial, record.loss)
