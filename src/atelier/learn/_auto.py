@@ -23,6 +23,7 @@ from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeli
 from atelier.learn._validation import choose_splits
 
 ENSEMBLE_CANDIDATES = 10
+PREDICT_COST_FACTOR = 1.5  # an ensemble predicts at most 1.5x slower than its best member
 ENSEMBLE_MIN_GAIN = 0.001  # an ensemble must beat the best model by 0.1% of its score
 REFIT_SAFETY = 1.2  # refit time = mean fold fit time x rows ratio x this
 SKEWED_TARGET = 1.0
@@ -218,6 +219,8 @@ class _AutoBase(BaseEstimator):
         Only trials that can be refit on all rows in the time left may join an
         ensemble, so that the final model is never a pile of fold models; the best
         single trial, when it cannot be refit in time, averages its fold models.
+        Prediction time is bounded too: a member predicts at most twice as slowly as
+        the best trial, the blend at most ``PREDICT_COST_FACTOR`` times.
         """
         candidates = sorted(
             (r for r in records if r.status == "complete" and r.oof is not None),
@@ -238,11 +241,22 @@ class _AutoBase(BaseEstimator):
         weights = {best.number: 1.0}
         why = f"{best.family} (trial {best.number}) has the best cross-validated {metric.name}"
         kind, loss = "single", best_loss
-        affordable = {n: p for n, p in predictions.items() if refit_cost[n] <= left}
+        # a member may cost at most twice the best model's prediction time, and the
+        # blend at most PREDICT_COST_FACTOR times it
+        predict_cost = {r.number: max(r.predict_s_per_1k, 1e-6) for r in candidates}
+        ceiling = PREDICT_COST_FACTOR * predict_cost[best.number]
+        affordable = {
+            n: p
+            for n, p in predictions.items()
+            if refit_cost[n] <= left and predict_cost[n] <= 2 * predict_cost[best.number]
+        }
         if self.ensemble and len(affordable) > 1:
             ensemble_weights, ensemble_loss = greedy_selection(affordable, y[covered], metric)
             left = setup.deadline - time.monotonic()  # the selection itself took time
-            while len(ensemble_weights) > 1 and sum(refit_cost[n] for n in ensemble_weights) > left:
+            while len(ensemble_weights) > 1 and (
+                sum(refit_cost[n] for n in ensemble_weights) > left
+                or sum(predict_cost[n] for n in ensemble_weights) > ceiling
+            ):
                 ensemble_weights.pop(min(ensemble_weights, key=ensemble_weights.get))
                 total = sum(ensemble_weights.values())
                 ensemble_weights = {n: w / total for n, w in ensemble_weights.items()}

@@ -32,7 +32,7 @@ from atelier.learn._families import BuildContext, Family
 from atelier.learn._metrics import REGRESSION, Metric
 
 TOP_FAMILIES = 3
-KEEP_FOLD_MODELS = 8  # fold models are kept for this many of the best trials
+KEEP_FOLD_MODELS = 3  # fold models (a fallback when refit time runs out) kept for the best
 TRAIN_SCORE_ROWS = 2_000  # rows of each training fold scored, for the over-fitting gap
 PROBE_ROWS = 2_000  # above 5x this, a family's first fit is timed on a sample first
 REFIT_SAFETY = 1.3
