@@ -287,7 +287,7 @@ class _AutoBase(BaseEstimator):
                 }
                 for (n, w), (_, refit) in zip(weights.items(), members, strict=True)
             ],
-            cv_score=metric.from_loss(loss),
+            cv_score=metric.from_loss(_fold_mean(oof, y, setup.splits, metric)),
             why=why,
         )
         return (
@@ -475,6 +475,16 @@ class AutoRegressor(RegressorMixin, _AutoBase):
             [w for _, w in members],
             names=[m["family"] for m in self.choice_.members],
         ).fit(Xc)
+
+
+def _fold_mean(predictions: np.ndarray, y: np.ndarray, splits, metric) -> float:
+    """Mean loss over the validation folds, as the leaderboard reports every trial."""
+    losses = [
+        metric.loss(y[valid], predictions[valid])
+        for _, valid in splits
+        if not _nan_rows(predictions[valid]).any()
+    ]
+    return float(np.mean(losses))
 
 
 def _nan_rows(predictions: np.ndarray) -> np.ndarray:
