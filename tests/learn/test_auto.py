@@ -140,3 +140,21 @@ def test_overfitting_is_flagged_only_beyond_noise():
     assert overfit_gap(train_loss=-1.0, cv_loss=-0.7, spread=0.01) == pytest.approx((0.3, True))
     assert overfit_gap(train_loss=-0.75, cv_loss=-0.7, spread=0.01)[1] is False
     assert overfit_gap(train_loss=-1.0, cv_loss=-0.7, spread=0.2)[1] is False
+
+
+def test_over_confident_probabilities_are_tempered_for_log_loss():
+    X, y = make_classification(
+        n_samples=600, n_classes=3, n_informative=4, flip_y=0.15, random_state=0
+    )
+    model = AutoClassifier(
+        time_budget=10,
+        metric="log_loss",
+        families=["knn"],
+        max_trials=2,
+        ensemble=False,
+        random_state=0,
+        n_jobs=1,
+    ).fit(X, y)
+    assert model.smoothing_ > 0  # distance-weighted neighbours say 0 or 1: shrinking helps
+    assert any("shrunk by" in note for note in model.notes_)
+    assert model.predict_proba(X).min() >= model.smoothing_ * model.prior_.min() - 1e-12

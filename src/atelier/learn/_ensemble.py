@@ -88,7 +88,19 @@ class _WeightedAverage(BaseEstimator):
 
 
 class WeightedClassifier(ClassifierMixin, _WeightedAverage):
-    """A classifier that averages its members' class probabilities."""
+    """A classifier that averages its members' class probabilities.
+
+    With ``smoothing`` > 0, the average is shrunk toward ``prior`` (the class
+    shares): ``(1 - smoothing) * p + smoothing * prior``, which tempers
+    over-confident probabilities without changing their order.
+    """
+
+    def __init__(
+        self, members=None, weights=None, classes=None, names=None, smoothing=0.0, prior=None
+    ):
+        super().__init__(members=members, weights=weights, classes=classes, names=names)
+        self.smoothing = smoothing
+        self.prior = prior
 
     def predict_proba(self, X):
         check_is_fitted(self)
@@ -96,6 +108,8 @@ class WeightedClassifier(ClassifierMixin, _WeightedAverage):
         total = np.zeros((len(X), k))
         for member, weight in zip(self.members, self.weights, strict=True):
             total += weight * aligned_proba(member, X, k)
+        if self.smoothing:
+            total = (1 - self.smoothing) * total + self.smoothing * np.asarray(self.prior)
         return total
 
     def predict(self, X):
@@ -126,3 +140,12 @@ def aligned_proba(model, X, k: int) -> np.ndarray:
     full = np.zeros((proba.shape[0], k))
     full[:, classes.astype(int)] = proba
     return full
+
+
+SMOOTHING_GRID = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+
+
+def best_smoothing(oof: np.ndarray, y: np.ndarray, prior: np.ndarray, metric) -> float:
+    """The shrinkage toward the class shares that minimises the out-of-fold loss."""
+    losses = {s: metric.loss(y, (1 - s) * oof + s * prior) for s in SMOOTHING_GRID}
+    return min(losses, key=losses.get)
