@@ -20,9 +20,7 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +28,7 @@ import pandas as pd
 from sklearn.metrics import log_loss, roc_auc_score, root_mean_squared_error
 from sklearn.model_selection import train_test_split
 
+from _anchors import anchor_python
 from _measure import timed
 
 BENCH = Path(__file__).parent
@@ -83,21 +82,6 @@ def prepare(name: str) -> tuple[Path, str]:
     return folder, task
 
 
-def anchor_python() -> str:
-    python = ANCHORS / "bin" / "python"
-    if not python.exists():
-        venv.create(ANCHORS, with_pip=True)
-        installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", *ANCHOR_PACKAGES],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if installed.returncode != 0:
-            raise SystemExit(f"installing the anchors failed:\n{installed.stderr[-3000:]}")
-    return str(python)
-
-
 def score(task: str, folder: Path, predictions: np.ndarray) -> float:
     test = pd.read_parquet(folder / "test.parquet")
     train = pd.read_parquet(folder / "train.parquet")
@@ -141,7 +125,7 @@ def main() -> None:
         "--datasets", nargs="+", default=["churn", "default", "penguins", "diamonds", "wages"]
     )
     arguments = parser.parse_args()
-    anchors = anchor_python()
+    anchors = anchor_python(ANCHORS, ANCHOR_PACKAGES)
     prepared = {name: prepare(name) for name in arguments.datasets}
     results = []
     for budget in arguments.budgets:

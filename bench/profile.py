@@ -22,14 +22,13 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import venv
 from pathlib import Path
 
 import duckdb
 
+from _anchors import anchor_python
 from _measure import Measure, timed
 
 BENCH = Path(__file__).parent
@@ -112,22 +111,6 @@ def generate(path: Path, rows: int) -> None:
     partial.replace(path)
 
 
-def anchor_python() -> str:
-    """The anchors' own environment, created and filled once."""
-    python = ANCHORS / "bin" / "python"
-    if not python.exists():
-        venv.create(ANCHORS, with_pip=True)
-        installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", *ANCHOR_PACKAGES],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if installed.returncode != 0:
-            raise SystemExit(f"installing the anchors failed:\n{installed.stderr[-3000:]}")
-    return str(python)
-
-
 def folder_size_mib(path: Path) -> float:
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     return sum(p.stat().st_size for p in files) / 2**20
@@ -141,7 +124,7 @@ def main() -> None:
     arguments = parser.parse_args()
     data = DATA_DIR / f"profile_{arguments.rows}.parquet"
     generate(data, arguments.rows)
-    anchors = anchor_python()
+    anchors = anchor_python(ANCHORS, ANCHOR_PACKAGES)
     atelier = str(Path(sys.executable).with_name("atelier"))
     rows: list[tuple[str, Measure, float | None, str]] = []
     with tempfile.TemporaryDirectory(dir=DATA_DIR) as scratch:

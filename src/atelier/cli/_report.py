@@ -137,11 +137,7 @@ def print_train(result: TrainResult, folder: Path) -> None:
         console.print(result.thresholds["in_plain_words"])
     for note in result.notes:
         console.print(f"- {note}")
-    registry = result.registry
-    console.print(
-        f"registered {registry['registered_model']} version {registry['version']} "
-        f"as @{registry['alias']}; charts: {folder}"
-    )
+    console.print(f"{_registered(result.registry)}; charts: {folder}")
 
 
 def print_segments(result: SegmentsResult, folder: Path) -> None:
@@ -150,8 +146,11 @@ def print_segments(result: SegmentsResult, folder: Path) -> None:
     console.print(f"{result.table}: {result.rows:,} rows in {result.k} segments; {result.why}")
     for profile in result.profiles:
         console.print(f"- {profile['summary']}")
-    registry = result.registry
-    console.print(
+    console.print(f"{_registered(result.registry)}; chart: {folder}")
+
+
+def _registered(registry: dict) -> str:
+    return (
         f"registered {registry['registered_model']} version {registry['version']} "
-        f"as @{registry['alias']}; chart: {folder}"
+        f"as @{registry['alias']}"
     )

@@ -22,7 +22,6 @@ MAX_ONE_HOT = 50  # beyond this many categories, a column is target-encoded
 MAX_ORDINAL = 250  # trees see at most this many categories (histogram bins are 255)
 MAX_TARGET_ENCODED = 100_000  # categories kept for target encoding; the rest share -1
 IDENTIFIER_MIN_ROWS = 50
-MISSING_CATEGORY = "__missing__"
 
 
 @dataclass

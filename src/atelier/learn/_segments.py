@@ -7,12 +7,10 @@ artifacts (``.atelier/artifacts/segments/``) and registered in MLflow as
 ``<project>_segments`` with the alias ``champion``.
 """
 
-import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import joblib
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
@@ -25,10 +23,9 @@ from atelier.exceptions import DataError
 from atelier.explore._clustering import describe_segments
 from atelier.explore._figures import _BLUE, _RED, _figure, _save
 from atelier.learn._features import FrameCoercer, infer_roles, make_preprocessor
-from atelier.learn._tracking import track_segments
+from atelier.learn._tracking import track
 
 STAGE = "segments"
-MODEL_FILE = "model.joblib"
 K_RANGE = range(2, 9)
 SAMPLE = 5_000  # rows on which k is chosen (silhouette is quadratic in rows)
 SEED = 0
@@ -83,7 +80,7 @@ def train_segments(project: Project) -> SegmentsResult:
     -------
     SegmentsResult
     """
-    from atelier.learn._stage import _load
+    from atelier.learn._stage import MODEL_FILE, _load, save_model
 
     started_at, clock = datetime.now(UTC), time.monotonic()
     charter = project.charter
@@ -130,10 +127,9 @@ def train_segments(project: Project) -> SegmentsResult:
         f"{min(K_RANGE)}..{max(K_RANGE)}, on a seeded sample of {len(sample):,} rows"
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
-        joblib.dump(model, folder / MODEL_FILE)
-        sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
+        sha256 = save_model(model, folder)
         figures = {"silhouette": _draw(silhouette, k, np.bincount(labels), folder)}
-        registry = track_segments(
+        registry = track(
             project.state_dir,
             model_name=f"{snake_case(charter.project.name)}_segments",
             model=model,

@@ -206,8 +206,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         deadline=clock + budget - TRACKING_S,
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
-        joblib.dump(model, folder / MODEL_FILE)
-        sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
+        sha256 = save_model(model, folder)
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
         figures = _figures(auto, thresholds, diagnostics, metric.name, charter.costs, folder)
         registry = track(
@@ -261,6 +260,12 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             duration_s=result.duration_s,
         )
     return result
+
+
+def save_model(model, folder) -> str:
+    """Write ``model`` to ``folder/MODEL_FILE``; return the file's sha256 for the manifest."""
+    joblib.dump(model, folder / MODEL_FILE)
+    return hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
 
 
 def load_model(project: Project):

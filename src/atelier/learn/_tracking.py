@@ -53,9 +53,9 @@ def track(
     model_name: str,
     model,
     example,
-    leaderboard,
     parameters: dict,
     scores: dict,
+    leaderboard=None,
     artifacts_dir: Path | None = None,
 ) -> dict:
     """Log the search and the final model, register it, and make it the champion.
@@ -70,8 +70,8 @@ def track(
         The fitted pipeline to register.
     example : DataFrame
         A few input rows: the model's input schema is inferred from them.
-    leaderboard : DataFrame
-        One nested run per trial.
+    leaderboard : DataFrame or None
+        One nested run per trial; None for a model without a search.
     parameters : dict
         Parameters of the training run (budget, metric, validation).
     scores : dict
@@ -170,24 +170,6 @@ def _track(
         "alias": CHAMPION,
         "tracking_uri": tracking_uri(state_dir),
     }
-
-
-def track_segments(
-    state_dir: Path, *, model_name: str, model, example, parameters: dict, scores: dict
-) -> dict:
-    """Log and register a segmentation model (no trials), as :func:`track` does."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _track(
-            state_dir,
-            model_name=model_name,
-            model=model,
-            example=example,
-            leaderboard=None,
-            parameters=parameters,
-            scores=scores,
-            artifacts_dir=None,
-        )
 
 
 def trusted_types(model) -> list[str]:
