@@ -99,3 +99,24 @@ def test_fast_rmse_equals_scikit_learn():
     assert get_metric("rmse", "regression").score(y, predictions) == pytest.approx(
         root_mean_squared_error(y, predictions), abs=1e-12
     )
+
+
+def test_a_near_equal_model_replaces_the_best_only_when_much_faster_to_predict():
+    from atelier.learn._auto import _cheapest_near_best
+    from atelier.learn._search import TrialRecord
+
+    def trial(number, loss, predict_s):
+        record = TrialRecord(number=number, family="f", params={}, fold_losses=[loss])
+        record.predict_s_per_1k = predict_s
+        return record
+
+    best, near_slow, near_fast, worse_fastest = (
+        trial(0, 100.0, 0.050),
+        trial(1, 100.05, 0.030),  # within 0.1% but not twice as fast
+        trial(2, 100.08, 0.020),  # within 0.1% and 2.5 times as fast
+        trial(3, 101.0, 0.001),  # fastest, but 1% worse
+    )
+    ranked = [best, near_slow, near_fast, worse_fastest]
+    cost = {r.number: r.predict_s_per_1k for r in ranked}
+    assert _cheapest_near_best(ranked, cost) is near_fast
+    assert _cheapest_near_best([best, near_slow, worse_fastest], cost) is best

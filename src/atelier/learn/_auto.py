@@ -30,6 +30,7 @@ from atelier.learn._validation import choose_splits
 ENSEMBLE_CANDIDATES = 10
 PREDICT_COST_FACTOR = 1.5  # an ensemble predicts at most 1.5x slower than its best member
 ENSEMBLE_MIN_GAIN = 0.001  # an ensemble must beat the best model by 0.1% of its score
+FASTER = 2.0  # a near-equal trial replaces the best when it predicts this many times faster
 REFIT_SAFETY = 1.2  # refit time = mean fold fit time x rows ratio x this
 SKEWED_TARGET = 1.0
 MIN_ROWS = 5
@@ -242,14 +243,21 @@ class _AutoBase(BaseEstimator):
             for r in candidates
         }
         left = setup.deadline - time.monotonic()
-        best = candidates[0]
+        predict_cost = {r.number: max(r.predict_s_per_1k, 1e-6) for r in candidates}
+        best = _cheapest_near_best(candidates, predict_cost)
         best_loss = metric.loss(y[covered], predictions[best.number])
         weights = {best.number: 1.0}
         why = f"{best.family} (trial {best.number}) has the best cross-validated {metric.name}"
+        if best is not candidates[0]:
+            why = (
+                f"{best.family} (trial {best.number}) scores within {ENSEMBLE_MIN_GAIN:.1%} of "
+                f"the best cross-validated {metric.name} and predicts faster "
+                f"({best.predict_s_per_1k * 1000:.1f} against "
+                f"{candidates[0].predict_s_per_1k * 1000:.1f} ms per 1,000 rows)"
+            )
         kind, loss = "single", best_loss
         # a member may cost at most twice the best model's prediction time, and the
         # blend at most PREDICT_COST_FACTOR times it
-        predict_cost = {r.number: max(r.predict_s_per_1k, 1e-6) for r in candidates}
         ceiling = PREDICT_COST_FACTOR * predict_cost[best.number]
         affordable = {
             n: p
@@ -511,6 +519,25 @@ class AutoRegressor(RegressorMixin, _AutoBase):
             [w for _, w in members],
             names=[m["family"] for m in self.choice_.members],
         ).fit(Xc)
+
+
+def _cheapest_near_best(ranked: list[TrialRecord], predict_cost: dict) -> TrialRecord:
+    """The best trial, or a much faster one whose loss is within ``ENSEMBLE_MIN_GAIN`` of it.
+
+    A slower model must earn its prediction time, as an ensemble must: by at least
+    0.1% of the score. Only a trial at least ``FASTER`` times quicker qualifies, so
+    that the noise of timing one call does not decide between equals. ``ranked`` is
+    sorted by loss, best first.
+    """
+    best = ranked[0]
+    tolerance = ENSEMBLE_MIN_GAIN * max(abs(best.loss), 1e-12)
+    faster = [
+        r
+        for r in ranked
+        if r.loss <= best.loss + tolerance
+        and predict_cost[r.number] * FASTER <= predict_cost[best.number]
+    ]
+    return min(faster, key=lambda r: (predict_cost[r.number], r.loss)) if faster else best
 
 
 def _fold_mean(predictions: np.ndarray, y: np.ndarray, splits, metric) -> float:

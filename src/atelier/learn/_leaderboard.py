@@ -39,7 +39,8 @@ def leaderboard(records, metric: Metric, choice) -> pd.DataFrame:
 
     Columns: ``model``, ``trial``, ``status``, ``cv_mean``, ``cv_median``, ``cv_std``
     (the metric across validation folds), ``train_score``, ``gap``, ``overfit``,
-    ``fit_s`` (all folds), ``predict_ms_per_1k``, ``size_kb``, ``trees`` (boosting
+    ``fit_s`` (all folds), ``predict_ms_per_1k`` (one call on a batch of 1,000
+    rows, as a served model sees them), ``size_kb``, ``trees`` (boosting
     rounds kept by early stopping, median over folds), ``params``, ``notes``.
     """
     rows = []
