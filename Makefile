@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
+BROWSER := /usr/bin/chromedriver
 
-.PHONY: setup demo test lint bench-ingest bench-profile bench-automl clean
+.PHONY: setup demo test lint screenshots bench-ingest bench-profile bench-automl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +18,23 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 setup: $(VENV)/.installed
 
+# Debian's Chromium and its WebDriver: the tests open the dossier as a person would.
+$(BROWSER):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "the browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; \
+	fi
+
 demo: setup
 	$(BIN)/atelier demo $(DEMO_DIR)
 
-test: setup
+test: setup $(BROWSER)
 	$(BIN)/python -m pytest
+
+# Refresh the dossier's screenshots in docs/images (the browser test writes them there).
+screenshots: setup $(BROWSER)
+	ATELIER_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/report/test_browser.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

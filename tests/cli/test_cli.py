@@ -16,7 +16,7 @@ def atelier(*arguments: str, cwd=None) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=120,
+        timeout=240,
     )
 
 
@@ -31,7 +31,17 @@ def assert_one_line_error(process: subprocess.CompletedProcess, pattern: str) ->
 def test_help_lists_the_commands():
     process = atelier("--help")
     assert process.returncode == 0
-    for command in ("init", "ingest", "profile", "clean", "explore", "train", "demo"):
+    for command in (
+        "init",
+        "ingest",
+        "profile",
+        "clean",
+        "explore",
+        "train",
+        "run",
+        "report",
+        "demo",
+    ):
         assert command in process.stdout
 
 
@@ -97,5 +107,10 @@ def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
         assert shown in process.stdout
     assert re.search(r"At a threshold of 0\.\d\d the model finds \d+% of", process.stdout)
     assert (tmp_path / "demo" / ".atelier" / "artifacts" / "ingest" / "schema.png").is_file()
+    dossier = tmp_path / "demo" / "report" / "index.html"
+    assert process.stdout.strip().splitlines()[-1] == f"dossier: {dossier}"
+    french = atelier("report", "-p", str(tmp_path / "demo"), "--lang", "fr")
+    assert french.returncode == 0, french.stderr
+    assert "Pour les décideurs" in dossier.read_text()
     refused = atelier("train", "-p", str(tmp_path / "demo"), "--budget", "-1")
     assert_one_line_error(refused, r"--budget: expected a positive number of seconds")

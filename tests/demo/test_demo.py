@@ -68,8 +68,12 @@ def test_second_demo_run_finds_everything_unchanged(demo_project):
         run_demo(demo_project.root, port=0, train_budget=DEMO_TRAIN_BUDGET)  # file held open
     demo_project.close()
     outcome = run_demo(demo_project.root, port=0, train_budget=DEMO_TRAIN_BUDGET)
-    assert {source.status for source in outcome.ingest.sources} == {"unchanged"}
-    assert not outcome.ingest.mart_rebuilt
+    ingested = outcome.outcome("ingest").result
+    assert {source.status for source in ingested.sources} == {"unchanged"}
+    assert not ingested.mart_rebuilt
+    later = {stage.name: stage.status for stage in outcome.stages if stage.name != "ingest"}
+    assert later == dict.fromkeys(["profile", "clean", "explore", "train", "segments"], "skipped")
+    assert outcome.report == demo_project.root / "report" / "index.html"
 
 
 def test_plans_api_serves_pages(tmp_path):

@@ -160,6 +160,49 @@ def train(
         print_train(result, loaded.artifact_dir("learn"))
 
 
+@app.command("run")
+def run_all(
+    project: ProjectOption = Path("."),
+    force: Annotated[
+        list[str] | None,
+        typer.Option(help="Rerun this stage even if its inputs did not change (or: all)."),
+    ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(help="Seconds for the train stage (default: training.budget_s)."),
+    ] = None,
+) -> None:
+    """Run every stage in order, skipping those whose inputs did not change, then report."""
+    from atelier._project import Project
+    from atelier.cli._progress import StageProgress
+    from atelier.runner import run
+
+    with user_errors():
+        loaded = Project.load(project)
+        with StageProgress() as progress:
+            outcome = run(loaded, force=force or (), train_budget=budget, listener=progress)
+    typer.echo(f"dossier: {outcome.report}")
+
+
+@app.command()
+def report(
+    project: ProjectOption = Path("."),
+    lang: Annotated[
+        str | None, typer.Option(help="fr or en (default: the charter's project.language).")
+    ] = None,
+) -> None:
+    """Render the dossier (report/index.html) from the artifacts alone, without recomputing."""
+    from atelier._project import Project
+    from atelier.report import LANGUAGES, build_report
+
+    if lang is not None and lang not in LANGUAGES:
+        typer.echo(f"atelier: error: --lang: expected fr or en, got {lang!r}", err=True)
+        raise typer.Exit(code=1)
+    with user_errors():
+        path = build_report(Project.load(project), language=lang)
+    typer.echo(f"dossier: {path}")
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
@@ -171,21 +214,13 @@ def demo(
         typer.Option(help="Seconds for the train stage (default: the charter's, 60)."),
     ] = None,
 ) -> None:
-    """Build the churn demo project from real data, then run every stage on it."""
-    from atelier.cli._report import (
-        print_clean,
-        print_explore,
-        print_ingest,
-        print_profile,
-        print_train,
-    )
+    """Build the churn demo project from real data, then `atelier run` it: stages and dossier."""
+    from atelier.cli._progress import StageProgress
+    from atelier.cli._report import print_stages
     from atelier.demo import run_demo
 
-    with user_errors():
-        outcome = run_demo(directory, port=port, train_budget=budget)
-    print_ingest(outcome.ingest)
-    print_profile(outcome.profile, outcome.project.artifact_dir("profile"))
-    print_clean(outcome.clean, outcome.project)
-    print_explore(outcome.explore, outcome.project.artifact_dir("explore"))
-    print_train(outcome.train, outcome.project.artifact_dir("learn"))
+    with user_errors(), StageProgress() as progress:
+        outcome = run_demo(directory, port=port, train_budget=budget, listener=progress)
+    print_stages(outcome)
     typer.echo(f"demo project: {outcome.project.root}")
+    typer.echo(f"dossier: {outcome.report}")

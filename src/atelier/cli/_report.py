@@ -154,3 +154,22 @@ def _registered(registry: dict) -> str:
         f"registered {registry['registered_model']} version {registry['version']} "
         f"as @{registry['alias']}"
     )
+
+
+def print_stages(outcome) -> None:
+    """Print the result of each stage that ran in an ``atelier run``; name those skipped."""
+    project = outcome.project
+    printers = {
+        "ingest": lambda r: print_ingest(r),
+        "profile": lambda r: print_profile(r, project.artifact_dir("profile")),
+        "clean": lambda r: print_clean(r, project),
+        "explore": lambda r: print_explore(r, project.artifact_dir("explore")),
+        "train": lambda r: print_train(r, project.artifact_dir("learn")),
+        "segments": lambda r: print_segments(r, project.artifact_dir("segments")),
+    }
+    skipped = [stage.name for stage in outcome.stages if stage.status == "skipped"]
+    for stage in outcome.stages:
+        if stage.status == "ran":
+            printers[stage.name](stage.result)
+    if skipped:
+        Console().print(f"skipped, inputs unchanged: {', '.join(skipped)}")

@@ -3,34 +3,17 @@
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 from atelier._project import Project
 from atelier.charter import CHARTER_FILE
-from atelier.clean import CleanResult, clean
 from atelier.demo._api import serve_plans
 from atelier.demo._dataset import churn_table
 from atelier.demo._files import SOURCE_FILES, write_sources
-from atelier.explore import ExploreResult, explore
-from atelier.learn import TrainResult, train
-from atelier.quality import ProfileResult, profile
-from atelier.warehouse import IngestResult, ingest
+from atelier.runner import RunResult, run
 
 PORT_VARIABLE = "ATELIER_DEMO_API_PORT"
-
-
-@dataclass(frozen=True)
-class DemoOutcome:
-    """The demo project and the results of the stages run on it."""
-
-    project: Project
-    ingest: IngestResult
-    profile: ProfileResult
-    clean: CleanResult
-    explore: ExploreResult
-    train: TrainResult
 
 
 def create_demo(directory: Path) -> Path:
@@ -71,9 +54,9 @@ def plans_api(project_dir: Path, port: int) -> Iterator[int]:
 
 
 def run_demo(
-    directory: Path, *, port: int = 8765, train_budget: float | None = None
-) -> DemoOutcome:
-    """Create the demo project and run every stage on it, serving its API meanwhile.
+    directory: Path, *, port: int = 8765, train_budget: float | None = None, listener=None
+) -> RunResult:
+    """Create the demo project and ``atelier run`` it, serving its plans API meanwhile.
 
     Parameters
     ----------
@@ -83,24 +66,14 @@ def run_demo(
         Port for the plans API on 127.0.0.1; another free port if it is taken.
     train_budget : float or None
         Seconds for the train stage; the charter's ``training.budget_s`` when None.
+    listener : object or None
+        Told of each stage's progress (see :func:`atelier.runner.run`).
 
     Returns
     -------
-    DemoOutcome
+    RunResult
+        Each stage's outcome, the project and the dossier's path.
     """
-    root = create_demo(directory)
-    project = Project.load(root)
+    project = Project.load(create_demo(directory))
     with plans_api(project.root, port):
-        ingested = ingest(project)
-    profiled = profile(project)
-    project, cleaned = clean(project)
-    explored = explore(project)
-    trained = train(project, budget=train_budget)
-    return DemoOutcome(
-        project=project,
-        ingest=ingested,
-        profile=profiled,
-        clean=cleaned,
-        explore=explored,
-        train=trained,
-    )
+        return run(project, train_budget=train_budget, listener=listener)

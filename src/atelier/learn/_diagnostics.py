@@ -6,11 +6,13 @@ returns JSON-ready values; the figures are drawn from those values elsewhere.
 
 import json
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.calibration import calibration_curve
+from sklearn.exceptions import FitFailedWarning, UndefinedMetricWarning
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import KFold, StratifiedKFold, learning_curve
@@ -23,6 +25,11 @@ TRAIN_SIZES = (0.1, 0.25, 0.5, 0.75, 1.0)
 CURVE_FOLDS = 3
 IMPORTANCE_REPEATS = 5
 IMPORTANCE_ROWS = 1_000
+MIN_CLASS_ROWS = 10  # the smallest learning-curve size expects this many of the rarest class
+MAX_GROUP_VALUES = 10  # a column with more values does not describe groups of people
+SUBGROUP_MIN_ROWS = 30
+SUBGROUP_MIN_POSITIVES = 5
+SUBGROUP_GAP = 0.10  # a recall this far from the overall one is flagged
 
 
 def metric_scorer(metric: Metric, task: str, classes=None):
@@ -49,27 +56,38 @@ def _splitter(task: str, random_state):
     return kind(n_splits=CURVE_FOLDS, shuffle=True, random_state=random_state)
 
 
-def learning_curve_of(pipeline, X, y, metric: Metric, task: str, classes, random_state) -> dict:
+def learning_curve_of(
+    pipeline, X, y, metric: Metric, task: str, classes, random_state
+) -> dict | None:
     """Train and validation scores of ``pipeline`` as the training set grows.
 
     Returns
     -------
-    dict
+    dict or None
         ``train_sizes`` (rows), ``train_mean``, ``train_std``, ``valid_mean``,
         ``valid_std`` (the metric in its own direction), and ``reading``: whether
-        more data would likely help, and whether the model over-fits.
+        more data would likely help, and whether the model over-fits. None when
+        fewer than two sizes could be scored.
     """
-    sizes, train, valid = learning_curve(
-        clone(pipeline),
-        X,
-        y,
-        train_sizes=np.asarray(TRAIN_SIZES),
-        cv=_splitter(task, random_state),
-        scoring=metric_scorer(metric, task, classes),
-        n_jobs=1,
-        shuffle=True,
-        random_state=random_state,
-    )
+    with warnings.catch_warnings():
+        # a small share of a rare class may hold no positive case: that size is dropped
+        warnings.simplefilter("ignore", FitFailedWarning)
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        sizes, train, valid = learning_curve(
+            clone(pipeline),
+            X,
+            y,
+            train_sizes=_curve_sizes(y, task),
+            cv=_splitter(task, random_state),
+            scoring=metric_scorer(metric, task, classes),
+            n_jobs=1,
+            shuffle=True,
+            random_state=random_state,
+        )
+    scored = np.isfinite(train).all(axis=1) & np.isfinite(valid).all(axis=1)
+    sizes, train, valid = sizes[scored], train[scored], valid[scored]
+    if len(sizes) < 2:
+        return None
     train, valid = -train, -valid  # scorer values are negated losses
     train_scores = [metric.from_loss(v) for v in train.mean(axis=1)]
     valid_scores = [metric.from_loss(v) for v in valid.mean(axis=1)]
@@ -95,7 +113,19 @@ def learning_curve_of(pipeline, X, y, metric: Metric, task: str, classes, random
         "valid_mean": valid_scores,
         "valid_std": [float(s) for s in valid.std(axis=1)],
         "reading": "; ".join(reading),
+        "more_data_helps": bool(last_gain > max(spread, 1e-9)),
     }
+
+
+def _curve_sizes(y, task: str) -> np.ndarray:
+    """Training-set shares for the curve, the smallest holding some of the rarest class."""
+    sizes = np.asarray(TRAIN_SIZES)
+    if task == REGRESSION:
+        return sizes
+    rarest = np.unique(y, return_counts=True)[1].min() * (CURVE_FOLDS - 1) / CURVE_FOLDS
+    smallest = min(1.0, MIN_CLASS_ROWS / max(rarest, 1))
+    kept = sizes[sizes >= smallest]
+    return kept if len(kept) >= 3 else np.linspace(smallest, 1.0, 4)
 
 
 def importance_of(
@@ -205,6 +235,57 @@ def calibration_of(is_positive: np.ndarray, score: np.ndarray) -> dict:
         "observed": [float(v) for v in observed],
         "brier": float(brier_score_loss(is_positive, score)),
     }
+
+
+def subgroup_recall(
+    X: pd.DataFrame,
+    is_positive: np.ndarray,
+    alerts: np.ndarray,
+    min_rows: int = SUBGROUP_MIN_ROWS,
+    gap: float = SUBGROUP_GAP,
+) -> dict:
+    """Recall in each group of rows sharing a value of a low-cardinality column.
+
+    A model can find the positive cases of one group of people much less often
+    than those of another; each column with at most ``MAX_GROUP_VALUES`` values
+    splits the rows, and each group of at least ``min_rows`` rows (and 5 positive
+    cases) gets its recall. Groups whose recall differs from the overall recall by
+    ``gap`` or more are flagged.
+
+    Returns
+    -------
+    dict
+        ``recall`` (overall), ``min_rows``, ``gap``, and ``groups``: ``column``,
+        ``value``, ``rows``, ``positives``, ``recall``, ``gap``, ``flagged``, the
+        largest gaps first.
+    """
+    is_positive, alerts = np.asarray(is_positive, dtype=bool), np.asarray(alerts, dtype=bool)
+    overall = float((alerts & is_positive).sum() / max(is_positive.sum(), 1))
+    groups = []
+    for column in X.columns:
+        values = X[column].reset_index(drop=True)
+        distinct = values.dropna().unique()
+        if not 2 <= len(distinct) <= MAX_GROUP_VALUES:
+            continue
+        for value in distinct:
+            member = (values == value).to_numpy(dtype=bool)
+            positives = int((member & is_positive).sum())
+            if member.sum() < min_rows or positives < SUBGROUP_MIN_POSITIVES:
+                continue
+            recall = float((member & is_positive & alerts).sum() / positives)
+            groups.append(
+                {
+                    "column": str(column),
+                    "value": str(value),
+                    "rows": int(member.sum()),
+                    "positives": positives,
+                    "recall": recall,
+                    "gap": recall - overall,
+                    "flagged": bool(abs(recall - overall) >= gap),
+                }
+            )
+    groups.sort(key=lambda g: -abs(g["gap"]))
+    return {"recall": overall, "min_rows": min_rows, "gap": gap, "groups": groups}
 
 
 def overfitting_summary(leaderboard: pd.DataFrame, families_defaults: dict) -> list[dict]:

