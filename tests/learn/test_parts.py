@@ -120,3 +120,4 @@ def test_a_near_equal_model_replaces_the_best_only_when_much_faster_to_predict()
     cost = {r.number: r.predict_s_per_1k for r in ranked}
     assert _cheapest_near_best(ranked, cost) is near_fast
     assert _cheapest_near_best([best, near_slow, worse_fastest], cost) is best
+    assert _cheapest_near_best(ranked, dict.fromkeys(cost, 0.005)) is best, "ties keep the best"

@@ -31,6 +31,9 @@ ENSEMBLE_CANDIDATES = 10
 PREDICT_COST_FACTOR = 1.5  # an ensemble predicts at most 1.5x slower than its best member
 ENSEMBLE_MIN_GAIN = 0.001  # an ensemble must beat the best model by 0.1% of its score
 FASTER = 2.0  # a near-equal trial replaces the best when it predicts this many times faster
+# Below this (seconds per 1,000 rows) prediction time is no concern, and one timed call is
+# mostly noise: costs are floored to it, so that the choice stays reproducible.
+PREDICT_FLOOR_S = 0.005
 REFIT_SAFETY = 1.2  # refit time = mean fold fit time x rows ratio x this
 SKEWED_TARGET = 1.0
 MIN_ROWS = 5
@@ -243,7 +246,7 @@ class _AutoBase(BaseEstimator):
             for r in candidates
         }
         left = setup.deadline - time.monotonic()
-        predict_cost = {r.number: max(r.predict_s_per_1k, 1e-6) for r in candidates}
+        predict_cost = {r.number: max(r.predict_s_per_1k, PREDICT_FLOOR_S) for r in candidates}
         best = _cheapest_near_best(candidates, predict_cost)
         best_loss = metric.loss(y[covered], predictions[best.number])
         weights = {best.number: 1.0}
