@@ -7,6 +7,8 @@ project's name with the alias ``champion``. The backend is a SQLite file
 ``mlflow ui --backend-store-uri sqlite:///.atelier/mlflow.db`` shows everything.
 """
 
+import contextlib
+import io
 import json
 import math
 import warnings
@@ -151,15 +153,18 @@ def _track(
         if artifacts_dir is not None:
             mlflow.log_artifacts(str(artifacts_dir), artifact_path="learn")
         signature = infer_signature(example, _predictions(model, example))
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            signature=signature,
-            registered_model_name=model_name,
-            pip_requirements=_requirements(),
-            serialization_format="skops",
-            skops_trusted_types=trusted_types(model),
-        )
+        # MLflow prints "Successfully registered model ..." straight to stderr, across the
+        # progress display; the stage reports the registration itself
+        with contextlib.redirect_stderr(io.StringIO()):
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                signature=signature,
+                registered_model_name=model_name,
+                pip_requirements=_requirements(),
+                serialization_format="skops",
+                skops_trusted_types=trusted_types(model),
+            )
     version_number = info.registered_model_version
     client.set_registered_model_alias(model_name, CHAMPION, version_number)
     return {
