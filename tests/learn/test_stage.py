@@ -68,6 +68,17 @@ def test_the_saved_model_cleans_raw_rows_before_predicting(demo_project):
     assert proba.shape == (50, 2) and np.isfinite(proba).all()
 
 
+def test_the_input_schema_describes_what_a_request_may_send(demo_project):
+    schema = json.loads((demo_project.artifact_dir("learn") / "input_schema.json").read_text())
+    columns = {column["name"]: column for column in schema["columns"]}
+    assert not {"email", "name", "phone", "customer_id", "churn"} & set(columns)
+    assert columns["contract"]["type"] == "string"
+    assert set(columns["contract"]["categories"]) == {"Month-to-month", "One year", "Two year"}
+    assert columns["tenure"]["type"] in {"integer", "number"}
+    assert 0 <= columns["tenure"]["minimum"] < columns["tenure"]["maximum"] <= 72
+    assert columns["total_charges"]["nullable"], "11 customers have no total yet"
+
+
 def test_a_changed_model_file_is_refused(demo_project, tmp_path):
     import shutil
 

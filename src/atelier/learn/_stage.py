@@ -44,6 +44,7 @@ from atelier.learn._figures import (
     draw_thresholds,
 )
 from atelier.learn._metrics import BINARY, REGRESSION, get_metric
+from atelier.learn._schema import SCHEMA_FILE, input_schema
 from atelier.learn._search import build_pipeline
 from atelier.learn._thresholds import (
     at,
@@ -92,7 +93,9 @@ class TrainResult:
         ``learning_curve``, ``overfitting``, ``importance``, ``selection``,
         ``calibration``.
     model_file, model_sha256 : str
-        The fitted pipeline, and its hash (checked before it is ever loaded).
+        The fitted pipeline, and its hash (checked before it is ever loaded). Beside
+        it, ``input_schema.json`` describes the columns a request may send (see
+        :func:`atelier.learn._schema.input_schema`).
     registry : dict
         MLflow run and registered model version (alias ``champion``).
     figures : dict of str to str
@@ -209,6 +212,9 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         sha256 = save_model(model, folder)
+        imputed = set(getattr(cleaner, "impute_values_", {}))
+        schema = input_schema(X_train, imputed)
+        (folder / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n")
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
         figures = _figures(auto, thresholds, diagnostics, metric.name, charter.costs, folder)
         registry = track(
