@@ -160,7 +160,7 @@ def print_stages(outcome) -> None:
     """Print the result of each stage that ran in an ``atelier run``; name those skipped."""
     project = outcome.project
     printers = {
-        "ingest": lambda r: print_ingest(r),
+        "ingest": print_ingest,
         "profile": lambda r: print_profile(r, project.artifact_dir("profile")),
         "clean": lambda r: print_clean(r, project),
         "explore": lambda r: print_explore(r, project.artifact_dir("explore")),

@@ -8,9 +8,9 @@ from atelier._artifacts import MANIFEST_FILE, RESULT_FILE
 from atelier._project import Project
 from atelier._version import __version__
 from atelier.exceptions import StageOrderError
+from atelier.runner._run import BY_NAME, STAGE_NAMES
 
-STAGES = ("ingest", "profile", "clean", "explore", "train", "segments")
-FOLDERS = {"train": "learn"}  # the train stage writes under artifacts/learn/
+STAGES = STAGE_NAMES
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Artifacts:
         file = (result.get("figures") or {}).get(name)
         if not file:
             return None
-        path = self.project.artifact_dir(FOLDERS.get(stage, stage)) / Path(file).name
+        path = self.project.artifact_dir(BY_NAME[stage].artifacts) / Path(file).name
         return path if path.exists() else None
 
 
@@ -60,7 +60,7 @@ def load_artifacts(project: Project) -> Artifacts:
     """
     artifacts = Artifacts(project=project, charter=project.charter.model_dump(mode="json"))
     for stage in STAGES:
-        folder = project.artifact_dir(FOLDERS.get(stage, stage))
+        folder = project.artifact_dir(BY_NAME[stage].artifacts)
         if not (folder / RESULT_FILE).exists():
             continue
         manifest = json.loads((folder / MANIFEST_FILE).read_text())

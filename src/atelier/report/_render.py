@@ -9,7 +9,7 @@ from pathlib import Path
 from atelier._artifacts import library_versions, staged_artifact_dir
 from atelier._project import Project
 from atelier._version import __version__
-from atelier.report._artifacts import Artifacts, load_artifacts
+from atelier.report._artifacts import STAGES, Artifacts, load_artifacts
 from atelier.report._facts import metric_label, money
 from atelier.report._observations import observations
 from atelier.report._referential import referential
@@ -79,8 +79,7 @@ def _template():
 
 
 def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
-    results = {stage: artifacts.get(stage) for stage in ("ingest", "profile", "clean")}
-    results |= {stage: artifacts.get(stage) for stage in ("explore", "train", "segments")}
+    results = {stage: artifacts.get(stage) for stage in STAGES}
     page = summary(artifacts, text)
     figures = {
         name: _inline(_figure_path(artifacts, stage, key)) for name, (stage, key) in FIGURES.items()
