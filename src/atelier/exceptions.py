@@ -12,13 +12,15 @@ and keeps its traceback.
      │    └── SchemaChangedError   a source's columns changed since its last load
      ├── DataError             the data break what a stage needs (join keys, uniqueness)
      ├── WarehouseBusyError    the warehouse file is held by another connection
-     └── StageOrderError       a stage ran before the stage whose artifacts it reads
+     ├── StageOrderError       a stage ran before the stage whose artifacts it reads
+     └── ExposureError         a setting would expose the model or data without protection
 """
 
 __all__ = [
     "AtelierError",
     "CharterError",
     "DataError",
+    "ExposureError",
     "SchemaChangedError",
     "SourceError",
     "StageOrderError",
@@ -52,3 +54,7 @@ class WarehouseBusyError(AtelierError):
 
 class StageOrderError(AtelierError):
     """A stage needs the artifacts of an earlier stage that has not run yet."""
+
+
+class ExposureError(AtelierError):
+    """A setting would expose the model or the data without protection (no API key)."""

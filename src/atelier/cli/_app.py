@@ -204,6 +204,30 @@ def report(
 
 
 @app.command()
+def serve(
+    project: ProjectOption = Path("."),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    max_body_mb: Annotated[
+        float, typer.Option(min=0.001, help="Largest request body accepted, in MB.")
+    ] = 20.0,
+) -> None:
+    """Serve the champion model: a REST API with its docs at /docs (Ctrl-C stops it)."""
+    from atelier._project import Project
+    from atelier.serve import serve as run_server
+
+    with user_errors():
+        run_server(
+            Project.load(project),
+            host=host,
+            port=port,
+            workers=workers,
+            max_body_bytes=int(max_body_mb * 1024 * 1024),
+        )
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
         "demo-project"

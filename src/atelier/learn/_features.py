@@ -123,7 +123,10 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
             raise ValueError(f"columns missing from the input: {absent}")
         out = {}
         for column in roles.numeric:
-            out[column] = pd.to_numeric(X[column], errors="coerce").astype("float64")
+            values = X[column]
+            if not pd.api.types.is_numeric_dtype(values.dtype):
+                values = pd.to_numeric(values, errors="coerce")
+            out[column] = values.to_numpy(dtype="float64", na_value=np.nan)
         for column in roles.dates:
             dates = pd.to_datetime(X[column], errors="coerce")
             out[column] = (dates - pd.Timestamp(0)).dt.total_seconds() / 86_400.0
@@ -131,9 +134,21 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
             values = X[column]
             if values.dtype != "str":  # pandas' own text type compares fastest
                 values = values.astype("string")
-            known = pd.Index(self.categories_[column])
-            out[column] = known.get_indexer(values).astype("float64")
+            out[column] = self._known(column).get_indexer(values).astype("float64")
         return pd.DataFrame(out, index=X.index, columns=roles.features)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_known_cache", None)  # rebuilt on first use; not part of the model
+        return state
+
+    def _known(self, column: str) -> pd.Index:
+        # Built once per column: rebuilding the index (and its hash table) on every
+        # call was most of the cost of scoring a single record.
+        cache = self.__dict__.setdefault("_known_cache", {})
+        if column not in cache:
+            cache[column] = pd.Index(self.categories_[column], dtype="str")
+        return cache[column]
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)

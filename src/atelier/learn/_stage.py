@@ -26,6 +26,7 @@ from atelier._project import Project
 from atelier.clean._stage import load_cleaner
 from atelier.exceptions import DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
+from atelier.learn._card import CARD_FILE, background_of, reference_of
 from atelier.learn._diagnostics import (
     calibration_of,
     importance_of,
@@ -215,6 +216,22 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         imputed = set(getattr(cleaner, "impute_values_", {}))
         schema = input_schema(X_train, imputed)
         (folder / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n")
+        card = {
+            "target": target,
+            "task": task,
+            "classes": None if classes is None else [_plain(c) for c in classes],
+            "positive_class": _plain(positive),
+            "threshold": thresholds["chosen"] if thresholds else None,
+            "metric": metric.name,
+            "holdout_score": scores[f"holdout_{metric.name}"],
+            "trained_at": started_at.isoformat(timespec="seconds"),
+            "rows_train": len(X_train),
+            "question": charter.project.question,
+            "decision": charter.project.decision,
+            "reference": reference_of(X_train),
+            "background": background_of(X_train, SEED),
+        }
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
         figures = _figures(auto, thresholds, diagnostics, metric.name, charter.costs, folder)
         registry = track(
@@ -546,3 +563,8 @@ def _figures(auto, thresholds, diagnostics, metric, costs, folder) -> dict:
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records"))
+
+
+def _plain(value):
+    """A class label as JSON holds it (numpy scalars become Python's)."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,77 @@
+"""The model card the serving side needs: what the model answers, and the data it saw.
+
+Written by the train stage beside the model and logged with it in the registry, so
+that whatever serves the champion (the API, the dashboard) finds in one file the
+task, the classes and the decision threshold, the training distribution of every
+input column (for drift) and a small background sample (for explanations).
+"""
+
+import numpy as np
+import pandas as pd
+
+CARD_FILE = "serving.json"
+DRIFT_BINS = 10
+BACKGROUND_ROWS = 50
+
+
+def reference_of(X: pd.DataFrame) -> dict:
+    """The training distribution of each column of ``X``, binned for drift checks.
+
+    Numbers get up to ``DRIFT_BINS`` quantile bins (``edges``: the inner cut points;
+    ``shares``: the share of rows in each bin, then the share of missing values);
+    other columns get the share of each value (``shares`` by value, and ``null``).
+    ``typical`` is the median or the most frequent value: what a plain-words
+    explanation compares a record with.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"age": [20, 30, 40, 50], "plan": ["A", "A", "B", None]})
+    >>> reference = reference_of(frame)
+    >>> reference["age"]["typical"], reference["plan"]["shares"]
+    (35.0, {'A': 0.5, 'B': 0.25, 'null': 0.25})
+    """
+    reference = {}
+    for name in X.columns:
+        values = X[name]
+        present = values.dropna()
+        missing = float(values.isna().mean())
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if numeric and present.nunique() > DRIFT_BINS:
+            edges = np.unique(np.quantile(present, np.linspace(0, 1, DRIFT_BINS + 1)[1:-1]))
+            counts = np.bincount(
+                np.searchsorted(edges, present, side="right"), minlength=len(edges) + 1
+            )
+            shares = [*(counts / len(values)).tolist(), missing]
+            reference[str(name)] = {
+                "kind": "numeric",
+                "edges": edges.tolist(),
+                "shares": shares,
+                "typical": float(present.median()) if len(present) else None,
+            }
+            continue
+        counts = present.astype(str).value_counts()
+        shares = {str(k): float(v / len(values)) for k, v in counts.items()}
+        if missing:
+            shares["null"] = missing
+        typical = counts.index[0] if len(counts) else None
+        if numeric and typical is not None:
+            typical = float(present.median())
+        reference[str(name)] = {"kind": "categorical", "shares": shares, "typical": typical}
+    return reference
+
+
+def background_of(X: pd.DataFrame, seed: int) -> list[dict]:
+    """A seeded sample of at most ``BACKGROUND_ROWS`` training rows, as JSON records."""
+    rows = X.sample(min(BACKGROUND_ROWS, len(X)), random_state=seed)
+    return [
+        {str(k): _plain(v) for k, v in record.items()}
+        for record in rows.astype(object).to_dict("records")
+    ]
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value.item() if isinstance(value, np.generic) else value

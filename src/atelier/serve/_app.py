@@ -1,0 +1,210 @@
+"""The REST API of a served model (FastAPI).
+
+Routes: ``GET /health`` (open), ``GET /v1/model``, ``POST /v1/predict`` (JSON
+records, or a CSV or Parquet file), ``POST /v1/explain``, ``GET /metrics`` and the
+OpenAPI docs at ``/docs``. The request body is parsed and validated from the raw
+bytes by :class:`atelier.serve._request.RequestModel` (pydantic-core on JSON, no
+intermediate Python objects), and its JSON schema is declared in the OpenAPI so
+that ``/docs`` shows the fields, their types, ranges and categories, with an
+example that works as shown.
+"""
+
+import io
+import logging
+import os
+import secrets
+
+import orjson
+import pandas as pd
+from fastapi import Depends, FastAPI, HTTPException, Request, Security
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
+
+from atelier.serve._guards import BodyLimit, RequestLog
+from atelier.serve._metrics import ServeMetrics
+from atelier.serve._request import MAX_EXPLAINED, RequestError
+from atelier.serve._service import ModelService
+
+KEYS_VARIABLE = "ATELIER_API_KEYS"
+DEFAULT_MAX_BODY = 20 * 1024 * 1024
+log = logging.getLogger("atelier.serve")
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of ATELIER_API_KEYS")
+
+
+def api_keys_from_environment() -> tuple[str, ...]:
+    """The API keys of ``ATELIER_API_KEYS`` (comma-separated); empty when unset."""
+    return tuple(k.strip() for k in os.environ.get(KEYS_VARIABLE, "").split(",") if k.strip())
+
+
+def create_app(
+    service: ModelService,
+    *,
+    api_keys: tuple[str, ...] = (),
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+) -> FastAPI:
+    """The API serving ``service``.
+
+    Parameters
+    ----------
+    service : ModelService
+    api_keys : tuple of str
+        Accepted values of the ``X-API-Key`` header; every route but ``/health``
+        requires one when not empty.
+    max_body_bytes : int
+        Larger request bodies get 413 before they are read.
+
+    Returns
+    -------
+    FastAPI
+    """
+    info = service.info
+    app = FastAPI(
+        title=f"atelier: {info.name}",
+        version=str(info.version),
+        description=_description(service, bool(api_keys)),
+    )
+    metrics = ServeMetrics()
+    app.state.service = service
+    app.state.metrics = metrics
+
+    def require_key(key: str | None = Security(_api_key)) -> None:
+        if not api_keys:
+            return
+        if key is None or not any(secrets.compare_digest(key, k) for k in api_keys):
+            raise HTTPException(401, "missing or wrong API key (header X-API-Key)")
+
+    guarded = [Depends(require_key)]
+
+    @app.exception_handler(RequestError)
+    def invalid_request(request: Request, error: RequestError) -> JSONResponse:
+        return JSONResponse({"detail": error.errors}, status_code=422)
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict:
+        """Liveness and readiness: the model is loaded and answers."""
+        return {"status": "ok", "model": info.name, "version": info.version}
+
+    @app.get("/v1/model", tags=["model"], dependencies=guarded)
+    def model() -> dict:
+        """The served model: version, metric, training date, threshold and input schema."""
+        return service.describe()
+
+    example = {"records": service.card["background"][:2]}
+
+    @app.post(
+        "/v1/predict",
+        tags=["model"],
+        dependencies=guarded,
+        openapi_extra=_body(service.request.json_schema(), example, files=True),
+        responses={422: {"description": "A record or field does not match the schema"}},
+    )
+    async def predict(request: Request) -> Response:
+        """Score 1 to 10,000 records (JSON), or a CSV or Parquet file (multipart field ``file``).
+
+        Each record gets the most probable ``prediction``; classifiers add the
+        ``probability`` (of the positive class when there are two) and binary models
+        the ``decision`` at the threshold of least expected cost.
+        """
+        frame = await _records(request, service)
+        columns = await run_in_threadpool(service.predict, frame)
+        metrics.count_predictions(columns.get("decision", columns["prediction"]))
+        payload = {
+            "model": {"name": info.name, "version": info.version},
+            "threshold": info.threshold,
+            "predictions": _rows(columns),
+        }
+        return Response(orjson.dumps(payload), media_type="application/json")
+
+    @app.post(
+        "/v1/explain",
+        tags=["model"],
+        dependencies=guarded,
+        openapi_extra=_body(service.request.json_schema(MAX_EXPLAINED), example, files=False),
+        responses={422: {"description": "A record or field does not match the schema"}},
+    )
+    async def explain(request: Request) -> Response:
+        """Why each record (1 to 100) gets its prediction: SHAP values and reasons in words."""
+        frame = service.request.parse_json(await request.body(), MAX_EXPLAINED)
+        payload = {
+            "model": {"name": info.name, "version": info.version},
+            "explanations": await run_in_threadpool(service.explain, frame),
+        }
+        return Response(orjson.dumps(payload), media_type="application/json")
+
+    @app.get("/metrics", tags=["service"], dependencies=guarded, include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus metrics: requests, latency, errors, predictions by class."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    app.add_middleware(RequestLog, metrics=metrics, logger=log)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app
+
+
+async def _records(request: Request, service: ModelService) -> pd.DataFrame:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        return service.request.parse_json(await request.body())
+    if content_type == "multipart/form-data":
+        async with request.form() as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise HTTPException(422, "multipart body: expected a file in the field 'file'")
+            table = _read_table(upload.filename or "", await upload.read())
+        return service.request.parse_frame(table)
+    raise HTTPException(
+        415, f"content type {content_type or 'none'!r}: expected application/json or a file upload"
+    )
+
+
+def _read_table(filename: str, content: bytes) -> pd.DataFrame:
+    name = filename.lower()
+    try:
+        if name.endswith(".parquet"):
+            return pd.read_parquet(io.BytesIO(content))
+        if name.endswith(".csv"):
+            return pd.read_csv(io.BytesIO(content))
+    except Exception as error:
+        message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise HTTPException(422, f"{filename}: not a readable table ({message})") from None
+    raise HTTPException(422, f"{filename or 'the file'}: expected a .csv or .parquet file")
+
+
+def _rows(columns: dict) -> list[dict]:
+    keys = list(columns)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _body(schema: dict, example: dict, *, files: bool) -> dict:
+    content = {"application/json": {"schema": schema, "example": example}}
+    if files:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def _description(service: ModelService, keyed: bool) -> str:
+    card = service.card
+    rule = service.decision_rule()
+    lines = [
+        f"**Question**: {card['question']}",
+        "",
+        f"**Decision**: {card['decision']}",
+        "",
+        f"Model `{service.info.name}` version {service.info.version}, trained "
+        f"{service.info.trained_at}; hold-out {service.info.metric}: "
+        f"{service.info.holdout_score:.4f}.",
+    ]
+    if rule:
+        lines += ["", f"**Decision rule**: {rule}."]
+    if keyed:
+        lines += ["", "Every route but `/health` needs an `X-API-Key` header (Authorize)."]
+    return "\n".join(lines)

@@ -1,0 +1,254 @@
+"""The request model of a served model, generated from its training data.
+
+Each input column of ``input_schema.json`` becomes a typed field: numbers and
+integers bounded by the training range (widened by ``RANGE_MARGIN`` of its span,
+never below zero for a column that was never negative), text columns limited to the
+categories seen in training (any spelling that differs only by case, accents or
+spacing is accepted as that category), required unless training saw or imputed
+missing values. Unknown fields, NaN and infinity are refused. Validation runs in
+pydantic-core, on the raw JSON bytes, and every error names the record and field.
+"""
+
+import math
+from datetime import datetime
+from typing import Annotated, Any, NotRequired, Required
+
+import numpy as np
+import pandas as pd
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
+
+from atelier.quality._value_findings import normalised_spelling
+
+MAX_RECORDS = 10_000
+MAX_EXPLAINED = 100
+RANGE_MARGIN = 0.1
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class RequestError(ValueError):
+    """A request that does not match the model's input schema.
+
+    Attributes
+    ----------
+    errors : list of dict
+        One per problem: ``loc`` (as FastAPI writes it), ``record`` (0-based, or
+        None for the body as a whole), ``field``, ``msg`` and ``type``.
+    """
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__(errors[0]["msg"] if errors else "invalid request")
+
+    @classmethod
+    def from_validation(cls, error: ValidationError, root: str, limit: int = 20):
+        """Turn pydantic's errors into ones that name the record and field."""
+        found = []
+        for item in error.errors(include_url=False, include_input=False)[:limit]:
+            loc = list(item["loc"])
+            rest = loc[1:] if loc[:1] == ["records"] else loc
+            record = rest[0] if rest and isinstance(rest[0], int) else None
+            field = rest[1] if record is not None and len(rest) > 1 else None
+            if record is not None and field is not None:
+                where = f"record {record}, field {field!r}"
+            elif record is not None:
+                where = f"record {record}"
+            else:
+                where = ".".join(str(part) for part in loc) or root
+            found.append(
+                {
+                    "loc": [root, *loc],
+                    "record": record,
+                    "field": field,
+                    "msg": f"{where}: {item['msg']}",
+                    "type": item["type"],
+                }
+            )
+        return cls(found)
+
+
+class RequestModel:
+    """Validate prediction requests against a model's input schema.
+
+    Parameters
+    ----------
+    schema : dict
+        The ``input_schema.json`` written by the train stage.
+    max_records : int, default=MAX_RECORDS
+        The most records one request may hold.
+
+    Attributes
+    ----------
+    columns : list of str
+        The input columns, in training order.
+    fields : list of dict
+        What each field accepts (``type``, ``required``, ``minimum``/``maximum`` or
+        ``categories``): the schema a client reads in ``GET /v1/model``.
+    """
+
+    def __init__(self, schema: dict, max_records: int = MAX_RECORDS):
+        self.columns = [column["name"] for column in schema["columns"]]
+        self.fields = [_accepted(column) for column in schema["columns"]]
+        self._canonical = {
+            spec["name"]: {normalised_spelling(c): c for c in spec["categories"]}
+            for spec in self.fields
+            if "categories" in spec
+        }
+        record = _record_type(self.fields)
+        self.record_adapter = TypeAdapter(list[record])
+        self.body_adapters = {
+            limit: TypeAdapter(_body_type(record, limit))
+            for limit in sorted({max_records, MAX_EXPLAINED})
+        }
+        self.max_records = max_records
+
+    def json_schema(self, limit: int | None = None) -> dict:
+        """The JSON schema of a request body of at most ``limit`` records."""
+        return self.body_adapters[limit or self.max_records].json_schema()
+
+    def parse_json(self, body: bytes, limit: int | None = None) -> pd.DataFrame:
+        """The records of a JSON body ``{"records": [...]}`` as a frame.
+
+        Raises
+        ------
+        RequestError
+            Naming the record and field of each problem.
+        """
+        try:
+            document = self.body_adapters[limit or self.max_records].validate_json(body)
+        except ValidationError as error:
+            raise RequestError.from_validation(error, "body") from None
+        return self._frame(document["records"], "body")
+
+    def parse_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Validate the rows of an uploaded table (CSV or Parquet) like JSON records.
+
+        Raises
+        ------
+        RequestError
+            When a column is unknown or missing, or a value is out of its domain.
+        """
+        if frame.empty:
+            raise RequestError([_body_error("the file has no rows")])
+        unknown = [str(c) for c in frame.columns if c not in self.columns]
+        if unknown:
+            raise RequestError(
+                [_body_error(f"unknown column(s) {unknown}; expected {self.columns}")]
+            )
+        records = [
+            {key: value for key, value in row.items() if not _is_missing(value)}
+            for row in frame.astype(object).to_dict("records")
+        ]
+        try:
+            checked = self.record_adapter.validate_python(records)
+        except ValidationError as error:
+            raise RequestError.from_validation(error, "file") from None
+        return self._frame(checked, "file")
+
+    def _frame(self, records: list[dict], root: str) -> pd.DataFrame:
+        columns = {name: [record.get(name) for record in records] for name in self.columns}
+        errors = []
+        for name, canonical in self._canonical.items():
+            spelled = {}  # each distinct value, looked up once
+            values = columns[name]
+            for row, value in enumerate(values):
+                if value is None:
+                    continue
+                if value not in spelled:
+                    spelled[value] = canonical.get(normalised_spelling(value))
+                category = spelled[value]
+                if category is None:
+                    if len(errors) < 20:
+                        errors.append(_field_error(root, row, name, canonical.values()))
+                elif category != value:
+                    values[row] = category
+        if errors:
+            raise RequestError(errors)
+        return pd.DataFrame(
+            {spec["name"]: _array(columns[spec["name"]], spec["type"]) for spec in self.fields},
+            copy=False,
+        )
+
+
+def _array(values: list, kind: str):
+    """A column as the model's frame wants it, without pandas inferring its type."""
+    if kind == "number" or (kind == "integer" and None in values):
+        return np.array(values, dtype="float64")
+    if kind == "integer":
+        return np.array(values, dtype="int64")
+    if kind == "string":
+        return pd.array(values, dtype="str")
+    return values
+
+
+def _field_error(root: str, record: int, field: str, categories) -> dict:
+    expected = " or ".join(repr(c) for c in categories)
+    return {
+        "loc": [root, *(["records"] if root == "body" else []), record, field],
+        "record": record,
+        "field": field,
+        "msg": f"record {record}, field {field!r}: Input should be {expected}",
+        "type": "literal_error",
+    }
+
+
+def _body_error(message: str) -> dict:
+    return {"loc": ["body"], "record": None, "field": None, "msg": message, "type": "value_error"}
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _accepted(column: dict) -> dict:
+    """What the API accepts for one column of the training schema."""
+    spec = {"name": column["name"], "type": column["type"], "required": not column["nullable"]}
+    if column["type"] in ("number", "integer") and "minimum" in column:
+        low, high = column["minimum"], column["maximum"]
+        margin = RANGE_MARGIN * (high - low)
+        low = max(low - margin, 0) if low >= 0 else low - margin
+        high = high + margin
+        if column["type"] == "integer":
+            low, high = math.ceil(low), math.floor(high)
+        spec |= {"minimum": low, "maximum": high}
+    if "categories" in column:
+        spec["categories"] = list(column["categories"])
+    return spec
+
+
+def _record_type(fields: list[dict]) -> type:
+    annotations = {}
+    for spec in fields:
+        kind = _field_type(spec)
+        if spec["required"]:
+            annotations[spec["name"]] = Required[kind]
+        else:
+            annotations[spec["name"]] = NotRequired[kind | None]
+    record = TypedDict("Record", annotations)  # type: ignore[misc]
+    return with_config(_STRICT)(record)
+
+
+def _body_type(record: type, limit: int) -> type:
+    records = Annotated[list[record], Field(min_length=1, max_length=limit)]  # type: ignore[valid-type]
+    body = TypedDict("PredictRequest", {"records": records})  # noqa: UP013 (built at run time)
+    return with_config(_STRICT)(body)
+
+
+def _field_type(spec: dict) -> Any:
+    bounds = {k: spec[k] for k in ("minimum", "maximum") if k in spec}
+    constraints = Field(ge=bounds.get("minimum"), le=bounds.get("maximum"))
+    if spec["type"] == "integer":
+        return Annotated[int, constraints]
+    if spec["type"] == "number":
+        return Annotated[float, constraints]
+    if spec["type"] == "boolean":
+        return bool
+    if spec["type"] == "datetime":
+        return datetime
+    if "categories" in spec:
+        # The categories are checked on the frame, once per distinct value (see
+        # RequestModel._categories); the schema still lists them for clients.
+        return Annotated[
+            str, Field(max_length=1_000, json_schema_extra={"enum": spec["categories"]})
+        ]
+    return Annotated[str, Field(max_length=1_000)]

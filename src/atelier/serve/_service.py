@@ -1,0 +1,194 @@
+"""The champion model, loaded from the registry, with what serving it needs.
+
+One object answers the API and the dashboard alike: it validates records against
+the training schema, predicts, applies the decision threshold, explains a
+prediction in plain words and compares a batch with the training data.
+"""
+
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from atelier._project import Project
+from atelier.exceptions import StageOrderError
+from atelier.learn._card import CARD_FILE
+from atelier.learn._metrics import BINARY, REGRESSION
+from atelier.learn._schema import SCHEMA_FILE
+from atelier.learn._tracking import CHAMPION, tracking_uri
+from atelier.serve._explain import explain_records
+from atelier.serve._request import RequestModel
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the served model is: its registry name and version, and its training facts."""
+
+    name: str
+    version: int
+    run_id: str
+    task: str
+    target: str
+    metric: str
+    holdout_score: float
+    trained_at: str
+    classes: list | None
+    positive_class: object
+    threshold: float | None
+
+
+class ModelService:
+    """Score, decide and explain with a registered model.
+
+    Parameters
+    ----------
+    model : estimator
+        The fitted pipeline (cleaning then model).
+    card : dict
+        The train stage's ``serving.json``.
+    schema : dict
+        The train stage's ``input_schema.json``.
+    info : ModelInfo
+
+    Attributes
+    ----------
+    request : RequestModel
+        Validates JSON bodies and uploaded tables.
+    """
+
+    def __init__(self, model, card: dict, schema: dict, info: ModelInfo):
+        self.model = model
+        self.card = card
+        self.schema = schema
+        self.info = info
+        self.request = RequestModel(schema)
+
+    @classmethod
+    def from_project(cls, project: Project) -> "ModelService":
+        """Load the project's ``champion`` from its MLflow registry.
+
+        Raises
+        ------
+        StageOrderError
+            If no model was registered yet, or the champion lacks the serving card
+            (trained by an older atelier: retrain).
+        """
+        result_file = project.artifact_dir("learn") / "result.json"
+        if not result_file.exists():
+            raise StageOrderError(f"{project.root}: no model yet; run `atelier train` first")
+        name = json.loads(result_file.read_text())["registry"]["registered_model"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # MLflow's own deprecation notices
+            return cls._from_registry(project, name)
+
+    @classmethod
+    def _from_registry(cls, project: Project, name: str) -> "ModelService":
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        import mlflow
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient(tracking_uri=tracking_uri(project.state_dir))
+        version = client.get_model_version_by_alias(name, CHAMPION)
+        with tempfile.TemporaryDirectory() as folder:
+            files = {}
+            for file in (CARD_FILE, SCHEMA_FILE):
+                try:
+                    path = client.download_artifacts(version.run_id, f"learn/{file}", folder)
+                except Exception:
+                    raise StageOrderError(
+                        f"{project.root}: the champion ({name} version {version.version}) has "
+                        f"no {file}; run `atelier train` again"
+                    ) from None
+                files[file] = json.loads(Path(path).read_text())
+        mlflow.set_tracking_uri(tracking_uri(project.state_dir))
+        model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
+        card = files[CARD_FILE]
+        info = ModelInfo(
+            name=name,
+            version=int(version.version),
+            run_id=version.run_id,
+            task=card["task"],
+            target=card["target"],
+            metric=card["metric"],
+            holdout_score=card["holdout_score"],
+            trained_at=card["trained_at"],
+            classes=card["classes"],
+            positive_class=card["positive_class"],
+            threshold=card["threshold"],
+        )
+        return cls(model, card, files[SCHEMA_FILE], info)
+
+    def describe(self) -> dict:
+        """The model as ``GET /v1/model`` shows it: facts, decision rule and input schema."""
+        return {
+            "name": self.info.name,
+            "version": self.info.version,
+            "task": self.info.task,
+            "target": self.info.target,
+            "metric": {"name": self.info.metric, "holdout": self.info.holdout_score},
+            "trained_at": self.info.trained_at,
+            "classes": self.info.classes,
+            "positive_class": self.info.positive_class,
+            "threshold": self.info.threshold,
+            "decision_rule": self.decision_rule(),
+            "max_records": self.request.max_records,
+            "inputs": self.request.fields,
+        }
+
+    def decision_rule(self) -> str | None:
+        """The threshold rule in words, for binary models."""
+        if self.info.task != BINARY:
+            return None
+        return (
+            f"{self.info.target} = {self.info.positive_class} when its probability is at "
+            f"least {self.info.threshold:g} (the threshold of least expected cost)"
+        )
+
+    def predict(self, frame: pd.DataFrame) -> dict:
+        """Predictions for validated records, column by column.
+
+        Returns
+        -------
+        dict
+            ``prediction`` (the most probable class, or the value), and for
+            classifiers ``probability`` (of the positive class for binary models, of
+            each class otherwise) and, for binary models, ``decision`` (the class
+            chosen at the cost threshold).
+        """
+        if self.info.task == REGRESSION:
+            return {"prediction": self.model.predict(frame).astype(float).tolist()}
+        proba = self.model.predict_proba(frame)
+        classes = self.info.classes
+        best = np.asarray(classes, dtype=object)[proba.argmax(axis=1)].tolist()
+        if self.info.task != BINARY:
+            return {
+                "prediction": best,
+                "probability": [dict(zip(classes, row, strict=True)) for row in proba.tolist()],
+            }
+        positive = classes.index(self.info.positive_class)
+        chance = proba[:, positive]
+        negative = classes[1 - positive]
+        decided = np.where(chance >= self.info.threshold, self.info.positive_class, negative)
+        return {
+            "prediction": best,
+            "probability": chance.round(6).tolist(),
+            "decision": decided.tolist(),
+        }
+
+    def predict_records(self, frame: pd.DataFrame) -> list[dict]:
+        """:meth:`predict` as one dict per record."""
+        columns = self.predict(frame)
+        keys = list(columns)
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+    def explain(self, frame: pd.DataFrame, top: int = 3) -> list[dict]:
+        """Each record's prediction and the feature contributions behind it.
+
+        See :func:`atelier.serve._explain.explain_records`.
+        """
+        return explain_records(self, frame, top=top)

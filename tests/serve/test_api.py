@@ -1,0 +1,238 @@
+import io
+import json
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atelier.learn import load_model
+from atelier.serve._request import MAX_RECORDS
+
+pytestmark = pytest.mark.slow
+
+
+def holdout_like_rows(project, service, n=40) -> pd.DataFrame:
+    """Cleaned-mart rows with only the model's input columns."""
+    columns = service.request.columns
+    frame = project.warehouse.execute("SELECT * FROM mart.customers_clean").df()
+    return frame[columns].sample(n, random_state=1).reset_index(drop=True)
+
+
+def as_records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records"))
+
+
+# ---- what a client reads and gets --------------------------------------------------
+
+
+def test_health_is_open_and_every_other_route_needs_a_key(api):
+    assert api.get("/health", headers={"X-API-Key": ""}).json()["status"] == "ok"
+    for path in ("/v1/model", "/metrics"):
+        assert api.get(path, headers={"X-API-Key": "wrong"}).status_code == 401
+    missing = api.post("/v1/predict", json={"records": [{}]}, headers={"X-API-Key": ""})
+    assert missing.status_code == 401
+    assert "X-API-Key" in missing.json()["detail"]
+    assert api.get("/v1/model", headers={"X-API-Key": "second-key"}).status_code == 200
+
+
+def test_model_route_describes_version_threshold_and_inputs(api, demo_project, service):
+    described = api.get("/v1/model").json()
+    learned = json.loads((demo_project.artifact_dir("learn") / "result.json").read_text())
+    assert described["version"] == learned["registry"]["version"]
+    assert described["threshold"] == learned["thresholds"]["chosen"]
+    assert described["metric"]["name"] == learned["metric"]
+    inputs = {field["name"]: field for field in described["inputs"]}
+    assert set(inputs) == set(service.request.columns)
+    assert inputs["contract"]["categories"] == ["Month-to-month", "Two year", "One year"]
+    assert inputs["tenure"]["type"] == "integer" and inputs["tenure"]["minimum"] == 0
+
+
+def test_documented_example_answers_with_prediction_probability_and_decision(api, example):
+    answer = api.post("/v1/predict", json=example)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert len(body["predictions"]) == len(example["records"]) >= 1
+    for row in body["predictions"]:
+        assert 0 <= row["probability"] <= 1
+        flagged = row["probability"] >= body["threshold"]
+        assert row["decision"] == ("Yes" if flagged else "No")
+        assert row["prediction"] == ("Yes" if row["probability"] >= 0.5 else "No")
+
+
+def test_predictions_match_the_trained_pipeline(api, demo_project, service):
+    rows = holdout_like_rows(demo_project, service)
+    answer = api.post("/v1/predict", json={"records": as_records(rows)})
+    assert answer.status_code == 200, answer.text
+    served = [p["probability"] for p in answer.json()["predictions"]]
+    expected = load_model(demo_project).predict_proba(rows)[:, 1]
+    np.testing.assert_allclose(served, expected, atol=1e-6)
+
+
+def test_messy_spellings_of_a_category_are_accepted_as_that_category(api, example):
+    record = dict(example["records"][0], contract="  month-TO-month ")
+    answer = api.post("/v1/predict", json={"records": [record]})
+    assert answer.status_code == 200, answer.text
+
+
+def test_csv_and_parquet_uploads_score_like_json(api, demo_project, service):
+    rows = holdout_like_rows(demo_project, service, n=25)
+    by_json = api.post("/v1/predict", json={"records": as_records(rows)}).json()["predictions"]
+    parquet = io.BytesIO()
+    rows.to_parquet(parquet)
+    uploads = {
+        "batch.csv": rows.to_csv(index=False).encode(),
+        "batch.parquet": parquet.getvalue(),
+    }
+    for name, content in uploads.items():
+        answer = api.post("/v1/predict", files={"file": (name, content)})
+        assert answer.status_code == 200, (name, answer.text)
+        got = [p["probability"] for p in answer.json()["predictions"]]
+        np.testing.assert_allclose(got, [p["probability"] for p in by_json], atol=1e-6)
+
+
+def test_explanations_add_up_to_the_prediction_and_give_three_reasons(api, example):
+    answer = api.post("/v1/explain", json=example)
+    assert answer.status_code == 200, answer.text
+    predicted = api.post("/v1/predict", json=example).json()["predictions"]
+    for explanation, prediction in zip(answer.json()["explanations"], predicted, strict=True):
+        assert explanation["explained"] == "the probability that churn = Yes"
+        assert explanation["value"] == pytest.approx(prediction["probability"], abs=1e-4)
+        total = sum(c["contribution"] for c in explanation["contributions"])
+        assert explanation["baseline"] + total == pytest.approx(explanation["value"], abs=1e-4)
+        sizes = [abs(c["contribution"]) for c in explanation["contributions"]]
+        assert sizes == sorted(sizes, reverse=True)
+        assert len(explanation["reasons"]) == 3
+        top = explanation["contributions"][0]
+        assert explanation["reasons"][0].startswith(f"{top['feature']} = ")
+        assert ("raises" if top["contribution"] > 0 else "lowers") in explanation["reasons"][0]
+
+
+def test_metrics_count_requests_errors_and_predictions_by_class(api, example):
+    def value(text, name, **labels):
+        for line in text.splitlines():
+            if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = api.get("/metrics").text
+    decided = [p["decision"] for p in api.post("/v1/predict", json=example).json()["predictions"]]
+    api.post("/v1/predict", content=b"{", headers={"content-type": "application/json"})
+    after = api.get("/metrics").text
+    for label in set(decided):
+        grown = value(after, "atelier_predictions_total", label=label) - value(
+            before, "atelier_predictions_total", label=label
+        )
+        assert grown == decided.count(label)
+    route = {"route": "/v1/predict"}
+    assert value(after, "atelier_errors_total", status="422", **route) == 1 + value(
+        before, "atelier_errors_total", status="422", **route
+    )
+    assert value(after, "atelier_request_duration_seconds_count", **route) >= 2
+
+
+# ---- bad input: the right 4xx, a clear message, never a 500 -----------------------
+
+
+def post_json(api, body: bytes):
+    return api.post("/v1/predict", content=body, headers={"content-type": "application/json"})
+
+
+def messages(answer) -> list[str]:
+    return [item["msg"] for item in answer.json()["detail"]]
+
+
+def test_malformed_json_gets_422_saying_so(api):
+    answer = post_json(api, b'{"records": [')
+    assert answer.status_code == 422
+    assert "Invalid JSON" in messages(answer)[0]
+
+
+def test_wrong_content_type_gets_415(api, example):
+    answer = api.post(
+        "/v1/predict", content=json.dumps(example), headers={"content-type": "text/plain"}
+    )
+    assert answer.status_code == 415
+    assert "application/json" in answer.json()["detail"]
+
+
+def test_more_than_the_record_limit_gets_422(api, example):
+    records = example["records"][:1] * (MAX_RECORDS + 1)
+    answer = api.post("/v1/predict", json={"records": records})
+    assert answer.status_code == 422
+    assert f"at most {MAX_RECORDS}" in messages(answer)[0]
+
+
+def test_a_body_beyond_the_size_limit_gets_413_before_it_is_read(api):
+    answer = post_json(api, b" " * (50 * 1024 * 1024))
+    assert answer.status_code == 413
+    assert "larger than" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "expected"),
+    [
+        ({"tenure": "twelve"}, "tenure", "valid integer"),
+        ({"tenure": -5}, "tenure", "greater than or equal to 0"),
+        ({"contract": "Weekly"}, "contract", "'Month-to-month' or 'Two year' or 'One year'"),
+        ({"loyalty_card": 1}, "loyalty_card", "Extra inputs are not permitted"),
+        ({"monthly_charges": None}, "monthly_charges", "valid number"),
+    ],
+)
+def test_a_bad_field_gets_422_naming_the_record_and_field(api, example, change, field, expected):
+    records = [example["records"][0], dict(example["records"][0], **change)]
+    answer = api.post("/v1/predict", json={"records": records})
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert (problem["record"], problem["field"]) == (1, field)
+    assert problem["msg"].startswith(f"record 1, field {field!r}: ")
+    assert expected in problem["msg"]
+
+
+def test_a_missing_required_field_is_named(api, example):
+    record = {k: v for k, v in example["records"][0].items() if k != "contract"}
+    answer = api.post("/v1/predict", json={"records": [record]})
+    assert answer.status_code == 422
+    assert messages(answer) == ["record 0, field 'contract': Field required"]
+
+
+@pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
+def test_nan_and_infinity_are_refused(api, example, token):
+    record = json.dumps(dict(example["records"][0], monthly_charges=0)).encode()
+    body = (
+        b'{"records": ['
+        + record.replace(b'"monthly_charges": 0', b'"monthly_charges": ' + token)
+        + b"]}"
+    )
+    answer = post_json(api, body)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["field"] in ("monthly_charges", None)
+
+
+def test_uploads_that_are_not_tables_or_lack_columns_get_422(api, demo_project, service):
+    answer = api.post("/v1/predict", files={"file": ("batch.parquet", b"not parquet")})
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("batch.parquet: not a readable table")
+    answer = api.post("/v1/predict", files={"file": ("batch.xlsx", b"x")})
+    assert answer.status_code == 422
+    rows = holdout_like_rows(demo_project, service, n=3).drop(columns=["contract"])
+    answer = api.post("/v1/predict", files={"file": ("batch.csv", rows.to_csv(index=False))})
+    assert answer.status_code == 422
+    assert messages(answer)[0] == "record 0, field 'contract': Field required"
+    answer = api.post("/v1/predict", files={"other": ("batch.csv", b"a\n1\n")})
+    assert answer.status_code == 422
+
+
+def test_the_server_keeps_serving_and_logs_no_feature_values(api, example, caplog):
+    secret = "Sesame-4471"
+    with caplog.at_level(logging.INFO, logger="atelier.serve"):
+        answer = api.post(
+            "/v1/predict", json={"records": [dict(example["records"][0], contract=secret)]}
+        )
+        api.post("/v1/predict", json=example)
+    assert answer.status_code == 422 and secret not in answer.text
+    lines = [r.getMessage() for r in caplog.records if r.name == "atelier.serve"]
+    assert any(line.startswith("POST /v1/predict 422 ") for line in lines)
+    assert any(line.startswith("POST /v1/predict 200 ") for line in lines)
+    assert not any(secret in line or "Month-to-month" in line for line in lines)
+    assert api.get("/health").status_code == 200
