@@ -228,6 +228,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             "rows_train": len(X_train),
             "question": charter.project.question,
             "decision": charter.project.decision,
+            "answer": thresholds["in_plain_words"] if thresholds else None,
             "reference": reference_of(X_train),
             "background": background_of(X_train, SEED),
         }

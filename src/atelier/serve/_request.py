@@ -103,8 +103,25 @@ class RequestModel:
         self.max_records = max_records
 
     def json_schema(self, limit: int | None = None) -> dict:
-        """The JSON schema of a request body of at most ``limit`` records."""
-        return self.body_adapters[limit or self.max_records].json_schema()
+        """The JSON schema of a request body of at most ``limit`` records, self-contained.
+
+        The record's definition is written in place rather than under ``$defs``:
+        inside an OpenAPI document, ``#/$defs/...`` would point at the document's
+        root, where there is no such thing.
+        """
+        schema = self.body_adapters[limit or self.max_records].json_schema()
+        definitions = schema.pop("$defs", {})
+
+        def inline(node):
+            if isinstance(node, dict):
+                if "$ref" in node:
+                    return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+                return {key: inline(value) for key, value in node.items()}
+            if isinstance(node, list):
+                return [inline(item) for item in node]
+            return node
+
+        return inline(schema)
 
     def parse_json(self, body: bytes, limit: int | None = None) -> pd.DataFrame:
         """The records of a JSON body ``{"records": [...]}`` as a frame.
