@@ -32,9 +32,11 @@ demo: setup
 test: setup $(BROWSER)
 	$(BIN)/python -m pytest
 
-# Refresh the dossier's screenshots in docs/images (the browser test writes them there).
+# Refresh the dossier's and the dashboard's screenshots in docs/images (the browser tests
+# write them there).
 screenshots: setup $(BROWSER)
-	ATELIER_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/report/test_browser.py
+	ATELIER_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/report/test_browser.py \
+		tests/dashboard/test_dashboard.py -k chromium
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

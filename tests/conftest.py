@@ -1,10 +1,12 @@
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -112,3 +114,35 @@ def left_to_clean(result) -> set[str]:
     """Kinds of findings cleaning should have removed (near duplicates aside) still there."""
     kinds = {f.kind for f in result.findings if not (f.kind == "duplicate_rows" and f.columns)}
     return kinds & CLEANABLE_KINDS
+
+
+# ---- a real browser: Debian's headless Chromium -----------------------------------
+
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+# `make screenshots` points this at docs/images to refresh the README's pictures
+SCREENSHOTS = os.environ.get("ATELIER_SCREENSHOTS")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert Path(CHROMIUM).exists() and Path(DRIVER).exists(), (
+        "Debian's chromium and chromium-driver are needed: `make setup` installs them"
+    )
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--window-size=1280,1400"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def not_blank(path: Path, ink: float = 0.01) -> bool:
+    """Whether a screenshot shows something: contrast, and at least ``ink`` of dark pixels."""
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(path).convert("L"), dtype=float)
+    return pixels.std() > 10 and (pixels < 128).mean() > ink

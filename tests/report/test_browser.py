@@ -1,42 +1,14 @@
 """The dossier as a person sees it: headless Chromium (Debian's) opens it offline."""
 
-import os
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from atelier.report import build_report
+from tests.conftest import SCREENSHOTS, not_blank
 
 pytestmark = pytest.mark.slow
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-# `make screenshots` points this at docs/images to refresh the README's pictures
-SCREENSHOTS = os.environ.get("ATELIER_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    assert Path(CHROMIUM).exists() and Path(DRIVER).exists(), (
-        "Debian's chromium and chromium-driver are needed: `make setup` installs them"
-    )
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--window-size=1280,1400"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    yield driver
-    driver.quit()
-
-
-def not_blank(path: Path) -> bool:
-    from PIL import Image
-
-    pixels = np.asarray(Image.open(path).convert("L"), dtype=float)
-    return pixels.std() > 10 and (pixels < 128).mean() > 0.01  # some dark ink on the page
 
 
 def test_every_image_loads_and_no_section_is_empty(demo_project, browser, tmp_path):

@@ -228,6 +228,20 @@ def serve(
 
 
 @app.command()
+def dashboard(
+    project: ProjectOption = Path("."),
+    port: Annotated[int, typer.Option(help="Port of the dashboard, on 127.0.0.1.")] = 8501,
+) -> None:
+    """Open the dashboard for business users (Streamlit) on http://127.0.0.1:PORT."""
+    from atelier._project import Project
+    from atelier.dashboard import run_dashboard
+
+    with user_errors():
+        code = run_dashboard(Project.load(project), port=port)
+    raise typer.Exit(code=code)
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
         "demo-project"

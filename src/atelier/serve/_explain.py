@@ -107,7 +107,8 @@ def _sentence(contribution: dict, explained: str, task: str) -> str:
     size = f"{abs(effect):,.3g}" if task == REGRESSION else f"{abs(effect) * 100:.1f} points"
     value = _words(contribution["value"])
     typical = contribution["typical"]
-    compared = "" if typical is None else f" (typical: {_words(typical)})"
+    kind = "median" if isinstance(typical, float) else "most common"
+    compared = "" if typical is None else f" ({kind}: {_words(typical)})"
     return f"{contribution['feature']} = {value}{compared} {direction} {explained} by {size}"
 
 

@@ -1,0 +1,48 @@
+"""Start the Streamlit server on the dashboard's script."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from atelier._project import Project
+from atelier.serve import ModelService
+
+APP_FILE = Path(__file__).with_name("app.py")
+PROJECT_VARIABLE = "ATELIER_DASHBOARD_PROJECT"
+PAGES = {
+    "answer": "Question and answer",
+    "what-if": "One customer: what if?",
+    "batch": "Score a file",
+    "drift": "Has the data changed?",
+}
+
+
+def streamlit_command(project: Project, host: str, port: int) -> list[str]:
+    """The command line that serves the dashboard of ``project``."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.headless=true",
+        f"--server.address={host}",
+        f"--server.port={port}",
+        "--browser.gatherUsageStats=false",
+        "--client.toolbarMode=viewer",
+        "--",
+        "--project",
+        str(project.root),
+    ]
+
+
+def run_dashboard(project: Project, *, host: str = "127.0.0.1", port: int = 8501) -> int:
+    """Serve the dashboard until interrupted; return Streamlit's exit code.
+
+    Raises
+    ------
+    StageOrderError
+        When the project has no registered model (checked before Streamlit starts).
+    """
+    ModelService.from_project(project)  # a missing model is one clear line, here
+    return subprocess.call(streamlit_command(project, host, port))
