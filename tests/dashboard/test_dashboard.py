@@ -2,6 +2,7 @@
 
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -166,3 +167,15 @@ def test_each_page_in_chromium(browser, dashboard_url, recent_batch, tmp_path):
     browser.set_window_size(1280, 1400)
     # A dashboard page is mostly white space around its text: less ink than the dossier
     assert [path.name for path in shots if not not_blank(path, ink=0.003)] == []
+
+
+def test_dashboard_without_a_trained_model_says_what_to_run(make_project):
+    project = make_project({"rows": {"kind": "csv", "path": "rows.csv"}})
+    process = subprocess.run(
+        [sys.executable, "-m", "atelier", "dashboard", "-p", str(project.root)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert process.returncode == 1
+    assert process.stderr.strip() == (
+        f"atelier: error: {project.root}: no model yet; run `atelier train` first"
+    )
