@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: setup demo test lint screenshots bench-ingest bench-profile bench-automl clean
+.PHONY: setup demo test lint screenshots bench-ingest bench-profile bench-automl bench-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-profile: setup
 
 bench-automl: setup
 	$(BIN)/python bench/automl.py --budgets 60 300
+
+# Needs Debian's wrk (apt-get install wrk).
+bench-serve: setup
+	$(BIN)/python bench/serve.py --duration 10 --workers 1 2
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build src/*.egg-info .pytest_cache .ruff_cache

@@ -206,6 +206,13 @@ class Cleaner(TransformerMixin, BaseEstimator):
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
         return frame
 
+    def _unify(self, column: str, values: pd.Series) -> pd.Series:
+        # Each distinct value is looked up once; the column keeps its type.
+        spelled = {v: self._spell(column, v) for v in values.unique() if isinstance(v, str)}
+        if all(k == v for k, v in spelled.items()):
+            return values
+        return values.map(spelled).astype(values.dtype)
+
     def _spell(self, column: str, value):
         if not isinstance(value, str):
             return value
@@ -221,9 +228,11 @@ class Cleaner(TransformerMixin, BaseEstimator):
             if log is not None:
                 log.append(_describe_change(action, column, before, after))
 
-        for column in self._dropped(frame):
+        dropped = self._dropped(frame)
+        for column in dropped:
             record("drop_column", column, frame[column], None)
-        frame = frame.drop(columns=self._dropped(frame))
+        if dropped:
+            frame = frame.drop(columns=dropped)
         steps = [
             (
                 "to_missing",
@@ -239,7 +248,7 @@ class Cleaner(TransformerMixin, BaseEstimator):
             (
                 "unify_spellings",
                 self.spelling_maps_,
-                lambda c, s: s.map(lambda v: self._spell(c, v)),
+                lambda c, s: self._unify(c, s),
             ),
             ("cap_outliers", self.caps_, lambda c, s: s.clip(*self.caps_[c])),
             ("impute", self.impute_values_, lambda c, s: s.fillna(self.impute_values_[c])),

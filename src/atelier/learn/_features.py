@@ -22,6 +22,7 @@ MAX_ONE_HOT = 50  # beyond this many categories, a column is target-encoded
 MAX_ORDINAL = 250  # trees see at most this many categories (histogram bins are 255)
 MAX_TARGET_ENCODED = 100_000  # categories kept for target encoding; the rest share -1
 IDENTIFIER_MIN_ROWS = 50
+SMALL_INPUT = 64  # rows; below this, categories are coded by dictionary look-ups
 
 
 @dataclass
@@ -121,25 +122,48 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
         absent = [c for c in roles.features if c not in X.columns]
         if absent:
             raise ValueError(f"columns missing from the input: {absent}")
-        out = {}
+        out = np.empty((len(X), len(roles.features)), dtype="float64")
+        position = {name: i for i, name in enumerate(roles.features)}
         for column in roles.numeric:
             values = X[column]
             if not pd.api.types.is_numeric_dtype(values.dtype):
                 values = pd.to_numeric(values, errors="coerce")
-            out[column] = values.to_numpy(dtype="float64", na_value=np.nan)
+            out[:, position[column]] = values.to_numpy(dtype="float64", na_value=np.nan)
         for column in roles.dates:
             dates = pd.to_datetime(X[column], errors="coerce")
-            out[column] = (dates - pd.Timestamp(0)).dt.total_seconds() / 86_400.0
+            days = (dates - pd.Timestamp(0)).dt.total_seconds() / 86_400.0
+            out[:, position[column]] = days.to_numpy(dtype="float64", na_value=np.nan)
         for column in roles.categorical + roles.high_cardinality:
-            values = X[column]
-            if values.dtype != "str":  # pandas' own text type compares fastest
-                values = values.astype("string")
-            out[column] = self._known(column).get_indexer(values).astype("float64")
+            out[:, position[column]] = self._codes(column, X[column])
+        # One float block: cheaper to build, and what every later step reads anyway.
         return pd.DataFrame(out, index=X.index, columns=roles.features)
+
+    def _codes(self, column: str, values: pd.Series) -> np.ndarray:
+        if len(values) <= SMALL_INPUT:
+            # A few rows (a request being served): dictionary look-ups beat pandas'
+            # vectorised path, whose fixed cost is paid per column.
+            codes = self._lookup(column)
+            return np.array(
+                [
+                    -1 if _is_missing(v) else codes.get(v if isinstance(v, str) else str(v), -1)
+                    for v in values.tolist()
+                ],
+                dtype="float64",
+            )
+        if values.dtype != "str":  # pandas' own text type compares fastest
+            values = values.astype("string")
+        return self._known(column).get_indexer(values).astype("float64")
+
+    def _lookup(self, column: str) -> dict:
+        cache = self.__dict__.setdefault("_lookup_cache", {})
+        if column not in cache:
+            cache[column] = {v: i for i, v in enumerate(self.categories_[column])}
+        return cache[column]
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_known_cache", None)  # rebuilt on first use; not part of the model
+        for cache in ("_known_cache", "_lookup_cache"):  # rebuilt on first use
+            state.pop(cache, None)
         return state
 
     def _known(self, column: str) -> pd.Index:
@@ -153,6 +177,10 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         return np.asarray(self.roles_.features, dtype=object)
+
+
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _all_numbers(present: pd.Series) -> bool:

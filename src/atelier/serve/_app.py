@@ -9,6 +9,7 @@ that ``/docs`` shows the fields, their types, ranges and categories, with an
 example that works as shown.
 """
 
+import gc
 import io
 import logging
 import os
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
+from atelier.serve._batching import DynamicBatcher
 from atelier.serve._guards import BodyLimit, RequestLog
 from atelier.serve._metrics import ServeMetrics
 from atelier.serve._request import MAX_EXPLAINED, RequestError
@@ -28,6 +30,7 @@ from atelier.serve._service import ModelService
 
 KEYS_VARIABLE = "ATELIER_API_KEYS"
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+BATCHED_RECORDS = 256  # requests this small are scored together with concurrent ones
 log = logging.getLogger("atelier.serve")
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of ATELIER_API_KEYS")
@@ -66,6 +69,8 @@ def create_app(
         description=_description(service, bool(api_keys)),
     )
     metrics = ServeMetrics()
+    batcher = DynamicBatcher(service.request.to_frame, service.predict)
+    app.state.batcher = batcher
     app.state.service = service
     app.state.metrics = metrics
 
@@ -107,8 +112,7 @@ def create_app(
         ``probability`` (of the positive class when there are two) and binary models
         the ``decision`` at the threshold of least expected cost.
         """
-        frame = await _records(request, service)
-        columns = await run_in_threadpool(service.predict, frame)
+        columns = await _predictions(request, service, batcher)
         metrics.count_predictions(columns.get("decision", columns["prediction"]))
         payload = {
             "model": {"name": info.name, "version": info.version},
@@ -141,13 +145,26 @@ def create_app(
 
     app.add_middleware(RequestLog, metrics=metrics, logger=log)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # The model, MLflow and pandas leave a large heap of long-lived objects; moved out
+    # of the collector's reach, they no longer make full collections pause requests.
+    gc.collect()
+    gc.freeze()
     return app
 
 
-async def _records(request: Request, service: ModelService) -> pd.DataFrame:
+async def _predictions(request: Request, service: ModelService, batcher) -> dict[str, list]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
-        return service.request.parse_json(await request.body())
+        columns = service.request.json_columns(await request.body())
+        if len(next(iter(columns.values()))) <= BATCHED_RECORDS:
+            return await batcher.submit(columns)
+        return await run_in_threadpool(service.predict, service.request.to_frame(columns))
+    frame = await _uploaded(request, service)
+    return await run_in_threadpool(service.predict, frame)
+
+
+async def _uploaded(request: Request, service: ModelService) -> pd.DataFrame:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         async with request.form() as form:
             upload = form.get("file")

@@ -131,11 +131,28 @@ class RequestModel:
         RequestError
             Naming the record and field of each problem.
         """
+        return self.to_frame(self.json_columns(body, limit))
+
+    def json_columns(self, body: bytes, limit: int | None = None) -> dict[str, list]:
+        """The validated values of a JSON body, column by column (categories canonical).
+
+        Raises
+        ------
+        RequestError
+            Naming the record and field of each problem.
+        """
         try:
             document = self.body_adapters[limit or self.max_records].validate_json(body)
         except ValidationError as error:
             raise RequestError.from_validation(error, "body") from None
-        return self._frame(document["records"], "body")
+        return self._columns(document["records"], "body")
+
+    def to_frame(self, columns: dict[str, list]) -> pd.DataFrame:
+        """The model's input frame from validated columns (see :meth:`json_columns`)."""
+        return pd.DataFrame(
+            {spec["name"]: _array(columns[spec["name"]], spec["type"]) for spec in self.fields},
+            copy=False,
+        )
 
     def parse_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Validate the rows of an uploaded table (CSV or Parquet) like JSON records.
@@ -160,9 +177,9 @@ class RequestModel:
             checked = self.record_adapter.validate_python(records)
         except ValidationError as error:
             raise RequestError.from_validation(error, "file") from None
-        return self._frame(checked, "file")
+        return self.to_frame(self._columns(checked, "file"))
 
-    def _frame(self, records: list[dict], root: str) -> pd.DataFrame:
+    def _columns(self, records: list[dict], root: str) -> dict[str, list]:
         columns = {name: [record.get(name) for record in records] for name in self.columns}
         errors = []
         for name, canonical in self._canonical.items():
@@ -181,10 +198,7 @@ class RequestModel:
                     values[row] = category
         if errors:
             raise RequestError(errors)
-        return pd.DataFrame(
-            {spec["name"]: _array(columns[spec["name"]], spec["type"]) for spec in self.fields},
-            copy=False,
-        )
+        return columns
 
 
 def _array(values: list, kind: str):

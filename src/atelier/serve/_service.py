@@ -23,6 +23,7 @@ from atelier.learn._schema import SCHEMA_FILE
 from atelier.learn._tracking import CHAMPION, tracking_uri
 from atelier.serve._explain import explain_records
 from atelier.serve._request import RequestModel
+from atelier.serve._threads import single_threaded
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ModelService:
 
     def __init__(self, model, card: dict, schema: dict, info: ModelInfo):
         self.model = model
+        single_threaded(model)
         self.card = card
         self.schema = schema
         self.info = info

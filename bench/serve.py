@@ -1,0 +1,215 @@
+"""Serving: `atelier serve` against `mlflow models serve`, on the same registered model.
+
+Both servers load the demo's champion (``models:/telco_churn@champion``) from the
+project's MLflow registry, with the same number of uvicorn workers, and are driven in
+turn by the same load generators on 127.0.0.1:
+
+- throughput, closed loop: ``wrk`` (Debian's) with N connections for D seconds,
+  single-record requests, then 1,000-record batches;
+- latency at a fixed rate: an open-loop generator (``bench/_openloop.py``) sending
+  single-record requests at 200 per second for D seconds; latency counts from the
+  moment each request was due, so a server that falls behind is not flattered
+  (no coordinated omission).
+
+atelier's requests carry an API key and are validated against the training schema;
+MLflow's are not. atelier answers the probability and the decision at the cost
+threshold; MLflow the predicted class. Peak memory is the sum of the servers'
+processes' peak resident sets (``VmHWM``). Prints a Markdown table.
+
+Usage::
+
+    .venv/bin/python bench/serve.py [--project DIR] [--duration 10] [--workers 1 2]
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+KEY = "bench-key"
+LUA = f"""
+local f = io.open(os.getenv("BODY"), "r"); wrk.body = f:read("*a"); f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = "{KEY}"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def demo_project(folder: Path) -> Path:
+    from atelier.demo import run_demo
+
+    return run_demo(folder / "churn", port=0, train_budget=60).project.root
+
+
+def bodies(project: Path, folder: Path) -> dict:
+    """Request bodies for both servers: one record, and 1,000 records."""
+    import duckdb
+
+    card = json.loads((project / ".atelier/artifacts/learn/input_schema.json").read_text())
+    columns = [column["name"] for column in card["columns"]]
+    with duckdb.connect(str(project / ".atelier/warehouse.duckdb"), read_only=True) as db:
+        frame = db.execute("SELECT * FROM mart.customers_clean ORDER BY customer_id").df()
+    records = json.loads(frame[columns].head(1_000).to_json(orient="records"))
+    paths = {}
+    for size, rows in (("single", records[:1]), ("batch", records)):
+        for server, key in (("atelier", "records"), ("mlflow", "dataframe_records")):
+            path = folder / f"{server}-{size}.json"
+            path.write_text(json.dumps({key: rows}))
+            paths[server, size] = path
+    return paths
+
+
+def start(server: str, project: Path, port: int, workers: int) -> tuple[subprocess.Popen, str]:
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "ATELIER_API_KEYS": KEY}
+    if server == "atelier":
+        command = [str(BIN / "atelier"), "serve", "-p", str(project), "--port", str(port)]
+        command += ["--workers", str(workers)]
+        path, health = "/v1/predict", "/health"
+    else:
+        env["MLFLOW_TRACKING_URI"] = f"sqlite:///{project / '.atelier/mlflow.db'}"
+        command = [str(BIN / "mlflow"), "models", "serve", "-m", "models:/telco_churn@champion"]
+        command += ["--env-manager", "local", "-p", str(port), "-w", str(workers)]
+        path, health = "/invocations", "/ping"
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{server} did not start: {' '.join(command)}")
+        try:
+            if httpx.get(url + health).status_code == 200:
+                return process, url + path
+        except httpx.TransportError:
+            time.sleep(0.5)
+
+
+def peak_memory_mib(process: subprocess.Popen) -> float:
+    """Sum of VmHWM over the server's process group (uvicorn's workers included)."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            if os.getpgid(int(status.parent.name)) != process.pid:
+                continue
+        except (OSError, ProcessLookupError):
+            continue
+        found = re.search(r"VmHWM:\s+(\d+) kB", text)
+        total += int(found.group(1)) if found else 0
+    return total / 1024
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wrk(url: str, body: Path, connections: int, duration: int, script: Path) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        env={**os.environ, "BODY": str(body)}, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
+        "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "failed": int(failed.group(1)) if failed else 0,
+    }
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def open_loop(url: str, body: Path, rate: int, duration: int) -> dict:
+    output = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("_openloop.py")), url, str(body),
+         "--rate", str(rate), "--duration", str(duration), "--key", KEY],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(output)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", type=Path, help="a trained project (default: a new demo)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rate", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        project = args.project.resolve() if args.project else demo_project(folder)
+        paths = bodies(project, folder)
+        script = folder / "post.lua"
+        script.write_text(LUA)
+        rows = []
+        for workers in args.workers:
+            for server in ("atelier", "mlflow"):
+                process, url = start(server, project, free_port(), workers)
+                try:
+                    check = httpx.post(
+                        url,
+                        content=paths[server, "single"].read_bytes(),
+                        headers={"content-type": "application/json", "X-API-Key": KEY},
+                    )
+                    check.raise_for_status()
+                    single = wrk(
+                        url, paths[server, "single"], args.connections, args.duration, script
+                    )
+                    batch = wrk(url, paths[server, "batch"], 2 * workers, args.duration, script)
+                    paced = open_loop(url, paths[server, "single"], args.rate, args.duration)
+                    memory = peak_memory_mib(process)
+                finally:
+                    stop(process)
+                if single["failed"] or batch["failed"]:
+                    print(f"warning: {server} answered errors under load", file=sys.stderr)
+                rows.append((server, workers, single, batch, paced, memory))
+                print(f"{server} x{workers}: {single} {batch} {paced}", file=sys.stderr)
+    print(
+        f"| server | workers | single: req/s ({args.connections} conn.) | p50 / p99 (ms) "
+        f"| at {args.rate} req/s: p50 / p99 (ms), errors | batches of 1,000: rows/s "
+        "| peak RSS (MiB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for server, workers, single, batch, paced, memory in rows:
+        print(
+            f"| {server} | {workers} | {single['rps']:,.0f} "
+            f"| {single['p50_ms']:.1f} / {single['p99_ms']:.1f} "
+            f"| {paced['p50_ms']:.1f} / {paced['p99_ms']:.1f}, {paced['errors']} "
+            f"| {batch['rps'] * 1000:,.0f} | {memory:,.0f} |"
+        )
+    for workers in args.workers:
+        by = {r[0]: r for r in rows if r[1] == workers}
+        single = by["atelier"][2]["rps"] / by["mlflow"][2]["rps"]
+        batch = by["atelier"][3]["rps"] / by["mlflow"][3]["rps"]
+        print(f"\n{workers} worker(s): atelier/mlflow single {single:.2f}x, batches {batch:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
