@@ -48,6 +48,13 @@ def test_the_matrix_lists_every_criterion_with_an_honest_status(dossier):
     # a short budget may leave no time to tune beyond each family's defaults: "partly"
     assert "not_yet" not in by_block[3] and by_block[3].count("met") >= 9, by_block[3]
     assert by_block[2].count("met") >= 13
+    api = next(e for e in matrix if e["criterion_en"].startswith("The choice of the application"))
+    assert (api["status"], api["evidence"]) == ("met", "#deploy-api")
+    deploy = html[html.index('id="deploy"') : html.index('id="observations"')]
+    assert "<td>contract</td><td>string</td><td>yes</td><td>Month-to-month, Two year, One year" in (
+        deploy
+    )
+    assert "POST /v1/predict" in deploy and 'id="deploy-dashboard"' in deploy
 
 
 def test_the_dossier_is_self_contained_and_speaks_to_a_decision_maker(dossier):
@@ -90,6 +97,12 @@ def test_met_is_earned_only_by_what_ran(tmp_path):
     status = {entry["criterion_en"]: entry["status"] for entry in matrix}
     assert status["Anomalies and missing data are detected and identified."] == "met"
     assert all(e["status"] == "not_yet" for e in matrix if e["block"] == 3)
+    assert (
+        status[
+            "The choice of the application programming interface's design is justified and argued."
+        ]
+        == "not_yet"
+    )
 
 
 def test_artifacts_of_another_version_ask_for_a_rebuild(dossier, tmp_path):

@@ -8,6 +8,8 @@ from atelier._artifacts import MANIFEST_FILE, RESULT_FILE
 from atelier._project import Project
 from atelier._version import __version__
 from atelier.exceptions import StageOrderError
+from atelier.learn._card import CARD_FILE
+from atelier.learn._schema import SCHEMA_FILE
 from atelier.runner._run import BY_NAME, STAGE_NAMES
 
 STAGES = STAGE_NAMES
@@ -27,6 +29,9 @@ class Artifacts:
     manifests : dict of str to dict
     run_state : dict
         ``.atelier/run.json``: each stage's last run (empty when stages ran one by one).
+    serving : dict or None
+        What the served model accepts (``input_schema.json`` of the train stage),
+        when the trained model can be served.
     """
 
     project: Project
@@ -34,6 +39,7 @@ class Artifacts:
     results: dict[str, dict] = field(default_factory=dict)
     manifests: dict[str, dict] = field(default_factory=dict)
     run_state: dict = field(default_factory=dict)
+    serving: dict | None = None
 
     def get(self, stage: str) -> dict | None:
         """The result of ``stage``, or None when it has not run."""
@@ -76,6 +82,10 @@ def load_artifacts(project: Project) -> Artifacts:
         raise StageOrderError(
             f"{project.root}: nothing to report yet; run `atelier run -p {project.root}` first"
         )
+    schema_file = project.artifact_dir(BY_NAME["train"].artifacts) / SCHEMA_FILE
+    card_file = schema_file.with_name(CARD_FILE)
+    if "train" in artifacts.results and schema_file.exists() and card_file.exists():
+        artifacts.serving = json.loads(schema_file.read_text())
     run_file = project.state_dir / "run.json"
     if run_file.exists():
         artifacts.run_state = json.loads(run_file.read_text()).get("stages", {})

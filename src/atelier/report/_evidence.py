@@ -32,7 +32,6 @@ NOT_BUILT = frozenset(
         "technology_partners",
         "market_watch",
         "deep_learning",
-        "api",
         "big_data",
         "oral_presentation",
         "privacy_tooling",
@@ -303,8 +302,17 @@ def business_summary(a: Artifacts) -> Verdict:
 
 @rule
 def plain_presentation(a: Artifacts) -> Verdict:
-    # the dossier's first page is written for non-specialists; the dashboard is not built
+    # the dossier's first page and the dashboard are written for non-specialists; the
+    # dashboard exists as soon as a trained model can be served
+    if a.serving is not None:
+        return MET, "deploy-dashboard"
     return (PARTLY, "summary") if _train(a) else (NOT_YET, "")
+
+
+@rule
+def api(a: Artifacts) -> Verdict:
+    # the API's request schema is generated from the training data the train stage kept
+    return _when(a.serving is not None, "deploy-api")
 
 
 @rule

@@ -15,6 +15,7 @@ from atelier.report._observations import observations
 from atelier.report._referential import referential
 from atelier.report._summary import summary
 from atelier.report._text import Text
+from atelier.serve._request import accepted_fields
 
 REPORT_DIR = "report"
 FIGURES = {  # name in the dossier: (stage, figure name in its result)
@@ -103,6 +104,8 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "metric_why": _metric_why(train, text) if train else "",
         "leaderboard": [r for r in train.get("leaderboard", []) if r.get("trial", -1) >= 0],
         "observations": observations(artifacts, text),
+        "api_fields": accepted_fields(artifacts.serving) if artifacts.serving else [],
+        "project_folder": artifacts.project.root.name,
         "run_rows": _run_rows(artifacts),
         "versions": library_versions(),
         "matrix": matrix,

@@ -88,7 +88,7 @@ class RequestModel:
 
     def __init__(self, schema: dict, max_records: int = MAX_RECORDS):
         self.columns = [column["name"] for column in schema["columns"]]
-        self.fields = [_accepted(column) for column in schema["columns"]]
+        self.fields = accepted_fields(schema)
         self._canonical = {
             spec["name"]: {normalised_spelling(c): c for c in spec["categories"]}
             for spec in self.fields
@@ -231,8 +231,20 @@ def _is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
+def accepted_fields(schema: dict) -> list[dict]:
+    """What the API accepts for each column of a training schema (``input_schema.json``).
+
+    Examples
+    --------
+    >>> schema = {"columns": [{"name": "age", "type": "integer", "nullable": False,
+    ...                        "minimum": 18, "maximum": 68}]}
+    >>> accepted_fields(schema)
+    [{'name': 'age', 'type': 'integer', 'required': True, 'minimum': 13, 'maximum': 73}]
+    """
+    return [_accepted(column) for column in schema["columns"]]
+
+
 def _accepted(column: dict) -> dict:
-    """What the API accepts for one column of the training schema."""
     spec = {"name": column["name"], "type": column["type"], "required": not column["nullable"]}
     if column["type"] in ("number", "integer") and "minimum" in column:
         low, high = column["minimum"], column["maximum"]
