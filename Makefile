@@ -36,7 +36,7 @@ test: setup $(BROWSER)
 # write them there).
 screenshots: setup $(BROWSER)
 	ATELIER_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/report/test_browser.py \
-		tests/dashboard/test_dashboard.py -k chromium
+		tests/dashboard/test_dashboard.py::test_each_page_in_chromium
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
