@@ -108,7 +108,9 @@ def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
     assert re.search(r"At a threshold of 0\.\d\d the model finds \d+% of", process.stdout)
     assert (tmp_path / "demo" / ".atelier" / "artifacts" / "ingest" / "schema.png").is_file()
     dossier = tmp_path / "demo" / "report" / "index.html"
-    assert process.stdout.strip().splitlines()[-1] == f"dossier: {dossier}"
+    *_, dossier_line, next_line = process.stdout.strip().splitlines()
+    assert dossier_line == f"dossier: {dossier}"
+    assert next_line.startswith(f"next: atelier serve -p {tmp_path / 'demo'} (the API)")
     french = atelier("report", "-p", str(tmp_path / "demo"), "--lang", "fr")
     assert french.returncode == 0, french.stderr
     assert "Pour les décideurs" in dossier.read_text()

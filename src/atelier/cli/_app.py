@@ -262,3 +262,4 @@ def demo(
     print_stages(outcome)
     typer.echo(f"demo project: {outcome.project.root}")
     typer.echo(f"dossier: {outcome.report}")
+    typer.echo(f"next: atelier serve -p {directory} (the API) · atelier dashboard -p {directory}")
