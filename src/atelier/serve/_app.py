@@ -31,6 +31,7 @@ from atelier.serve._service import ModelService
 KEYS_VARIABLE = "ATELIER_API_KEYS"
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
 BATCHED_RECORDS = 256  # requests this small are scored together with concurrent ones
+INLINE_BODY_BYTES = 64 * 1024  # bodies this small are validated on the event loop
 log = logging.getLogger("atelier.serve")
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of ATELIER_API_KEYS")
@@ -155,7 +156,11 @@ def create_app(
 async def _predictions(request: Request, service: ModelService, batcher) -> dict[str, list]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
-        columns = service.request.json_columns(await request.body())
+        body = await request.body()
+        if len(body) <= INLINE_BODY_BYTES:
+            columns = service.request.json_columns(body)
+        else:  # validating thousands of records takes long enough to stall other requests
+            columns = await run_in_threadpool(service.request.json_columns, body)
         if len(next(iter(columns.values()))) <= BATCHED_RECORDS:
             return await batcher.submit(columns)
         return await run_in_threadpool(service.predict, service.request.to_frame(columns))
