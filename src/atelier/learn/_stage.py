@@ -96,7 +96,9 @@ class TrainResult:
     model_file, model_sha256 : str
         The fitted pipeline, and its hash (checked before it is ever loaded). Beside
         it, ``input_schema.json`` describes the columns a request may send (see
-        :func:`atelier.learn._schema.input_schema`).
+        :func:`atelier.learn._schema.input_schema`) and ``serving.json`` what serving
+        needs besides (threshold, training distributions, background rows; see
+        :mod:`atelier.learn._card`); both are logged with the model in the registry.
     registry : dict
         MLflow run and registered model version (alias ``champion``).
     figures : dict of str to str
