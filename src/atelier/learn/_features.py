@@ -18,6 +18,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from atelier._values import is_missing
+
 MAX_ONE_HOT = 50  # beyond this many categories, a column is target-encoded
 MAX_ORDINAL = 250  # trees see at most this many categories (histogram bins are 255)
 MAX_TARGET_ENCODED = 100_000  # categories kept for target encoding; the rest share -1
@@ -145,7 +147,7 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
             codes = self._lookup(column)
             return np.array(
                 [
-                    -1 if _is_missing(v) else codes.get(v if isinstance(v, str) else str(v), -1)
+                    -1 if is_missing(v) else codes.get(v if isinstance(v, str) else str(v), -1)
                     for v in values.tolist()
                 ],
                 dtype="float64",
@@ -177,10 +179,6 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         return np.asarray(self.roles_.features, dtype=object)
-
-
-def _is_missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _all_numbers(present: pd.Series) -> bool:

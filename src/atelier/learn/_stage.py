@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from atelier._artifacts import staged_artifact_dir, to_jsonable, write_result
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
+from atelier._values import json_value
 from atelier.clean._stage import load_cleaner
 from atelier.exceptions import DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
@@ -221,8 +222,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         card = {
             "target": target,
             "task": task,
-            "classes": None if classes is None else [_plain(c) for c in classes],
-            "positive_class": _plain(positive),
+            "classes": None if classes is None else [json_value(c) for c in classes],
+            "positive_class": json_value(positive),
             "threshold": thresholds["chosen"] if thresholds else None,
             "metric": metric.name,
             "holdout_score": scores[f"holdout_{metric.name}"],
@@ -566,8 +567,3 @@ def _figures(auto, thresholds, diagnostics, metric, costs, folder) -> dict:
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records"))
-
-
-def _plain(value):
-    """A class label as JSON holds it (numpy scalars become Python's)."""
-    return value.item() if isinstance(value, np.generic) else value

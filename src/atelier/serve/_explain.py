@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from atelier._values import json_value
 from atelier.learn._metrics import BINARY, REGRESSION
 
 PERMUTATIONS = 2  # each is walked forwards and backwards: 4 x features evaluations
@@ -64,7 +65,7 @@ def explain_records(service, frame: pd.DataFrame, top: int = 3) -> list[dict]:
         contributions = [
             {
                 "feature": name,
-                "value": _plain(frame[name].iloc[row]),
+                "value": json_value(frame[name].iloc[row]),
                 "typical": reference.get(name, {}).get("typical"),
                 "contribution": round(float(values.values[0][i]), 6),
             }
@@ -118,12 +119,6 @@ def _words(value) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}"
     return str(value)
-
-
-def _plain(value):
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class _Codes:

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
+from atelier._values import is_missing
 from atelier.quality._value_findings import normalised_spelling
 
 MAX_RECORDS = 10_000
@@ -170,7 +171,7 @@ class RequestModel:
                 [_body_error(f"unknown column(s) {unknown}; expected {self.columns}")]
             )
         records = [
-            {key: value for key, value in row.items() if not _is_missing(value)}
+            {key: value for key, value in row.items() if not is_missing(value)}
             for row in frame.astype(object).to_dict("records")
         ]
         try:
@@ -225,10 +226,6 @@ def _field_error(root: str, record: int, field: str, categories) -> dict:
 
 def _body_error(message: str) -> dict:
     return {"loc": ["body"], "record": None, "field": None, "msg": message, "type": "value_error"}
-
-
-def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def accepted_fields(schema: dict) -> list[dict]:

@@ -1,6 +1,5 @@
 """Turning the pandas frames that Python readers return into Arrow tables."""
 
-import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,18 +16,14 @@ def dataframe_to_arrow(frame: "pd.DataFrame") -> "pa.Table":
     """
     import pyarrow as pa
 
+    from atelier._values import is_missing
+
     columns = {}
     for name in frame.columns:
         series = frame[name]
         try:
             columns[str(name)] = pa.array(series, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            as_text = [None if _is_missing(value) else str(value) for value in series]
+            as_text = [None if is_missing(value) else str(value) for value in series]
             columns[str(name)] = pa.array(as_text, type=pa.string())
     return pa.table(columns)
-
-
-def _is_missing(value: object) -> bool:
-    import pandas as pd
-
-    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
