@@ -9,6 +9,8 @@ input column (for drift) and a small background sample (for explanations).
 import numpy as np
 import pandas as pd
 
+from atelier._values import json_value
+
 CARD_FILE = "serving.json"
 DRIFT_BINS = 10
 BACKGROUND_ROWS = 50
@@ -34,44 +36,60 @@ def reference_of(X: pd.DataFrame) -> dict:
     for name in X.columns:
         values = X[name]
         present = values.dropna()
-        missing = float(values.isna().mean())
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if numeric and present.nunique() > DRIFT_BINS:
             edges = np.unique(np.quantile(present, np.linspace(0, 1, DRIFT_BINS + 1)[1:-1]))
-            counts = np.bincount(
-                np.searchsorted(edges, present, side="right"), minlength=len(edges) + 1
-            )
-            shares = [*(counts / len(values)).tolist(), missing]
             reference[str(name)] = {
                 "kind": "numeric",
                 "edges": edges.tolist(),
-                "shares": shares,
+                "shares": binned_shares(values, edges),
                 "typical": float(present.median()) if len(present) else None,
             }
             continue
-        counts = present.astype(str).value_counts()
-        shares = {str(k): float(v / len(values)) for k, v in counts.items()}
-        if missing:
-            shares["null"] = missing
-        typical = counts.index[0] if len(counts) else None
+        shares = value_shares(values)
+        typical = next(iter(shares)) if len(present) else None  # the most frequent value
         if numeric and typical is not None:
             typical = float(present.median())
         reference[str(name)] = {"kind": "categorical", "shares": shares, "typical": typical}
     return reference
 
 
+def binned_shares(values: pd.Series, edges) -> list[float]:
+    """The share of ``values`` in each bin between ``edges``, then the share missing.
+
+    The same binning serves the training reference and a batch checked for drift.
+
+    Examples
+    --------
+    >>> binned_shares(pd.Series([1.0, 5.0, 9.0, None]), [4.0])
+    [0.25, 0.5, 0.25]
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    bins = np.searchsorted(np.asarray(edges), numbers.dropna().to_numpy(), side="right")
+    counts = np.bincount(bins, minlength=len(edges) + 1)
+    return [*(counts / len(values)).tolist(), float(numbers.isna().mean())]
+
+
+def value_shares(values: pd.Series) -> dict[str, float]:
+    """The share of each value (as text), most frequent first, then ``null`` if any.
+
+    Examples
+    --------
+    >>> value_shares(pd.Series(["A", "B", "A", None]))
+    {'A': 0.5, 'B': 0.25, 'null': 0.25}
+    """
+    counts = values.dropna().astype(str).value_counts()
+    shares = {str(k): float(v / len(values)) for k, v in counts.items()}
+    missing = float(values.isna().mean())
+    if missing:
+        shares["null"] = missing
+    return shares
+
+
 def background_of(X: pd.DataFrame, seed: int) -> list[dict]:
     """A seeded sample of at most ``BACKGROUND_ROWS`` training rows, as JSON records."""
     rows = X.sample(min(BACKGROUND_ROWS, len(X)), random_state=seed)
     return [
-        {str(k): _plain(v) for k, v in record.items()}
+        {str(k): json_value(v) for k, v in record.items()}
         for record in rows.astype(object).to_dict("records")
     ]
-
-
-def _plain(value):
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value.item() if isinstance(value, np.generic) else value

@@ -9,6 +9,8 @@ below 0.1 stable, 0.1 to 0.25 a moderate shift, above 0.25 a major shift.
 import numpy as np
 import pandas as pd
 
+from atelier.learn._card import binned_shares, value_shares
+
 MODERATE, MAJOR = 0.1, 0.25
 FLOOR = 1e-4  # an empty bin would make the index infinite
 
@@ -43,15 +45,10 @@ def population_stability(frame: pd.DataFrame, reference: dict) -> list[dict]:
             continue
         values = frame[name]
         if expected["kind"] == "numeric":
-            edges = np.asarray(expected["edges"])
-            present = pd.to_numeric(values, errors="coerce")
-            bins = np.searchsorted(edges, present.dropna().to_numpy(), side="right")
-            counts = np.bincount(bins, minlength=len(edges) + 1)
-            actual = [*(counts / len(values)).tolist(), float(present.isna().mean())]
+            actual = binned_shares(values, expected["edges"])
             wanted = expected["shares"]
         else:
-            shares = values.astype(object).where(values.notna(), "null").astype(str)
-            observed = shares.value_counts(normalize=True).to_dict()
+            observed = value_shares(values)
             labels = sorted(set(expected["shares"]) | set(observed))
             actual = [observed.get(label, 0.0) for label in labels]
             wanted = [expected["shares"].get(label, 0.0) for label in labels]
