@@ -17,11 +17,11 @@ def service_for(model, X: pd.DataFrame, task: str, target: str, classes=None) ->
         "question": "?", "decision": "!", "target": target, "task": task,
         "background": background_of(X, seed=0), "reference": reference_of(X),
     }  # fmt: skip
-    info = ModelInfo(
-        name="m", version=1, run_id="r", task=task, target=target, metric="m",
-        holdout_score=0.0, trained_at="2026-01-01", classes=classes,
-        positive_class=None, threshold=None,
-    )  # fmt: skip
+    card |= {
+        "metric": "m", "holdout_score": 0.0, "trained_at": "2026-01-01", "classes": classes,
+        "positive_class": None, "threshold": None,
+    }  # fmt: skip
+    info = ModelInfo.from_card(card, name="m", version=1, run_id="r")
     return ModelService(model, card, input_schema(X), info)
 
 

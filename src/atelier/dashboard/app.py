@@ -8,7 +8,6 @@ opens the page it names.
 """
 
 import argparse
-import io
 import os
 from pathlib import Path
 
@@ -18,8 +17,10 @@ import streamlit as st
 
 from atelier._project import Project
 from atelier.dashboard._run import PAGES, PROJECT_VARIABLE
+from atelier.learn._metrics import BINARY
 from atelier.serve import ModelService, RequestError
 from atelier.serve._drift import population_stability
+from atelier.serve._request import read_table
 
 RAISES, LOWERS = "#c0392b", "#2e86c1"
 
@@ -47,7 +48,7 @@ def answer_page(service: ModelService) -> None:
     st.subheader("The question")
     st.markdown(card["question"])
     st.subheader("What the model answers")
-    if info.task == "binary":
+    if info.task == BINARY:
         st.markdown(
             "For each record, the model gives the probability that "
             f"**{info.target} = {info.positive_class}**. Above **{_percent(info.threshold)}**, "
@@ -90,7 +91,7 @@ def what_if_page(service: ModelService) -> None:
     prediction = service.predict_records(frame)[0]
     explanation = service.explain(frame)[0]
     info = service.info
-    if info.task == "binary":
+    if info.task == BINARY:
         chance = prediction["probability"]
         flagged = prediction["decision"] == info.positive_class
         st.metric(f"Probability that {info.target} = {info.positive_class}", _percent(chance))
@@ -164,14 +165,10 @@ def _uploaded_batch(
     upload = st.file_uploader(label, type=["csv", "parquet"], key=key)
     if upload is None:
         return None
-    content = upload.getvalue()
     try:
-        if upload.name.lower().endswith(".parquet"):
-            table = pd.read_parquet(io.BytesIO(content))
-        else:
-            table = pd.read_csv(io.BytesIO(content))
-    except Exception as error:
-        st.error(f"{upload.name}: not a readable table ({str(error).splitlines()[0][:200]})")
+        table = read_table(upload.name, upload.getvalue())
+    except ValueError as error:
+        st.error(str(error))
         return None
     known = [c for c in table.columns if c in service.request.columns]
     try:
@@ -196,7 +193,7 @@ def batch_page(service: ModelService) -> None:
     predictions = pd.DataFrame(service.predict(frame), index=table.index)
     scored = pd.concat([predictions, table], axis=1)  # the answers first, then the file
     info = service.info
-    if info.task == "binary":
+    if info.task == BINARY:
         flagged = int((scored["decision"] == info.positive_class).sum())
         st.metric(
             f"Rows flagged ({info.target} = {info.positive_class} at the "

@@ -10,7 +10,6 @@ example that works as shown.
 """
 
 import gc
-import io
 import logging
 import os
 import secrets
@@ -25,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from atelier.serve._batching import DynamicBatcher
 from atelier.serve._guards import BodyLimit, RequestLog
 from atelier.serve._metrics import ServeMetrics
-from atelier.serve._request import MAX_EXPLAINED, RequestError
-from atelier.serve._service import ModelService
+from atelier.serve._request import MAX_EXPLAINED, RequestError, read_table
+from atelier.serve._service import ModelService, as_records
 
 KEYS_VARIABLE = "ATELIER_API_KEYS"
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
@@ -118,7 +117,7 @@ def create_app(
         payload = {
             "model": {"name": info.name, "version": info.version},
             "threshold": info.threshold,
-            "predictions": _rows(columns),
+            "predictions": as_records(columns),
         }
         return Response(orjson.dumps(payload), media_type="application/json")
 
@@ -164,40 +163,23 @@ async def _predictions(request: Request, service: ModelService, batcher) -> dict
         if len(next(iter(columns.values()))) <= BATCHED_RECORDS:
             return await batcher.submit(columns)
         return await run_in_threadpool(service.predict, service.request.to_frame(columns))
-    frame = await _uploaded(request, service)
-    return await run_in_threadpool(service.predict, frame)
-
-
-async def _uploaded(request: Request, service: ModelService) -> pd.DataFrame:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        async with request.form() as form:
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise HTTPException(422, "multipart body: expected a file in the field 'file'")
-            table = _read_table(upload.filename or "", await upload.read())
-        return service.request.parse_frame(table)
+        frame = service.request.parse_frame(await _uploaded_table(request))
+        return await run_in_threadpool(service.predict, frame)
     raise HTTPException(
         415, f"content type {content_type or 'none'!r}: expected application/json or a file upload"
     )
 
 
-def _read_table(filename: str, content: bytes) -> pd.DataFrame:
-    name = filename.lower()
-    try:
-        if name.endswith(".parquet"):
-            return pd.read_parquet(io.BytesIO(content))
-        if name.endswith(".csv"):
-            return pd.read_csv(io.BytesIO(content))
-    except Exception as error:
-        message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        raise HTTPException(422, f"{filename}: not a readable table ({message})") from None
-    raise HTTPException(422, f"{filename or 'the file'}: expected a .csv or .parquet file")
-
-
-def _rows(columns: dict) -> list[dict]:
-    keys = list(columns)
-    return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+async def _uploaded_table(request: Request) -> pd.DataFrame:
+    async with request.form() as form:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise HTTPException(422, "multipart body: expected a file in the field 'file'")
+        try:
+            return read_table(upload.filename or "", await upload.read())
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
 
 
 def _body(schema: dict, example: dict, *, files: bool) -> dict:

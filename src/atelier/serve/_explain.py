@@ -128,10 +128,9 @@ class _Codes:
         first = frames[0]
         self.columns = list(first.columns)
         self.dtypes = first.dtypes.to_dict()
-        self.text = [c for c in self.columns if not pd.api.types.is_numeric_dtype(first[c])]
+        text = [c for c in self.columns if not pd.api.types.is_numeric_dtype(first[c])]
         self.values = {
-            c: pd.unique(pd.concat([f[c].astype(object) for f in frames]).dropna())
-            for c in self.text
+            c: pd.unique(pd.concat([f[c].astype(object) for f in frames]).dropna()) for c in text
         }
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:

@@ -9,6 +9,7 @@ missing values. Unknown fields, NaN and infinity are refused. Validation runs in
 pydantic-core, on the raw JSON bytes, and every error names the record and field.
 """
 
+import io
 import math
 from datetime import datetime
 from typing import Annotated, Any, NotRequired, Required
@@ -23,6 +24,7 @@ from atelier.quality._value_findings import normalised_spelling
 
 MAX_RECORDS = 10_000
 MAX_EXPLAINED = 100
+MAX_ERRORS = 20  # problems reported per request
 RANGE_MARGIN = 0.1
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -42,7 +44,7 @@ class RequestError(ValueError):
         super().__init__(errors[0]["msg"] if errors else "invalid request")
 
     @classmethod
-    def from_validation(cls, error: ValidationError, root: str, limit: int = 20):
+    def from_validation(cls, error: ValidationError, root: str, limit: int = MAX_ERRORS):
         """Turn pydantic's errors into ones that name the record and field."""
         found = []
         for item in error.errors(include_url=False, include_input=False)[:limit]:
@@ -193,7 +195,7 @@ class RequestModel:
                     spelled[value] = canonical.get(normalised_spelling(value))
                 category = spelled[value]
                 if category is None:
-                    if len(errors) < 20:
+                    if len(errors) < MAX_ERRORS:
                         errors.append(_field_error(root, row, name, canonical.values()))
                 elif category != value:
                     values[row] = category
@@ -226,6 +228,26 @@ def _field_error(root: str, record: int, field: str, categories) -> dict:
 
 def _body_error(message: str) -> dict:
     return {"loc": ["body"], "record": None, "field": None, "msg": message, "type": "value_error"}
+
+
+def read_table(filename: str, content: bytes) -> pd.DataFrame:
+    """An uploaded CSV or Parquet file (told apart by its name's extension) as a frame.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when it is neither, or cannot be read as what it claims.
+    """
+    name = filename.lower()
+    try:
+        if name.endswith(".parquet"):
+            return pd.read_parquet(io.BytesIO(content))
+        if name.endswith(".csv"):
+            return pd.read_csv(io.BytesIO(content))
+    except Exception as error:
+        message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise ValueError(f"{filename}: not a readable table ({message})") from None
+    raise ValueError(f"{filename or 'the file'}: expected a .csv or .parquet file")
 
 
 def accepted_fields(schema: dict) -> list[dict]:
@@ -287,7 +309,7 @@ def _field_type(spec: dict) -> Any:
         return datetime
     if "categories" in spec:
         # The categories are checked on the frame, once per distinct value (see
-        # RequestModel._categories); the schema still lists them for clients.
+        # RequestModel._columns); the schema still lists them for clients.
         return Annotated[
             str, Field(max_length=1_000, json_schema_extra={"enum": spec["categories"]})
         ]

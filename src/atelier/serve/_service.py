@@ -42,6 +42,19 @@ class ModelInfo:
     positive_class: object
     threshold: float | None
 
+    @classmethod
+    def from_card(cls, card: dict, *, name: str, version: int, run_id: str) -> "ModelInfo":
+        """The registry's facts joined to the training facts of the serving card."""
+        facts = ("task", "target", "metric", "holdout_score", "trained_at", "classes")
+        return cls(
+            name=name,
+            version=version,
+            run_id=run_id,
+            **{key: card[key] for key in facts},
+            positive_class=card["positive_class"],
+            threshold=card["threshold"],
+        )
+
 
 class ModelService:
     """Score, decide and explain with a registered model.
@@ -66,7 +79,6 @@ class ModelService:
         self.model = model
         single_threaded(model)
         self.card = card
-        self.schema = schema
         self.info = info
         self.request = RequestModel(schema)
 
@@ -110,18 +122,8 @@ class ModelService:
         mlflow.set_tracking_uri(tracking_uri(project.state_dir))
         model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
         card = files[CARD_FILE]
-        info = ModelInfo(
-            name=name,
-            version=int(version.version),
-            run_id=version.run_id,
-            task=card["task"],
-            target=card["target"],
-            metric=card["metric"],
-            holdout_score=card["holdout_score"],
-            trained_at=card["trained_at"],
-            classes=card["classes"],
-            positive_class=card["positive_class"],
-            threshold=card["threshold"],
+        info = ModelInfo.from_card(
+            card, name=name, version=int(version.version), run_id=version.run_id
         )
         return cls(model, card, files[SCHEMA_FILE], info)
 
@@ -184,9 +186,7 @@ class ModelService:
 
     def predict_records(self, frame: pd.DataFrame) -> list[dict]:
         """:meth:`predict` as one dict per record."""
-        columns = self.predict(frame)
-        keys = list(columns)
-        return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        return as_records(self.predict(frame))
 
     def explain(self, frame: pd.DataFrame, top: int = 3) -> list[dict]:
         """Each record's prediction and the feature contributions behind it.
@@ -194,3 +194,9 @@ class ModelService:
         See :func:`atelier.serve._explain.explain_records`.
         """
         return explain_records(self, frame, top=top)
+
+
+def as_records(columns: dict[str, list]) -> list[dict]:
+    """Equally long columns (as :meth:`ModelService.predict` returns them) as records."""
+    keys = list(columns)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
