@@ -146,3 +146,37 @@ def not_blank(path: Path, ink: float = 0.01) -> bool:
 
     pixels = np.asarray(Image.open(path).convert("L"), dtype=float)
     return pixels.std() > 10 and (pixels < 128).mean() > ink
+
+
+# ---- servers started by a test ----------------------------------------------------
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url, process, log, timeout: float, ready=None) -> None:
+    """Poll ``url`` until ``ready(response)`` (status 200 by default).
+
+    Fails with the end of ``log`` (the process's output stream) if ``process`` exits
+    first, or after ``timeout`` seconds.
+    """
+    import time
+
+    import httpx
+
+    ready = ready or (lambda response: response.status_code == 200)
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, log.read().decode()[-2000:]
+        assert time.monotonic() < deadline, f"nothing served {url} within {timeout:g} s"
+        try:
+            if ready(httpx.get(url)):
+                return
+        except httpx.TransportError:
+            time.sleep(0.3)

@@ -1,17 +1,15 @@
 """The dashboard as a person uses it: Streamlit's AppTest, then a real headless Chromium."""
 
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from atelier.dashboard import APP_FILE
 from atelier.dashboard._run import PROJECT_VARIABLE, streamlit_command
-from tests.conftest import SCREENSHOTS, not_blank
+from tests.conftest import SCREENSHOTS, free_port, not_blank, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -98,24 +96,16 @@ def test_drift_page_flags_a_shifted_batch_in_plain_words(app, recent_batch):
 
 @pytest.fixture(scope="module")
 def dashboard_url(demo_project):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         streamlit_command(demo_project, "127.0.0.1", port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, process.stderr.read().decode()[-2000:]
-        assert time.monotonic() < deadline, "Streamlit did not start"
-        try:
-            if httpx.get(f"{url}/_stcore/health").text == "ok":
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
+    wait_until_serving(
+        f"{url}/_stcore/health", process, process.stderr, 60, ready=lambda r: r.text == "ok"
+    )
     yield url
     process.terminate()
     process.wait(10)

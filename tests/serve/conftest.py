@@ -1,4 +1,3 @@
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -9,6 +8,7 @@ import pytest
 import uvicorn
 
 from atelier.serve import ModelService, create_app
+from tests.conftest import free_port
 
 API_KEY = "test-key-8f2c"
 
@@ -16,9 +16,7 @@ API_KEY = "test-key-8f2c"
 @contextmanager
 def running(app) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 (a free port), in a thread; yields its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     )

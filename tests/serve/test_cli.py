@@ -4,14 +4,14 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import free_port, wait_until_serving
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).parents[2] / "README.md"
@@ -29,12 +29,6 @@ def atelier(*args, env=None, **kwargs):
     return subprocess.Popen(command, env={**os.environ, **(env or {})}, **kwargs)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_answers_the_readme_example_and_stops_on_ctrl_c(demo_project):
     port = free_port()
     process = atelier(
@@ -44,15 +38,7 @@ def test_serve_answers_the_readme_example_and_stops_on_ctrl_c(demo_project):
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, process.stdout.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "atelier serve did not start"
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
+        wait_until_serving(f"{url}/health", process, process.stdout, 90)
         answer = httpx.post(
             f"{url}/v1/predict", json=readme_example(), headers={"X-API-Key": "k-two"}
         )
