@@ -248,7 +248,7 @@ class Cleaner(TransformerMixin, BaseEstimator):
             (
                 "unify_spellings",
                 self.spelling_maps_,
-                lambda c, s: self._unify(c, s),
+                self._unify,
             ),
             ("cap_outliers", self.caps_, lambda c, s: s.clip(*self.caps_[c])),
             ("impute", self.impute_values_, lambda c, s: s.fillna(self.impute_values_[c])),

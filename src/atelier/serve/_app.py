@@ -70,9 +70,6 @@ def create_app(
     )
     metrics = ServeMetrics()
     batcher = DynamicBatcher(service.request.to_frame, service.predict)
-    app.state.batcher = batcher
-    app.state.service = service
-    app.state.metrics = metrics
 
     def require_key(key: str | None = Security(_api_key)) -> None:
         if not api_keys:
