@@ -10,7 +10,8 @@ and keeps its traceback.
      ├── CharterError          atelier.yaml is missing or does not match the charter
      ├── SourceError           a data source cannot be read as the charter declares it
      │    └── SchemaChangedError   a source's columns changed since its last load
-     ├── DataError             the data break what a stage needs (join keys, uniqueness)
+     ├── DataError             the data break what a stage needs (join keys, uniqueness);
+     │                         also a ValueError, as scikit-learn's estimators raise
      ├── WarehouseBusyError    the warehouse file is held by another connection
      ├── StageOrderError       a stage ran before the stage whose artifacts it reads
      └── ExposureError         a setting would expose the model or data without protection
@@ -44,8 +45,12 @@ class SchemaChangedError(SourceError):
     """A source's columns or their types differ from its previous load."""
 
 
-class DataError(AtelierError):
-    """The data violate what a stage requires, such as a join key that is not unique."""
+class DataError(AtelierError, ValueError):
+    """The data violate what a stage requires, such as a join key that is not unique.
+
+    It is also a ``ValueError``, as scikit-learn raises for data an estimator cannot
+    learn from, so that :class:`atelier.AutoClassifier` keeps that contract.
+    """
 
 
 class WarehouseBusyError(AtelierError):

@@ -9,6 +9,22 @@ from atelier.charter._cleaning import CleaningPlan
 from atelier.charter._sources import SourceSpec
 
 Level = Literal["low", "medium", "high"]
+# The search's metrics and model families, named here so that a typo is caught when the
+# charter loads, not after the budget is spent (tests check them against atelier.learn).
+MetricName = Literal[
+    "roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "rmse", "mae", "r2"
+]
+FamilyName = Literal[
+    "dummy",
+    "linear",
+    "hist_gb",
+    "lightgbm",
+    "knn",
+    "extra_trees",
+    "random_forest",
+    "xgboost",
+    "catboost",
+]
 
 
 class _Strict(BaseModel):
@@ -46,6 +62,22 @@ class Costs(_Strict):
     false_negative: float | None = Field(None, ge=0)
     true_positive_gain: float = 0.0
     value_matrix: dict[str, dict[str, float]] | None = None
+
+    @field_validator("value_matrix")
+    @classmethod
+    def _square_matrix(cls, value):
+        if value is None:
+            return value
+        actual = set(value)
+        if len(actual) < 2:
+            raise ValueError(f"name at least two classes as rows; got {sorted(actual)}")
+        for row, predicted in value.items():
+            if set(predicted) != actual:
+                raise ValueError(
+                    f"row {row!r} must give a value for each predicted class {sorted(actual)}; "
+                    f"got {sorted(predicted)}"
+                )
+        return value
 
     @model_validator(mode="after")
     def _one_way_of_giving_costs(self):
@@ -127,14 +159,30 @@ class Target(_Strict):
     def _columns_in_snake_case(cls, value: str | None) -> str | None:
         return None if value is None else snake_case(value)
 
+    @model_validator(mode="after")
+    def _groups_or_time(self):
+        if self.group_column is not None and self.time_column is not None:
+            raise ValueError(
+                "give group_column or time_column, not both: splits that keep groups whole "
+                "and follow time are not supported yet"
+            )
+        return self
+
 
 class Training(_Strict):
-    """How ``atelier train`` searches: the metric, the time budget, the hold-out share."""
+    """How ``atelier train`` searches: the metric, the time budget, the hold-out share.
 
-    metric: str | None = None
+    ``metric_reason`` says why this metric fits the project (the dossier shows it);
+    ``max_trials`` stops the search after that many trials even with time left, so
+    that a run is reproducible on a machine of any speed.
+    """
+
+    metric: MetricName | None = None
+    metric_reason: str | None = Field(None, min_length=1)
     budget_s: float = Field(300, gt=0)
+    max_trials: int | None = Field(None, ge=1)
     holdout: float = Field(0.2, ge=0.05, le=0.5)
-    families: list[str] | None = None
+    families: list[FamilyName] | None = Field(None, min_length=1)
 
 
 class Charter(_Strict):

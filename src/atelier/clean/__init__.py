@@ -7,6 +7,7 @@ from atelier.clean._stage import (
     STAGE,
     CleanResult,
     clean,
+    cleaner_from_plan,
     cleaner_state,
     load_cleaner,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "CleanResult",
     "Cleaner",
     "clean",
+    "cleaner_from_plan",
     "cleaner_state",
     "load_cleaner",
     "plan_yaml",

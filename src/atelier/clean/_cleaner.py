@@ -138,6 +138,29 @@ class Cleaner(TransformerMixin, BaseEstimator):
             self.impute_values_[column] = _imputation_value(frame[column], strategy, column)
         return self
 
+    def restricted_to(self, columns) -> "Cleaner":
+        """An unfitted Cleaner that does only what this one does to ``columns``.
+
+        Parameters
+        ----------
+        columns : iterable of str
+            The columns to keep steps for; every other column passes through.
+
+        Returns
+        -------
+        Cleaner
+            A new, unfitted Cleaner with the same kind of parameters.
+        """
+        keep = set(columns)
+        params = {}
+        for name, value in self.get_params(deep=False).items():
+            if isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k in keep} or None
+            elif isinstance(value, list | tuple):
+                value = [v for v in value if v in keep] or None
+            params[name] = value
+        return type(self)(**params)
+
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Clean ``X`` with what ``fit`` learned.
 

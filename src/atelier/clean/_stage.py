@@ -104,10 +104,7 @@ def clean(project: Project) -> tuple[Project, CleanResult]:
                 "after": {"rows": len(frame)},
             }
         )
-    cleaner = Cleaner(
-        **{k: v for k, v in plan.model_dump().items() if k != "drop_duplicate_rows"}
-        | {"drop_columns": list(plan.drop_columns)}
-    )
+    cleaner = cleaner_from_plan(plan)
     try:
         cleaner.fit(frame)
     except ValueError as error:
@@ -148,6 +145,23 @@ def clean(project: Project) -> tuple[Project, CleanResult]:
             duration_s=result.duration_s,
         )
     return project, result
+
+
+def cleaner_from_plan(plan: CleaningPlan) -> Cleaner:
+    """The unfitted Cleaner that carries out ``plan`` (all but its row-level step).
+
+    Parameters
+    ----------
+    plan : CleaningPlan
+        The charter's ``cleaning`` section. Dropping duplicate rows is not the
+        Cleaner's: it changes rows, not values, and is applied before any split.
+
+    Returns
+    -------
+    Cleaner
+    """
+    values = {k: v for k, v in plan.model_dump().items() if k != "drop_duplicate_rows"}
+    return Cleaner(**values | {"drop_columns": list(plan.drop_columns)})
 
 
 def _append_to_charter(project: Project, section: str) -> None:

@@ -16,11 +16,12 @@ from atelier.runner import RunResult, run
 PORT_VARIABLE = "ATELIER_DEMO_API_PORT"
 
 
-def create_demo(directory: Path) -> Path:
+def create_demo(directory: Path, max_trials: int | None = None) -> Path:
     """Write the demo's charter and data sources into ``directory``.
 
     Existing data files are kept, so a second call changes nothing; the charter is
-    written only if absent, so a user's edits survive.
+    written only if absent, so a user's edits survive. ``max_trials``, when given,
+    goes into the new charter's ``training`` section.
 
     Returns
     -------
@@ -34,6 +35,8 @@ def create_demo(directory: Path) -> Path:
     charter = directory / CHARTER_FILE
     if not charter.exists():
         text = files("atelier.demo").joinpath("charter.yaml").read_text(encoding="utf-8")
+        if max_trials is not None:
+            text = text.replace("\ntraining:\n", f"\ntraining:\n  max_trials: {max_trials:d}\n", 1)
         charter.write_text(text, encoding="utf-8")
     return directory
 
@@ -54,7 +57,12 @@ def plans_api(project_dir: Path, port: int) -> Iterator[int]:
 
 
 def run_demo(
-    directory: Path, *, port: int = 8765, train_budget: float | None = None, listener=None
+    directory: Path,
+    *,
+    port: int = 8765,
+    train_budget: float | None = None,
+    max_trials: int | None = None,
+    listener=None,
 ) -> RunResult:
     """Create the demo project and ``atelier run`` it, serving its plans API meanwhile.
 
@@ -66,6 +74,9 @@ def run_demo(
         Port for the plans API on 127.0.0.1; another free port if it is taken.
     train_budget : float or None
         Seconds for the train stage; the charter's ``training.budget_s`` when None.
+    max_trials : int or None
+        Written into the charter's ``training.max_trials``: the search stops after
+        that many trials, so that the demo's model is the same on any machine.
     listener : object or None
         Told of each stage's progress (see :func:`atelier.runner.run`).
 
@@ -74,6 +85,6 @@ def run_demo(
     RunResult
         Each stage's outcome, the project and the dossier's path.
     """
-    project = Project.load(create_demo(directory))
+    project = Project.load(create_demo(directory, max_trials=max_trials))
     with plans_api(project.root, port):
         return run(project, train_budget=train_budget, listener=listener)

@@ -4,26 +4,36 @@ import os
 import time
 import warnings
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from scipy.stats import skew
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from atelier.exceptions import DataError
 from atelier.learn._ensemble import (
     WeightedClassifier,
     WeightedRegressor,
     best_smoothing,
     greedy_selection,
 )
-from atelier.learn._families import BuildContext, resolve_families
+from atelier.learn._families import FAMILIES, BuildContext, resolve_families
 from atelier.learn._features import FrameCoercer, as_frame, infer_roles
 from atelier.learn._leaderboard import leaderboard
 from atelier.learn._leakage import leaking_features
-from atelier.learn._metrics import BINARY, MULTICLASS, REGRESSION, get_metric
+from atelier.learn._metrics import (
+    BINARY,
+    CLASSIFICATION_METRICS,
+    MULTICLASS,
+    REGRESSION,
+    REGRESSION_METRICS,
+    get_metric,
+)
 from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeline
 from atelier.learn._validation import choose_splits
 
@@ -63,7 +73,18 @@ class Choice:
 
 
 class _AutoBase(BaseEstimator):
-    _task_kind = None
+    _parameter_constraints: dict = {  # noqa: RUF012 -- scikit-learn's own convention
+        "time_budget": [Interval(Real, 0, None, closed="neither")],
+        "metric": [None],  # each subclass names its metrics
+        "n_jobs": [Integral, None],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "families": [list, None],
+        "cv": ["cv_object", StrOptions({"time"})],
+        "ensemble": ["boolean"],
+        "drop_leaks": ["boolean"],
+        "max_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "preprocessor": [HasMethods(["fit", "transform"]), None],
+    }
 
     def __init__(
         self,
@@ -76,6 +97,7 @@ class _AutoBase(BaseEstimator):
         ensemble=True,
         drop_leaks=True,
         max_trials=None,
+        preprocessor=None,
     ):
         self.time_budget = time_budget
         self.metric = metric
@@ -86,6 +108,7 @@ class _AutoBase(BaseEstimator):
         self.ensemble = ensemble
         self.drop_leaks = drop_leaks
         self.max_trials = max_trials
+        self.preprocessor = preprocessor
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -109,10 +132,9 @@ class _AutoBase(BaseEstimator):
         -------
         self
         """
+        self._validate_params()
         started = time.monotonic()
         budget = float(self.time_budget)
-        if not budget > 0:
-            raise ValueError(f"time_budget: expected a positive number of seconds, got {budget}")
         deadline = started + budget
         self.notes_ = []
         if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
@@ -142,17 +164,24 @@ class _AutoBase(BaseEstimator):
         if not keep.all():
             self.notes_.append(f"{int((~keep).sum()):,} rows without a target value were left out")
         if not keep.any():
-            raise ValueError("y: every target value is missing")
+            raise DataError("y: every target value is missing")
         X, y = X.loc[keep].reset_index(drop=True), y[keep]
         groups = None if groups is None else groups[keep]
         X, y_codes, groups = self._encode_target(X, y, groups)
         if len(y_codes) < MIN_ROWS:
-            raise ValueError(
+            raise DataError(
                 f"n_samples={len(y_codes)}: at least {MIN_ROWS} rows with a target are needed "
                 "to cross-validate"
             )
         task = self._task(y_codes)
         metric = get_metric(self.metric, task)
+        raw = X
+        self.preprocessor_ = None
+        if self.preprocessor is not None:
+            # fitted on every training row for the final model; the search refits a copy
+            # per fold below, so that no validation row informs what it is scored with
+            self.preprocessor_ = clone(self.preprocessor).fit(raw)
+            X = self.preprocessor_.transform(raw)
         roles = infer_roles(X)
         leaks = leaking_features(X, y_codes, task, roles) if self.drop_leaks else {}
         for column, why in leaks.items():
@@ -167,12 +196,20 @@ class _AutoBase(BaseEstimator):
                 f"target-encoded (many categories): {', '.join(roles.high_cardinality)}"
             )
         if not roles.features:
-            raise ValueError("X: no usable feature column (" + "; ".join(self.notes_) + ")")
+            raise DataError("X: no usable feature column (" + "; ".join(self.notes_) + ")")
         self.columns_ = FrameCoercer(roles).fit(X)
         Xc = self.columns_.transform(X)
         splits, self.validation_ = choose_splits(
             task, y_codes, cv=self.cv, groups=groups, random_state=self.random_state
         )
+        fold_frames = None
+        if self.preprocessor is not None:
+            fold_frames = [
+                self.columns_.transform(
+                    clone(self.preprocessor).fit(raw.iloc[train]).transform(raw)
+                )
+                for train, _ in splits
+            ]
         power = task == REGRESSION and abs(float(skew(y_codes))) > SKEWED_TARGET
         if power:
             self.notes_.append(
@@ -194,7 +231,7 @@ class _AutoBase(BaseEstimator):
             power_transform_target=power,
         )
         search = Search(setup)
-        records = search.run(Xc, y_codes)
+        records = search.run(Xc, y_codes, fold_frames)
         self.notes_.extend(f"{family}: {why}" for family, why in search.skipped.items())
         if not any(r.status == "complete" and r.family != "dummy" for r in records):
             self.notes_.append(
@@ -204,7 +241,10 @@ class _AutoBase(BaseEstimator):
         self.choice_, members, oof = self._choose(records, y_codes, metric, setup, Xc, started)
         oof = self._temper(oof, y_codes, metric)
         refitted_final = self._final(members, Xc)
-        self.best_estimator_ = Pipeline([("columns", self.columns_), ("model", refitted_final)])
+        steps = [("columns", self.columns_), ("model", refitted_final)]
+        if self.preprocessor_ is not None:
+            steps.insert(0, ("preprocess", self.preprocessor_))
+        self.best_estimator_ = Pipeline(steps)
         self.oof_predictions_ = oof
         self.oof_target_ = y_codes
         self.leaderboard_ = leaderboard(records, metric, self.choice_)
@@ -340,6 +380,36 @@ class _AutoBase(BaseEstimator):
         self.smoothing_ = 0.0
         return oof
 
+    def preprocessed(self, X) -> pd.DataFrame:
+        """``X`` after the preprocessor fitted on every training row (as it is without one).
+
+        ``columns_.transform`` of the result is what the trials' pipelines take.
+        """
+        check_is_fitted(self, "columns_")
+        X = as_frame(X)
+        return X if self.preprocessor_ is None else self.preprocessor_.transform(X)
+
+    def best_trial(self) -> TrialRecord:
+        """The complete trial with the best cross-validated score (ensembles aside)."""
+        check_is_fitted(self, "trials_")
+        return min((r for r in self.trials_ if r.status == "complete"), key=lambda r: r.loss)
+
+    def trial_pipeline(self, trial: TrialRecord, roles=None):
+        """The unfitted pipeline of ``trial``'s configuration, for rows from :meth:`prepared`.
+
+        Parameters
+        ----------
+        trial : TrialRecord
+            One of ``trials_``.
+        roles : ColumnRoles or None
+            The columns to use, when not those of the search (``roles_``).
+        """
+        check_is_fitted(self, "trials_")
+        context = BuildContext(
+            self.task_, roles or self.roles_, self.n_jobs_, self.random_state, None
+        )
+        return build_pipeline(FAMILIES[trial.family], trial.params, context)
+
     def predict(self, X):
         """Predictions of the final model (a fitted Pipeline in ``best_estimator_``)."""
         X = self._check_input(X)
@@ -415,6 +485,11 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     True
     """
 
+    _parameter_constraints: dict = {  # noqa: RUF012
+        **_AutoBase._parameter_constraints,
+        "metric": [StrOptions(set(CLASSIFICATION_METRICS)), None],
+    }
+
     def _encode_target(self, X, y, groups):
         from sklearn.utils.multiclass import type_of_target
 
@@ -425,7 +500,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
             )
         classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
         if len(classes) < 2:
-            raise ValueError(
+            raise DataError(
                 f"y: a single class ({classes[0]!r}), 1 class where a classifier needs at least two"
             )
         rare = classes[counts < MIN_CLASS_MEMBERS]
@@ -512,6 +587,11 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     best_estimator_, leaderboard_, choice_, validation_, notes_
         As in :class:`AutoClassifier`.
     """
+
+    _parameter_constraints: dict = {  # noqa: RUF012
+        **_AutoBase._parameter_constraints,
+        "metric": [StrOptions(set(REGRESSION_METRICS)), None],
+    }
 
     def _average(self, models):
         return WeightedRegressor(models, [1 / len(models)] * len(models)).fit(None)

@@ -37,8 +37,9 @@ def overfit_gap(train_loss: float, cv_loss: float, spread: float) -> tuple[float
 def leaderboard(records, metric: Metric, choice) -> pd.DataFrame:
     """One row per trial, plus the final model, best first.
 
-    Columns: ``model``, ``trial``, ``status``, ``cv_mean``, ``cv_median``, ``cv_std``
-    (the metric across validation folds), ``train_score``, ``gap``, ``overfit``,
+    Columns: ``model``, ``trial``, ``origin`` (``default`` or ``tuned``), ``status``,
+    ``cv_mean``, ``cv_median``, ``cv_std`` (the metric across validation folds),
+    ``train_score``, ``gap``, ``overfit``,
     ``fit_s`` (all folds), ``predict_ms_per_1k`` (one call on a batch of 1,000
     rows, as a served model sees them), ``size_kb``, ``trees`` (boosting
     rounds kept by early stopping, median over folds), ``params``, ``notes``.
@@ -50,6 +51,7 @@ def leaderboard(records, metric: Metric, choice) -> pd.DataFrame:
         row = {
             "model": record.family,
             "trial": record.number,
+            "origin": record.origin,
             "status": record.status,
             "cv_mean": float(np.mean(scores)) if scores else np.nan,
             "cv_median": float(np.median(scores)) if scores else np.nan,
@@ -73,6 +75,7 @@ def leaderboard(records, metric: Metric, choice) -> pd.DataFrame:
     final = {
         "model": "final: " + choice.kind,
         "trial": -1,
+        "origin": "final",
         "status": "chosen",
         "cv_mean": choice.cv_score,
         "params": json.dumps(

@@ -98,6 +98,10 @@ _REGRESSION: dict[str, tuple[bool, Callable]] = {
 }
 
 
+CLASSIFICATION_METRICS = tuple(_CLASSIFICATION)
+REGRESSION_METRICS = tuple(_REGRESSION)
+
+
 def get_metric(name: str | None, task: str) -> Metric:
     """The metric called ``name`` for ``task``, or the task's default when ``name`` is None.
 

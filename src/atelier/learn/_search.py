@@ -51,12 +51,15 @@ class TrialRecord:
 
     ``status`` is ``complete``, ``pruned`` (stopped by the pruner after some folds),
     ``stopped`` (the budget ran out mid-way), or ``failed`` (the note says why).
+    ``origin`` is ``default`` for a family's default configuration (warm start),
+    ``tuned`` for a configuration proposed by Optuna.
     Losses are the metric as a loss (lower is better), per fold.
     """
 
     number: int
     family: str
     params: dict
+    origin: str = "tuned"
     status: str = "complete"
     fold_losses: list[float] = field(default_factory=list)
     train_losses: list[float] = field(default_factory=list)
@@ -117,6 +120,7 @@ class Search:
             if family.space is not None
         }
         self.skipped: dict[str, str] = {}
+        self.fold_frames: list[pd.DataFrame] | None = None
 
     # ---- budget -------------------------------------------------------------------
 
@@ -176,8 +180,16 @@ class Search:
     def pipeline(self, family: Family, params: dict):
         return build_pipeline(family, params, self.setup.context)
 
-    def run(self, X: pd.DataFrame, y: np.ndarray) -> list[TrialRecord]:
-        """Warm start, then search, until the time left is used."""
+    def run(
+        self, X: pd.DataFrame, y: np.ndarray, fold_frames: list[pd.DataFrame] | None = None
+    ) -> list[TrialRecord]:
+        """Warm start, then search, until the time left is used.
+
+        ``fold_frames``, when given, holds for each split the rows as prepared by a
+        preprocessor fitted on that split's training rows only; each fold is then
+        fitted and scored on its own frame, ``X`` serving only to time probes.
+        """
+        self.fold_frames = fold_frames
         n_rows = len(X)
         for family, params in self._warm_start():
             if family.name in self.skipped:
@@ -240,6 +252,7 @@ class Search:
                     f"more than {SKIP_SHARE:.0%} of the {self.setup.budget:.0f} s budget"
                 )
                 return True
+        origin = "tuned" if params is None else "default"
         study = self.studies.get(family.name)
         optuna_trial = None
         if study is not None:
@@ -253,6 +266,7 @@ class Search:
                 )
         started = time.monotonic()
         record = self._evaluate(family, params, X, y, optuna_trial)
+        record.origin = origin
         record.wall_s = time.monotonic() - started
         if study is not None:
             if record.status == "complete" and np.isfinite(record.loss):
@@ -283,6 +297,7 @@ class Search:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for fold, (train, valid) in enumerate(setup.splits):
+                frame = X if self.fold_frames is None else self.fold_frames[fold]
                 if family.name != "dummy" and time.monotonic() > stop_at:
                     record.status = "stopped"
                     record.notes.append("the time budget ran out during this trial")
@@ -290,11 +305,11 @@ class Search:
                 model = clone(pipeline)
                 started = time.monotonic()
                 try:
-                    model.fit(X.iloc[train], y[train])
+                    model.fit(frame.iloc[train], y[train])
                     fitted = time.monotonic()
-                    predictions = self._predict(model, X.iloc[valid])
+                    predictions = self._predict(model, frame.iloc[valid])
                     if fold == 0:
-                        record.predict_s_per_1k = self._batch_predict_s(model, X, valid, rng)
+                        record.predict_s_per_1k = self._batch_predict_s(model, frame, valid, rng)
                 except Exception as error:  # a failing configuration must not end the search
                     record.status = "failed"
                     record.notes.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
@@ -307,7 +322,7 @@ class Search:
                     else train
                 )
                 record.train_losses.append(
-                    setup.metric.loss(y[scored], self._predict(model, X.iloc[scored]))
+                    setup.metric.loss(y[scored], self._predict(model, frame.iloc[scored]))
                 )
                 iteration = _best_iteration(model)
                 if iteration is not None:

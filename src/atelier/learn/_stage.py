@@ -11,21 +11,20 @@ saw). The model is tracked and registered in the project's MLflow store.
 import hashlib
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import joblib
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
-from sklearn.pipeline import Pipeline
 
 from atelier._artifacts import staged_artifact_dir, to_jsonable, write_result
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier._values import json_value
-from atelier.clean._stage import load_cleaner
-from atelier.exceptions import DataError, StageOrderError
+from atelier.clean import cleaner_from_plan
+from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
 from atelier.learn._card import CARD_FILE, background_of, reference_of
 from atelier.learn._diagnostics import (
@@ -37,7 +36,7 @@ from atelier.learn._diagnostics import (
     selection_pass,
     subgroup_recall,
 )
-from atelier.learn._families import FAMILIES, BuildContext
+from atelier.learn._families import FAMILIES, resolve_families
 from atelier.learn._figures import (
     draw_calibration,
     draw_importance,
@@ -47,7 +46,6 @@ from atelier.learn._figures import (
 )
 from atelier.learn._metrics import BINARY, REGRESSION, get_metric
 from atelier.learn._schema import SCHEMA_FILE, input_schema
-from atelier.learn._search import build_pipeline
 from atelier.learn._thresholds import (
     at,
     best_threshold,
@@ -56,6 +54,13 @@ from atelier.learn._thresholds import (
     unit_costs,
 )
 from atelier.learn._tracking import track
+from atelier.learn._verdicts import (
+    class_codes,
+    fold_robustness,
+    holdout_comparison,
+    metric_reason,
+    tuning_gains,
+)
 from atelier.sources._snapshot import hash_bytes
 
 STAGE = "learn"
@@ -65,6 +70,7 @@ TRACKING_S = 5.0  # kept for MLflow: import, nested runs, model serialisation
 MAX_ROWS = 2_000_000
 MAX_CLASSES_FOR_NUMBERS = 10  # a numeric target with at most this many values is a class
 SEED = 0
+NOT_RUN = "not run: the time budget was spent"
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,11 @@ class TrainResult:
     Attributes
     ----------
     table, target, task, metric : str
+    greater_is_better : bool
+        Whether the metric grows as models improve.
+    metric_reason : dict
+        Why the metric fits the project (``text``) and what that rests on (``basis``;
+        see :func:`atelier.learn._verdicts.metric_reason`).
     rows_train, rows_holdout : int
     validation : str
         The cross-validation used, and why.
@@ -89,6 +100,9 @@ class TrainResult:
     scores : dict
         Cross-validated score of the choice, hold-out scores of the choice and of
         the baseline.
+    comparison : dict
+        The model against the baseline on the hold-out, with the gain's interval
+        (see :func:`atelier.learn._verdicts.holdout_comparison`).
     thresholds : dict or None
         Binary targets: the cost-minimising threshold, compared with 0.5.
     diagnostics : dict
@@ -109,6 +123,8 @@ class TrainResult:
     target: str
     task: str
     metric: str
+    greater_is_better: bool
+    metric_reason: dict
     rows_train: int
     rows_holdout: int
     validation: str
@@ -119,6 +135,7 @@ class TrainResult:
     choice: dict
     leaderboard: list[dict]
     scores: dict
+    comparison: dict
     thresholds: dict | None
     diagnostics: dict
     model_file: str
@@ -146,9 +163,13 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     settings = charter.training
     budget = float(budget if budget is not None else settings.budget_s)
     if budget <= 0:
-        raise DataError(f"--budget: expected a positive number of seconds, got {budget:g}")
+        raise DataError(f"budget: expected a positive number of seconds, got {budget:g}")
     table, frame, notes, source_hash = _load(project)
     target = charter.target.column
+    cleaner = cleaner_from_plan(charter.cleaning) if charter.cleaning is not None else None
+    if cleaner is not None and target in frame.columns:
+        # the target's own cleaning (missing tokens, spellings of a label) comes before any split
+        frame[target] = cleaner.restricted_to([target]).fit_transform(frame[[target]])[target]
     keys = [snake_case(k) for k in charter.sources[charter.mart.base].key]
     missing_target = frame[target].isna()
     if missing_target.any():
@@ -165,7 +186,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     if time_column is not None:
         frame = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
     task = _task_of(frame[target])
-    features = [c for c in frame.columns if c not in {target, *keys, group_column}]
+    dropped = set(charter.cleaning.drop_columns) if charter.cleaning is not None else set()
+    features = [c for c in frame.columns if c not in {target, *keys, group_column, *dropped}]
     train_rows, holdout_rows, holdout_why = _holdout(
         frame, target, task, settings.holdout, time_column, group_column
     )
@@ -181,21 +203,24 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         random_state=SEED,
         families=settings.families,
         cv="time" if time_column else None,
+        max_trials=settings.max_trials,
+        # fitted inside the search, per fold: no validation or hold-out row informs it
+        preprocessor=None if cleaner is None else cleaner.restricted_to(features),
     )
-    try:
-        get_metric(settings.metric, task if task == REGRESSION else BINARY)
-        auto.fit(X_train, y_train, groups=groups)
-    except ValueError as error:
-        raise DataError(f"{table}: {error}") from None
+    _check_settings(settings, task)
+    auto.fit(X_train, y_train, groups=groups)
     search_s = time.monotonic() - clock
     notes += auto.notes_
     metric = get_metric(auto.metric_, auto.task_)
     classes = getattr(auto, "classes_", None)
-    cleaner = _serving_cleaner(project, target)
-    steps = [("clean", cleaner)] if cleaner is not None else []
-    model = Pipeline([*steps, ("model", auto.best_estimator_)])
+    model = auto.best_estimator_
     scores = _scores(model, auto, X_test, y_test, X_train, y_train, metric, classes)
+    comparison = holdout_comparison(
+        model, X_train, y_train, X_test, y_test, metric, auto.task_, classes, SEED
+    )
+    scores[f"baseline_holdout_{metric.name}"] = comparison["baseline"]
     positive = _positive_class(classes, charter.target.positive_class) if task == BINARY else None
+    reason = metric_reason(settings, task, metric, y_train, charter.costs, positive)
     thresholds = (
         _thresholds(model, auto, X_test, y_test, classes, positive, charter.costs)
         if task == BINARY
@@ -216,8 +241,9 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         sha256 = save_model(model, folder)
-        imputed = set(getattr(cleaner, "impute_values_", {}))
-        schema = input_schema(X_train, imputed)
+        cleaned_train = auto.preprocessed(X_train)
+        imputed = set(getattr(auto.preprocessor_, "impute_values_", {}))
+        schema = input_schema(cleaned_train, imputed)
         (folder / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n")
         card = {
             "target": target,
@@ -232,8 +258,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             "question": charter.project.question,
             "decision": charter.project.decision,
             "answer": thresholds["in_plain_words"] if thresholds else None,
-            "reference": reference_of(X_train),
-            "background": background_of(X_train, SEED),
+            "reference": reference_of(cleaned_train),
+            "background": background_of(cleaned_train, SEED),
         }
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
@@ -261,6 +287,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             target=target,
             task=task,
             metric=metric.name,
+            greater_is_better=metric.greater_is_better,
+            metric_reason=reason,
             rows_train=len(X_train),
             rows_holdout=len(X_test),
             validation=auto.validation_,
@@ -271,6 +299,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             choice=to_jsonable(auto.choice_),
             leaderboard=_records(auto.leaderboard_),
             scores=scores,
+            comparison=comparison,
             thresholds=thresholds,
             diagnostics=diagnostics,
             model_file=MODEL_FILE,
@@ -327,18 +356,15 @@ def _load(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
         raise StageOrderError(
             f"{project.root}: no profile yet; run `atelier profile -p {project.root}` first"
         )
-    clean_file = project.artifact_dir("clean") / "result.json"
     charter = project.charter
     notes: list[str] = []
-    if clean_file.exists():
-        table = json.loads(clean_file.read_text())["cleaned_table"]
-        source_hash = hash_bytes(clean_file.read_bytes())
-    else:
-        table = f"mart.{charter.mart.table}"
-        source_hash = hash_bytes(profile_file.read_bytes())
-        notes.append(f"{table} was not cleaned (`atelier clean`); it is used as it is")
-    schema, _, name = table.rpartition(".")
-    relation = f"{schema}.{quote_identifier(name)}"
+    # The mart as ingest built it: the cleaning plan's values are learned inside the model
+    # pipeline, on training rows only; the cleaned table is exploration's.
+    table = f"mart.{charter.mart.table}"
+    source_hash = hash_bytes(profile_file.read_bytes())
+    if charter.cleaning is None:
+        notes.append(f"{table} has no cleaning plan (`atelier clean`); it is used as it is")
+    relation = f"mart.{quote_identifier(charter.mart.table)}"
     with project.connect() as connection:
         columns = [row[0] for row in connection.execute(f"DESCRIBE {relation}").fetchall()]
         if charter.target.column not in columns:
@@ -352,6 +378,11 @@ def _load(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
             sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE ({SEED})"
             notes.append(f"{total:,} rows: a seeded sample of {MAX_ROWS:,} is used")
         frame = connection.execute(f"SELECT * FROM {relation}{sample}").df()
+    if charter.cleaning is not None and charter.cleaning.drop_duplicate_rows:
+        before = len(frame)
+        frame = frame.drop_duplicates(ignore_index=True)
+        if len(frame) < before:
+            notes.append(f"{before - len(frame):,} duplicate rows dropped before the split")
     profile = json.loads(profile_file.read_text())
     personal = {f["columns"][0] for f in profile["findings"] if f["kind"] == "personal_data"}
     present = sorted(personal & set(frame.columns))
@@ -389,22 +420,16 @@ def _holdout(frame, target, task, share, time_column, group_column):
     return train, test, f"a {how}random {share:.0%} of rows, untouched by the search"
 
 
-def _serving_cleaner(project: Project, target: str):
-    """The fitted cleaning transformer, without the steps that touch the target."""
-    state_file = project.artifact_dir("clean") / "cleaner.json"
-    if not state_file.exists():
-        return None
-    state = json.loads(state_file.read_text())
-    params = state["params"]
-    for name, value in list(params.items()):
-        if isinstance(value, dict):
-            params[name] = {k: v for k, v in value.items() if k != target} or None
-        elif isinstance(value, list):
-            params[name] = [v for v in value if v != target] or None
-    for learned in ("spelling_maps", "caps", "impute_values"):
-        state[learned].pop(target, None)
-    state["feature_names_in"] = [c for c in state["feature_names_in"] if c != target]
-    return load_cleaner(state)
+def _check_settings(settings, task: str) -> None:
+    """The charter's metric and families, checked against the task before the search."""
+    try:
+        get_metric(settings.metric, task if task == REGRESSION else BINARY)
+    except ValueError as error:
+        raise CharterError(f"atelier.yaml: training.metric: {error}") from None
+    try:
+        resolve_families(settings.families)
+    except ValueError as error:
+        raise CharterError(f"atelier.yaml: training.families: {error}") from None
 
 
 def _positive_class(classes, declared):
@@ -478,6 +503,8 @@ def _diagnostics(
     diagnostics["overfitting"] = overfitting_summary(
         auto.leaderboard_, {name: family.defaults[0] for name, family in FAMILIES.items()}
     )
+    diagnostics["tuning"] = tuning_gains(auto.leaderboard_, metric)
+    diagnostics["robustness"] = fold_robustness(auto.trials_, metric)
     diagnostics["importance"] = importance_of(
         auto.best_estimator_,
         X_test,
@@ -488,36 +515,39 @@ def _diagnostics(
         SEED,
         seconds=0.5 * (deadline - time.monotonic()),
     )
-    best = min((r for r in auto.trials_ if r.status == "complete"), key=lambda r: r.loss)
-    family = FAMILIES[best.family]
-    context = BuildContext(auto.task_, auto.roles_, auto.n_jobs_, SEED, None)
+    if diagnostics["importance"] is None:
+        diagnostics["importance"] = []
+        diagnostics["importance_note"] = NOT_RUN
+    best = auto.best_trial()
     codes_train = (
-        np.searchsorted(classes, y_train.astype(str) if classes.dtype.kind == "U" else y_train)
+        class_codes(classes, y_train)
         if classes is not None
         else np.asarray(y_train, dtype=np.float64)
     )
     code_classes = None if classes is None else np.arange(len(classes))
+    cleaned_train = auto.preprocessed(X_train)
     fold_fit = best.fit_time / max(len(best.fit_s), 1)
     curve_cost = fold_fit * 3 * 3  # 5 sizes x 3 folds, at 60% of the rows on average
+    diagnostics["learning_curve"] = None
     if deadline - time.monotonic() > curve_cost:
         diagnostics["learning_curve"] = learning_curve_of(
-            build_pipeline(family, best.params, context),
-            auto.columns_.transform(X_train),
+            auto.trial_pipeline(best),
+            auto.columns_.transform(cleaned_train),
             codes_train,
             metric,
             auto.task_,
             code_classes,
             SEED,
         )
-        if diagnostics["learning_curve"] is not None:
-            diagnostics["learning_curve"]["model"] = f"{best.family} (trial {best.number})"
+    if diagnostics["learning_curve"] is not None:
+        diagnostics["learning_curve"]["model"] = f"{best.family} (trial {best.number})"
     else:
-        diagnostics["learning_curve"] = None
+        diagnostics["learning_curve_note"] = NOT_RUN
     if diagnostics["importance"] and deadline - time.monotonic() > fold_fit * 6:
         diagnostics["selection"] = selection_pass(
-            lambda roles: build_pipeline(family, best.params, replace(context, roles=roles)),
+            lambda roles: auto.trial_pipeline(best, roles),
             auto.roles_,
-            X_train,
+            cleaned_train,
             codes_train,
             diagnostics["importance"],
             metric,
@@ -526,7 +556,7 @@ def _diagnostics(
             SEED,
         )
     else:
-        diagnostics["selection"] = {"why": "not run: the time budget was spent"}
+        diagnostics["selection"] = {"why": NOT_RUN}
     if positive is not None:
         code = list(classes).index(positive)
         is_positive = y_test.astype(str) == str(positive)

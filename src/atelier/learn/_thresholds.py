@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from atelier._values import false_alarms
+
 THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2)
 
 
@@ -115,12 +117,17 @@ def in_plain_words(row: dict, positive_name: str, currency: str, reference: dict
     finds = (
         f"At a threshold of {row['threshold']:.2f} the model finds {recall:.0%} of {positive_name}"
     )
-    if np.isnan(precision):
+    share = false_alarms(precision)
+    if share is None:
         alarms = "it raises no alert"
-    elif precision >= 0.995:
+    elif share[0] == 0:
         alarms = "almost every alert is right"
+    elif share[0] == share[1]:
+        alarms = "almost every alert is a false alarm"
     else:
-        alarms = f"1 alert in {max(1, round(1 / (1 - precision)))} is a false alarm"
+        false, alerts = share
+        alarms = f"{false} alert{'s' * (false > 1)} in {alerts} {'are' if false > 1 else 'is'} "
+        alarms += f"false alarm{'s' * (false > 1)}"
     text = (
         f"{finds}; {alarms}. Expected cost: {row['cost_per_1000']:,.0f} {currency} per 1,000 rows."
     )

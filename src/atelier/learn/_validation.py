@@ -11,6 +11,7 @@ from sklearn.model_selection import (
     TimeSeriesSplit,
 )
 
+from atelier.exceptions import DataError
 from atelier.learn._metrics import REGRESSION
 
 SMALL = 1_000  # below this many rows, k-fold is repeated 3 times
@@ -68,7 +69,7 @@ def choose_splits(
         n_groups = len(np.unique(groups))
         folds = min(folds, n_groups)
         if n_groups < 2:
-            raise ValueError("groups: at least 2 distinct groups are needed to cross-validate")
+            raise DataError("groups: at least 2 distinct groups are needed to cross-validate")
         splitter = (
             StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
             if classification
