@@ -21,6 +21,11 @@ from atelier._version import __version__
 
 RESULT_FILE = "result.json"
 MANIFEST_FILE = "manifest.json"
+# beside the train stage's model: what a request may hold, and what serving needs besides
+SCHEMA_FILE = "input_schema.json"
+CARD_FILE = "serving.json"
+# `atelier serve --check` and `atelier dashboard --check` write what they saw here
+CHECKS_DIR = "checks"
 _TRACKED_LIBRARIES = ("duckdb", "pandas", "pyarrow", "numpy", "pydantic")
 
 
@@ -115,3 +120,18 @@ def write_result(
     }
     (folder / RESULT_FILE).write_text(json.dumps(to_jsonable(result), indent=2) + "\n")
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def write_check(artifacts_root: Path, name: str, outcome: Mapping[str, Any]) -> Path:
+    """Record the outcome of a check (``api``, ``dashboard``) as ``checks/<name>.json``.
+
+    Written beside its place and renamed in, so that a check is never half-recorded.
+    """
+    folder = artifacts_root / CHECKS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {**to_jsonable(dict(outcome)), "checked_at": datetime.now(UTC).isoformat()}
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+    with os.fdopen(handle, "w") as stream:
+        json.dump(record, stream, indent=2)
+    os.replace(temporary, folder / f"{name}.json")
+    return folder / f"{name}.json"

@@ -13,6 +13,7 @@ from atelier.charter._model import (
     Stakeholder,
     Target,
     Training,
+    recording_reads,
 )
 from atelier.charter._sources import (
     CsvSource,
@@ -26,7 +27,7 @@ from atelier.charter._sources import (
     SqliteSource,
     SqlSource,
 )
-from atelier.charter._template import write_template
+from atelier.charter._template import template_costs, write_template
 
 __all__ = [
     "CHARTER_FILE",
@@ -52,6 +53,8 @@ __all__ = [
     "Target",
     "Training",
     "load_charter",
+    "recording_reads",
     "resolve_environment",
+    "template_costs",
     "write_template",
 ]

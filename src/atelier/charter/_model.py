@@ -1,5 +1,8 @@
 """The project charter: what ``atelier.yaml`` holds, as pydantic models."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -48,6 +51,9 @@ class ProjectInfo(_Strict):
     decision: str = Field(min_length=1)
     kpi: Kpi
     language: Literal["en", "fr"] = "en"
+    unit: str | None = Field(
+        None, min_length=1, description="What the mart's rows are, in the plural: customers."
+    )
 
 
 class Costs(_Strict):
@@ -185,12 +191,49 @@ class Training(_Strict):
     families: list[FamilyName] | None = Field(None, min_length=1)
 
 
+_sections_read: ContextVar[set[str] | None] = ContextVar("charter_sections_read", default=None)
+
+
+@contextmanager
+def recording_reads() -> Iterator[set[str]]:
+    """Collect the names of the charter sections read inside the ``with`` block.
+
+    The runner wraps each stage in it, so that a stage reruns when a section it
+    read changes, and only then: the list is what the stage did read, not a list
+    kept by hand beside it.
+
+    Examples
+    --------
+    >>> charter = Charter.model_validate({
+    ...     "project": {"name": "p", "question": "q", "decision": "d", "kpi": {"name": "k"}},
+    ...     "costs": {"false_positive": 1, "false_negative": 2},
+    ...     "sources": {"a": {"kind": "csv", "path": "a.csv"}},
+    ...     "mart": {"base": "a"}, "target": {"column": "y"}})
+    >>> with recording_reads() as read:
+    ...     _ = charter.costs.currency, charter.target.column
+    >>> sorted(read)
+    ['costs', 'target']
+    """
+    read: set[str] = set()
+    token = _sections_read.set(read)
+    try:
+        yield read
+    finally:
+        _sections_read.reset(token)
+
+
 class Charter(_Strict):
     """Everything ``atelier.yaml`` says about a project.
 
     Column names anywhere in the charter are matched in their snake_case form, as
     the warehouse's staging schema spells them.
     """
+
+    def __getattribute__(self, name: str):
+        read = _sections_read.get()
+        if read is not None and name in Charter.model_fields:
+            read.add(name)
+        return super().__getattribute__(name)
 
     version: Literal[1] = 1
     project: ProjectInfo

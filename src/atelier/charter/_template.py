@@ -34,3 +34,16 @@ def write_template(directory: Path, *, overwrite: bool = False) -> Path:
     (directory / "data").mkdir(exist_ok=True)
     path.write_text(template_text(), encoding="utf-8")
     return path
+
+
+def template_costs() -> dict:
+    """The example costs of the template, as ``Costs`` holds them (unset fields left out).
+
+    A charter whose costs equal these has not priced its own errors yet.
+    """
+    import yaml
+
+    from atelier.charter._model import Costs
+
+    costs = Costs.model_validate(yaml.safe_load(template_text())["costs"])
+    return {k: v for k, v in costs.model_dump(mode="json").items() if v is not None}

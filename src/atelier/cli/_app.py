@@ -212,11 +212,25 @@ def serve(
     max_body_mb: Annotated[
         float, typer.Option(min=0.001, help="Largest request body accepted, in MB.")
     ] = 20.0,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Send the documented request to the API in-process, record the outcome "
+            "for the dossier, and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the champion model: a REST API with its docs at /docs (Ctrl-C stops it)."""
     from atelier._project import Project
+    from atelier.serve import check_api
     from atelier.serve import serve as run_server
 
+    if check:
+        with user_errors():
+            outcome = check_api(Project.load(project))
+        _report_check("API", outcome)
+        return
     with user_errors():
         run_server(
             Project.load(project),
@@ -231,11 +245,22 @@ def serve(
 def dashboard(
     project: ProjectOption = Path("."),
     port: Annotated[int, typer.Option(help="Port of the dashboard, on 127.0.0.1.")] = 8501,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Render every page once, record the outcome for the dossier, and exit."
+        ),
+    ] = False,
 ) -> None:
     """Open the dashboard for business users (Streamlit) on http://127.0.0.1:PORT."""
     from atelier._project import Project
-    from atelier.dashboard import run_dashboard
+    from atelier.dashboard import check_dashboard, run_dashboard
 
+    if check:
+        with user_errors():
+            outcome = check_dashboard(Project.load(project))
+        _report_check("dashboard", outcome)
+        return
     with user_errors():
         code = run_dashboard(Project.load(project), port=port)
     raise typer.Exit(code=code)
@@ -263,3 +288,16 @@ def demo(
     typer.echo(f"demo project: {outcome.project.root}")
     typer.echo(f"dossier: {outcome.report}")
     typer.echo(f"next: atelier serve -p {directory} (the API) · atelier dashboard -p {directory}")
+
+
+def _report_check(what: str, outcome: dict) -> None:
+    if outcome["passed"]:
+        typer.echo(f"{what} check passed; recorded for the dossier (atelier report)")
+        return
+    problems = outcome.get("problem") or "; ".join(
+        f"{page['page']}: {page['errors'][0] if page['errors'] else 'empty'}"
+        for page in outcome.get("pages", [])
+        if page["errors"] or not page["elements"]
+    )
+    typer.echo(f"atelier: error: {what} check failed: {problems}", err=True)
+    raise typer.Exit(code=1)

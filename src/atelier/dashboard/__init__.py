@@ -6,6 +6,7 @@ customer with the three reasons that weigh most; batch scoring of a file; and a
 drift check of a batch against the training data.
 """
 
+from atelier.dashboard._check import check_dashboard
 from atelier.dashboard._run import APP_FILE, PAGES, run_dashboard
 
-__all__ = ["APP_FILE", "PAGES", "run_dashboard"]
+__all__ = ["APP_FILE", "PAGES", "check_dashboard", "run_dashboard"]

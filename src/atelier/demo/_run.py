@@ -87,4 +87,14 @@ def run_demo(
     """
     project = Project.load(create_demo(directory, max_trials=max_trials))
     with plans_api(project.root, port):
-        return run(project, train_budget=train_budget, listener=listener)
+        outcome = run(project, train_budget=train_budget, listener=listener, report=False)
+    # the API and the dashboard are tried on the trained model before the dossier is
+    # written, so that it credits them from what they did
+    from atelier.dashboard import check_dashboard
+    from atelier.report import build_report
+    from atelier.serve import check_api
+
+    check_api(outcome.project)
+    check_dashboard(outcome.project)
+    outcome.report = build_report(outcome.project)
+    return outcome

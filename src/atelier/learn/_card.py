@@ -11,7 +11,6 @@ import pandas as pd
 
 from atelier._values import json_value
 
-CARD_FILE = "serving.json"
 DRIFT_BINS = 10
 BACKGROUND_ROWS = 50
 

@@ -1,9 +1,11 @@
 """The input schema of a trained model: what each column of a request may hold."""
 
+import math
+
 import pandas as pd
 
 MAX_CATEGORIES = 50  # a text column with more distinct values accepts any text
-SCHEMA_FILE = "input_schema.json"
+RANGE_MARGIN = 0.1  # the API accepts the training range widened by this share of its span
 
 
 def input_schema(X: pd.DataFrame, imputed=()) -> dict:
@@ -58,3 +60,31 @@ def _range(present: pd.Series, convert) -> dict:
     if present.empty:
         return {}
     return {"minimum": convert(present.min()), "maximum": convert(present.max())}
+
+
+def accepted_fields(schema: dict) -> list[dict]:
+    """What the API accepts for each column of a training schema (``input_schema.json``).
+
+    Examples
+    --------
+    >>> schema = {"columns": [{"name": "age", "type": "integer", "nullable": False,
+    ...                        "minimum": 18, "maximum": 68}]}
+    >>> accepted_fields(schema)
+    [{'name': 'age', 'type': 'integer', 'required': True, 'minimum': 13, 'maximum': 73}]
+    """
+    return [_accepted(column) for column in schema["columns"]]
+
+
+def _accepted(column: dict) -> dict:
+    spec = {"name": column["name"], "type": column["type"], "required": not column["nullable"]}
+    if column["type"] in ("number", "integer") and "minimum" in column:
+        low, high = column["minimum"], column["maximum"]
+        margin = RANGE_MARGIN * (high - low)
+        low = max(low - margin, 0) if low >= 0 else low - margin
+        high = high + margin
+        if column["type"] == "integer":
+            low, high = math.ceil(low), math.floor(high)
+        spec |= {"minimum": low, "maximum": high}
+    if "categories" in column:
+        spec["categories"] = list(column["categories"])
+    return spec

@@ -19,14 +19,20 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from atelier._artifacts import staged_artifact_dir, to_jsonable, write_result
+from atelier._artifacts import (
+    CARD_FILE,
+    SCHEMA_FILE,
+    staged_artifact_dir,
+    to_jsonable,
+    write_result,
+)
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier._values import json_value
 from atelier.clean import cleaner_from_plan
 from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
-from atelier.learn._card import CARD_FILE, background_of, reference_of
+from atelier.learn._card import background_of, reference_of
 from atelier.learn._diagnostics import (
     calibration_of,
     importance_of,
@@ -45,7 +51,7 @@ from atelier.learn._figures import (
     draw_thresholds,
 )
 from atelier.learn._metrics import BINARY, REGRESSION, get_metric
-from atelier.learn._schema import SCHEMA_FILE, input_schema
+from atelier.learn._schema import accepted_fields, input_schema
 from atelier.learn._thresholds import (
     at,
     best_threshold,
@@ -244,6 +250,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         cleaned_train = auto.preprocessed(X_train)
         imputed = set(getattr(auto.preprocessor_, "impute_values_", {}))
         schema = input_schema(cleaned_train, imputed)
+        schema["accepted"] = accepted_fields(schema)  # what the API takes, for the dossier
         (folder / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n")
         card = {
             "target": target,
@@ -476,7 +483,13 @@ def _thresholds(model, auto, X_test, y_test, classes, positive, costs) -> dict:
     proba = model.predict_proba(X_test)[:, code]
     table = threshold_table(y_test.astype(str) == str(positive), proba, unit)
     row, half = at(table, chosen), at(table, 0.5)
-    nobody = float(((y_test.astype(str) == str(positive)) * unit["fn"]).sum() / len(y_test) * 1000)
+    is_positive = y_test.astype(str) == str(positive)
+    nobody = float(
+        (is_positive * unit["fn"] + ~is_positive * unit["tn"]).sum() / len(y_test) * 1000
+    )
+    everybody = float(
+        (is_positive * unit["tp"] + ~is_positive * unit["fp"]).sum() / len(y_test) * 1000
+    )
     return {
         "positive_class": str(positive),
         "chosen": chosen,
@@ -484,6 +497,7 @@ def _thresholds(model, auto, X_test, y_test, classes, positive, costs) -> dict:
         "at_chosen": row,
         "at_half": half,
         "cost_per_1000_without_model": nobody,
+        "cost_per_1000_everybody": everybody,
         "currency": costs.currency,
         "unit_costs": unit,
         "in_plain_words": in_plain_words(row, f"the {positive!s} cases", costs.currency, half),

@@ -114,7 +114,9 @@ def tuning_gains(board: pd.DataFrame, metric: Metric) -> dict:
             if f["family"] in improved
         )
         families_word = "family" if len(improved) == 1 else "families"
-        why = f"tuning beat the defaults of {len(improved)} {families_word} ({metric.name}: {gains})"
+        why = (
+            f"tuning beat the defaults of {len(improved)} {families_word} ({metric.name}: {gains})"
+        )
     elif tuned_any:
         why = "tuned trials did not beat the families' defaults: the defaults were kept"
     else:

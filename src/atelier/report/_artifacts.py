@@ -4,13 +4,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atelier._artifacts import MANIFEST_FILE, RESULT_FILE
+from atelier._artifacts import CARD_FILE, CHECKS_DIR, MANIFEST_FILE, RESULT_FILE, SCHEMA_FILE
 from atelier._project import Project
+from atelier._stages import BY_NAME, STAGE_NAMES
 from atelier._version import __version__
 from atelier.exceptions import StageOrderError
-from atelier.learn._card import CARD_FILE
-from atelier.learn._schema import SCHEMA_FILE
-from atelier.runner._run import BY_NAME, STAGE_NAMES
 
 STAGES = STAGE_NAMES
 
@@ -29,6 +27,9 @@ class Artifacts:
     manifests : dict of str to dict
     run_state : dict
         ``.atelier/run.json``: each stage's last run (empty when stages ran one by one).
+    checks : dict of str to dict
+        What ``atelier serve --check`` (``api``) and ``atelier dashboard --check``
+        (``dashboard``) recorded, when they ran.
     serving : dict or None
         What the served model accepts (``input_schema.json`` of the train stage),
         when the trained model can be served.
@@ -40,6 +41,7 @@ class Artifacts:
     manifests: dict[str, dict] = field(default_factory=dict)
     run_state: dict = field(default_factory=dict)
     serving: dict | None = None
+    checks: dict[str, dict] = field(default_factory=dict)
 
     def get(self, stage: str) -> dict | None:
         """The result of ``stage``, or None when it has not run."""
@@ -86,6 +88,8 @@ def load_artifacts(project: Project) -> Artifacts:
     card_file = schema_file.with_name(CARD_FILE)
     if "train" in artifacts.results and schema_file.exists() and card_file.exists():
         artifacts.serving = json.loads(schema_file.read_text())
+    for check in (project.artifacts_dir / CHECKS_DIR).glob("*.json"):
+        artifacts.checks[check.stem] = json.loads(check.read_text())
     run_file = project.state_dir / "run.json"
     if run_file.exists():
         artifacts.run_state = json.loads(run_file.read_text()).get("stages", {})

@@ -7,8 +7,13 @@ what a stage actually wrote; what atelier does not do yet stays ``not_yet``.
 
 from collections.abc import Callable
 
+from atelier.charter import template_costs
 from atelier.report._artifacts import Artifacts
 from atelier.report._facts import beats_baseline
+from atelier.report._observations import observations as observations_of
+from atelier.report._text import Text
+
+SILHOUETTE_FLOOR = 0.25  # Kaufman and Rousseeuw: below it, no substantial structure
 
 MET, PARTLY, NOT_YET = "met", "partly", "not_yet"
 Verdict = tuple[str, str]
@@ -52,17 +57,26 @@ def verdict(name: str, artifacts: Artifacts) -> Verdict:
 # ---- block 1: framing --------------------------------------------------------------
 
 
+def framed(charter: dict) -> bool:
+    """The KPI has a baseline and a target, and the costs are the project's own.
+
+    Costs copied unchanged from ``atelier init``'s template are an example, not a
+    framing of this project.
+    """
+    kpi = charter["project"]["kpi"]
+    measured = kpi.get("baseline") is not None and kpi.get("target") is not None
+    costs = {k: v for k, v in charter["costs"].items() if v is not None}
+    return measured and costs != template_costs()
+
+
 @rule
 def charter_question(a: Artifacts) -> Verdict:
-    project = a.charter["project"]
-    return _when(bool(project["question"] and project["decision"]), "framing-charter")
+    return _when(framed(a.charter), "framing-charter", PARTLY)
 
 
 @rule
 def functional_needs(a: Artifacts) -> Verdict:
-    costs = a.charter["costs"]
-    priced = costs.get("value_matrix") or costs.get("false_negative") is not None
-    return _when(bool(a.charter["target"]["column"] and priced), "framing-charter", PARTLY)
+    return _when(framed(a.charter), "framing-charter", PARTLY)
 
 
 @rule
@@ -201,9 +215,12 @@ def operational_information(a: Artifacts) -> Verdict:
 
 @rule
 def segments(a: Artifacts) -> Verdict:
-    clustering = (a.get("explore") or {}).get("clustering") or {}
-    found = bool((clustering.get("kmeans") or {}).get("k"))
-    return _when(found or a.get("segments") is not None, "data-segments")
+    kmeans = ((a.get("explore") or {}).get("clustering") or {}).get("kmeans") or {}
+    if not kmeans.get("k"):
+        return NOT_YET, ""
+    # groups that are not there (low silhouette) are reported, not earned
+    real = kmeans["silhouette"][str(kmeans["k"])] >= SILHOUETTE_FLOOR
+    return _when(real, "data-segments", PARTLY)
 
 
 # ---- block 3: machine learning -----------------------------------------------------
@@ -213,13 +230,17 @@ def _train(a: Artifacts) -> dict:
     return a.get("train") or {}
 
 
+def _reasoned(train: dict) -> bool:
+    return bool((train.get("metric_reason") or {}).get("basis"))
+
+
 @rule
 def ml_objectives(a: Artifacts) -> Verdict:
     train = _train(a)
     if not train:
         return NOT_YET, ""
     priced = train["task"] != "binary" or train.get("thresholds") is not None
-    return _when(priced, "ml-metric", PARTLY)
+    return _when(priced and _reasoned(train) and beats_baseline(train), "ml-metric", PARTLY)
 
 
 @rule
@@ -237,17 +258,26 @@ def ml_comparison(a: Artifacts) -> Verdict:
         return NOT_YET, ""
     families = {r["model"] for r in train["leaderboard"] if r["status"] == "complete"}
     thresholds_compared = train["task"] != "binary" or train.get("thresholds") is not None
-    return _when(len(families) >= 3 and thresholds_compared, "ml-leaderboard", PARTLY)
+    useful = beats_baseline(train)
+    return _when(len(families) >= 3 and thresholds_compared and useful, "ml-leaderboard", PARTLY)
 
 
 @rule
 def observations(a: Artifacts) -> Verdict:
-    return _when(bool(_train(a)), "observations")
+    # earned by what the diagnostics found, not by the section's existence
+    text = Text("en")
+    found = observations_of(a, text)
+    steps = [s for s in found["next_steps"] if s != text("obs_later_blocks")]
+    specific = found["weaknesses"] and steps and found["strengths"]
+    return _when(bool(specific), "observations", PARTLY if _train(a) else NOT_YET)
 
 
 @rule
 def metric_justified(a: Artifacts) -> Verdict:
-    return _when(bool(_train(a)), "ml-metric")
+    train = _train(a)
+    if not train:
+        return NOT_YET, ""
+    return _when(_reasoned(train), "ml-metric", PARTLY)
 
 
 @rule
@@ -271,22 +301,33 @@ def generalisation(a: Artifacts) -> Verdict:
 @rule
 def cross_validation(a: Artifacts) -> Verdict:
     train = _train(a)
-    spread = any(r.get("cv_median") is not None for r in train.get("leaderboard", []))
-    return _when(bool(train.get("validation")) and spread, "ml-validation")
+    if not train:
+        return NOT_YET, ""
+    spread = any(r.get("cv_std") is not None for r in train["leaderboard"] if r["trial"] >= 0)
+    robustness = (train.get("diagnostics") or {}).get("robustness")
+    return _when(spread and robustness is not None, "ml-validation", PARTLY)
+
+
+def _tuning(a: Artifacts) -> dict | None:
+    return (_train(a).get("diagnostics") or {}).get("tuning")
 
 
 @rule
 def tuning(a: Artifacts) -> Verdict:
-    board = [r for r in _train(a).get("leaderboard", []) if r["status"] == "complete"]
-    if not board:
+    tuned = _tuning(a)
+    if tuned is None:
         return NOT_YET, ""
-    # more trials than families: some family was tuned beyond its defaults
-    return _when(len(board) > len({r["model"] for r in board}), "ml-leaderboard", PARTLY)
+    tried = any(f["tuned_trials"] for f in tuned["families"])
+    return _when(tried, "ml-leaderboard", PARTLY)
 
 
 @rule
 def optimisation_justified(a: Artifacts) -> Verdict:
-    return _when(bool((_train(a).get("choice") or {}).get("why")), "ml-choice")
+    tuned = _tuning(a)
+    if tuned is None:
+        return NOT_YET, ""
+    # met when tuned trials beat their family's defaults, the gain shown
+    return _when(bool(tuned["improved"]), "ml-leaderboard", PARTLY)
 
 
 # ---- block 5: deployment -----------------------------------------------------------
@@ -300,19 +341,29 @@ def business_summary(a: Artifacts) -> Verdict:
     return _when(train.get("thresholds") is not None, "summary", PARTLY)
 
 
+def _checked(a: Artifacts, name: str) -> bool:
+    """Whether ``atelier serve --check`` or ``dashboard --check`` passed on this model."""
+    check = a.checks.get(name) or {}
+    return bool(check.get("passed")) and check.get("model_sha256") == _train(a).get(
+        "model_sha256", "no model"
+    )
+
+
 @rule
 def plain_presentation(a: Artifacts) -> Verdict:
-    # the dossier's first page and the dashboard are written for non-specialists; the
-    # dashboard exists as soon as a trained model can be served
-    if a.serving is not None:
+    # the dossier's first page is written for non-specialists; the dashboard must have
+    # rendered every page on this very model
+    if _checked(a, "dashboard"):
         return MET, "deploy-dashboard"
     return (PARTLY, "summary") if _train(a) else (NOT_YET, "")
 
 
 @rule
 def api(a: Artifacts) -> Verdict:
-    # the API's request schema is generated from the training data the train stage kept
-    return _when(a.serving is not None, "deploy-api")
+    # the API answered the documented request with this very model
+    if _checked(a, "api"):
+        return MET, "deploy-api"
+    return (PARTLY, "deploy-api") if a.serving is not None else (NOT_YET, "")
 
 
 @rule

@@ -1,7 +1,5 @@
 """Facts read off the train stage's result, shared by the first page, observations and matrix."""
 
-from atelier.learn._metrics import get_metric
-
 METRIC_LABELS = {"roc_auc": "ROC AUC", "log_loss": "log loss", "rmse": "RMSE"}
 
 
@@ -12,26 +10,26 @@ def metric_label(name: str) -> str:
 
 def higher_is_better(train: dict) -> bool:
     """Whether the train stage's metric grows as models improve."""
-    return get_metric(train["metric"], train["task"]).greater_is_better
+    return bool(train["greater_is_better"])
 
 
 def scores(train: dict) -> tuple[float | None, float | None, float | None]:
-    """Cross-validated and hold-out scores of the chosen model, and the baseline's."""
+    """Cross-validated and hold-out scores of the chosen model; the baseline's on the hold-out."""
     metric, values = train["metric"], train["scores"]
     return (
         values.get(f"cv_{metric}"),
         values.get(f"holdout_{metric}"),
-        values.get(f"baseline_cv_{metric}"),
+        values.get(f"baseline_holdout_{metric}"),
     )
 
 
-def beats_baseline(train: dict, margin: float = 0.0) -> bool:
-    """Whether the hold-out score beats the dummy baseline by more than ``margin`` (relative)."""
-    _, holdout, baseline = scores(train)
-    if holdout is None or baseline is None:
-        return False
-    room = margin * max(abs(baseline), 1e-12)
-    return holdout > baseline + room if higher_is_better(train) else holdout < baseline - room
+def beats_baseline(train: dict) -> bool:
+    """Whether the model beats the baseline on the same hold-out rows beyond their noise.
+
+    The gain's whole 90% bootstrap interval must be above zero (see the train
+    stage's ``comparison``).
+    """
+    return bool((train.get("comparison") or {}).get("beats_baseline"))
 
 
 def money(train: dict) -> dict | None:
@@ -40,12 +38,16 @@ def money(train: dict) -> dict | None:
     if not thresholds:
         return None
     nobody = thresholds["cost_per_1000_without_model"]
+    everybody = thresholds["cost_per_1000_everybody"]
     chosen = thresholds["at_chosen"]
     return {
         "nobody": nobody,
+        "everybody": everybody,
+        "best_without_model": min(nobody, everybody),
+        "policy": "nobody" if nobody <= everybody else "everybody",
         "half": thresholds["at_half"]["cost_per_1000"],
         "chosen": chosen["cost_per_1000"],
-        "saved": nobody - chosen["cost_per_1000"],
+        "saved": min(nobody, everybody) - chosen["cost_per_1000"],
         "threshold": thresholds["chosen"],
         "recall": chosen["recall"],
         "precision": chosen["precision"],

@@ -14,7 +14,6 @@ from atelier.report._facts import (
 from atelier.report._text import Text
 
 CALIBRATION_ERROR = 0.05  # mean gap between predicted and observed rates worth a warning
-USEFUL_GAIN = 0.02  # relative gain over the baseline below which a model barely helps
 
 
 def observations(artifacts: Artifacts, text: Text) -> dict[str, list[str]]:
@@ -54,10 +53,10 @@ def _model(train: dict, text: Text, found: dict) -> None:
         "score": text.score(holdout),
         "baseline": text.score(baseline),
     }
-    if beats_baseline(train, USEFUL_GAIN):
+    if beats_baseline(train):
         found["strengths"].append(text("obs_beats_baseline", **values))
     else:
-        found["weaknesses"].append(text("obs_no_gain", **values))
+        found["weaknesses"].append(text("obs_within_noise", **values))
     costs = money(train)
     if costs is not None and costs["saved"] > 0:
         found["strengths"].append(

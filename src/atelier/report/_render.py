@@ -13,11 +13,12 @@ from atelier.report._artifacts import STAGES, Artifacts, load_artifacts
 from atelier.report._facts import metric_label, money
 from atelier.report._observations import observations
 from atelier.report._referential import referential
-from atelier.report._summary import summary
+from atelier.report._summary import summary, unit_of
 from atelier.report._text import Text
-from atelier.serve._request import accepted_fields
 
 REPORT_DIR = "report"
+# Kaufman and Rousseeuw: below 0.25 a silhouette shows no substantial structure
+SILHOUETTE_FLOOR = 0.25
 FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "schema": ("ingest", None),
     "missing": ("profile", None),
@@ -101,10 +102,12 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "summary_currency": costs["currency"] if costs else "",
         "figures": {name: uri for name, uri in figures.items() if uri},
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
+        "unit": unit_of(artifacts, text),
+        "segments_floor": SILHOUETTE_FLOOR,
         "metric_why": _metric_why(train, text) if train else "",
-        "leaderboard": [r for r in train.get("leaderboard", []) if r.get("trial", -1) >= 0],
+        "leaderboard": best_of_each_family(train.get("leaderboard", [])),
         "observations": observations(artifacts, text),
-        "api_fields": accepted_fields(artifacts.serving) if artifacts.serving else [],
+        "api_fields": (artifacts.serving or {}).get("accepted", []),
         "project_folder": artifacts.project.root.name,
         "run_rows": _run_rows(artifacts),
         "versions": library_versions(),
@@ -131,9 +134,27 @@ def _inline(path: Path | None) -> str | None:
 
 def _metric_why(train: dict, text: Text) -> str:
     name = train["metric"]
-    if name in {"roc_auc", "log_loss", "rmse"}:
-        return text(f"metric_{name}")
-    return text("metric_other", metric=metric_label(name))
+    reason = train.get("metric_reason") or {}
+    general = text(f"metric_{name}") if name in {"roc_auc", "log_loss", "rmse"} else ""
+    if reason.get("basis") == "charter":
+        return f"{general} {reason['text']}".strip()
+    if reason.get("basis"):
+        return f"{general} {text('metric_from_data')}{text('colon')}{reason['text']}.".strip()
+    return f"{general} {text('metric_no_reason', metric=metric_label(name))}".strip()
+
+
+def best_of_each_family(board: list[dict]) -> list[dict]:
+    """The leaderboard's trials with each family's best first, then the others.
+
+    A search spends most trials on its best families: listed by score alone, the
+    first rows would all be one family's.
+    """
+    trials = [r for r in board if r.get("trial", -1) >= 0]
+    seen, first, rest = set(), [], []
+    for row in trials:  # already best first
+        (rest if row["model"] in seen else first).append(row)
+        seen.add(row["model"])
+    return first + rest
 
 
 def _run_rows(artifacts: Artifacts) -> list[dict]:

@@ -2,8 +2,17 @@
 
 import io
 
+from atelier._values import false_alarms
 from atelier.report._artifacts import Artifacts
-from atelier.report._facts import chosen_overfits, flagged_groups, metric_label, money, scores
+from atelier.report._facts import (
+    beats_baseline,
+    chosen_overfits,
+    flagged_groups,
+    higher_is_better,
+    metric_label,
+    money,
+    scores,
+)
 from atelier.report._text import Text
 
 SMALL_HOLDOUT = 1_000  # rows: below this, the hold-out figures may move by a few points
@@ -32,40 +41,57 @@ def summary(artifacts: Artifacts, text: Text) -> dict:
     if train is None:
         return page
     _, holdout, baseline = scores(train)
-    label = metric_label(train["metric"])
+    comparison = train["comparison"]
+    values = {
+        "metric": metric_label(train["metric"]),
+        "score": text.score(holdout),
+        "baseline": text.score(baseline),
+        "n": text.number(train["rows_holdout"]),
+        "unit": unit_of(artifacts, text),
+        "low": text.score(comparison["gain_low"]),
+        "high": text.score(comparison["gain_high"]),
+        "direction": text("higher_better" if higher_is_better(train) else "lower_better"),
+    }
     costs = money(train)
+    if not beats_baseline(train):
+        page["answer"] = text("answer_no", **values)
+    elif costs is not None and train["metric"] == "roc_auc":
+        page["answer"] = text("answer_binary", positive=costs["positive"], **values)
+    else:
+        page["answer"] = text("answer_other", **values)
     if costs is not None:
-        page["answer"] = text(
-            "answer_binary",
-            positive=costs["positive"],
-            metric=label,
-            score=text.score(holdout),
-            baseline=text.score(baseline),
-        )
         page["value"] = _value(costs, text)
         page["chart"] = cost_chart(costs, text)
-    else:
-        page["answer"] = text(
-            "answer_other", metric=label, score=text.score(holdout), baseline=text.score(baseline)
-        )
-    page["limits"] = _limits(train, costs, text)
+    page["limits"] = _limits(train, costs, text, values["unit"])
     return page
+
+
+def unit_of(artifacts: Artifacts, text: Text) -> str:
+    """What the rows are, in the plural: the charter's ``project.unit``, or "rows"."""
+    return artifacts.charter["project"].get("unit") or text("unit_default")
 
 
 def alarms(precision, text: Text) -> str:
     """How often an alert is a false alarm, in words."""
-    if precision is None or precision != precision:
+    share = false_alarms(precision)
+    if share is None:
         return text("alarms_none")
-    if precision >= 0.995:
+    false, alerts = share
+    if false == 0:
         return text("alarms_right")
-    return text("alarms_some", n=max(1, round(1 / (1 - precision))))
+    if false == alerts:
+        return text("alarms_all")
+    if false == 1:
+        return text("alarms_some", n=alerts)
+    return text("alarms_many", k=false, n=alerts)
 
 
 def _value(costs: dict, text: Text) -> list[str]:
     values = {
         "threshold": text.number(costs["threshold"], 2),
         "cost": text.number(costs["chosen"]),
-        "nobody": text.number(costs["nobody"]),
+        "nobody": text.number(costs["best_without_model"]),
+        "policy": text(f"policy_{costs['policy']}"),
         "saved": text.number(costs["saved"]),
         "currency": costs["currency"],
     }
@@ -87,7 +113,7 @@ def _value(costs: dict, text: Text) -> list[str]:
     return sentences
 
 
-def _limits(train: dict, costs: dict | None, text: Text) -> list[str]:
+def _limits(train: dict, costs: dict | None, text: Text, unit: str) -> list[str]:
     rows = train["rows_holdout"]
     key = "limit_holdout" if rows < SMALL_HOLDOUT else "limit_holdout_ok"
     limits = [text(key, rows=text.number(rows))]
@@ -106,7 +132,7 @@ def _limits(train: dict, costs: dict | None, text: Text) -> list[str]:
             )
     if chosen_overfits(train):
         limits.append(text("limit_overfit"))
-    limits.append(text("limit_past"))
+    limits.append(text("limit_past", unit=unit))
     return limits
 
 
@@ -118,11 +144,11 @@ def cost_chart(costs: dict, text: Text) -> bytes:
     import matplotlib.pyplot as plt
 
     labels = [
-        text("chart_without"),
+        text("chart_without", policy=text(f"policy_{costs['policy']}")),
         text("chart_half"),
         text("chart_chosen", threshold=text.number(costs["threshold"], 2)),
     ]
-    values = [costs["nobody"], costs["half"], costs["chosen"]]
+    values = [costs["best_without_model"], costs["half"], costs["chosen"]]
     colours = ["#9e9e9e", "#90caf9", "#1565c0"]
     figure, axes = plt.subplots(figsize=(7.5, 2.6), dpi=110)
     bars = axes.barh(labels[::-1], values[::-1], color=colours[::-1])

@@ -1,5 +1,6 @@
 """``atelier run``: every stage in order, each skipped when its inputs did not change."""
 
-from atelier.runner._run import STAGES, RunResult, StageOutcome, run
+from atelier._stages import STAGES
+from atelier.runner._run import RunResult, StageOutcome, run
 
 __all__ = ["STAGES", "RunResult", "StageOutcome", "run"]

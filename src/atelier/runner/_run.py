@@ -17,53 +17,12 @@ from typing import Any
 
 from atelier._artifacts import RESULT_FILE
 from atelier._project import Project
+from atelier._stages import BY_NAME, STAGE_NAMES, STAGES, Stage
+from atelier.charter import recording_reads
 from atelier.exceptions import AtelierError
 from atelier.runner._fingerprint import fingerprint, input_digest, output_digest
 
 RUN_FILE = "run.json"
-
-
-@dataclass(frozen=True)
-class Stage:
-    """A stage as the runner sees it.
-
-    Attributes
-    ----------
-    name : str
-        Its name, also the folder of its artifacts.
-    sections : tuple of str
-        The charter sections it reads.
-    upstream : tuple of str
-        The stages whose artifacts it reads.
-    always : bool
-        Run it every time: it checks its own inputs (ingest reads each source's
-        content hash and reloads only what changed).
-    folder : str or None
-        Its artifacts folder, when not named after the stage.
-    """
-
-    name: str
-    sections: tuple[str, ...]
-    upstream: tuple[str, ...]
-    always: bool = False
-    folder: str | None = None
-
-    @property
-    def artifacts(self) -> str:
-        """The name of its folder under ``.atelier/artifacts/``."""
-        return self.folder or self.name
-
-
-STAGES = (
-    Stage("ingest", ("sources", "mart"), (), always=True),
-    Stage("profile", ("sources", "mart", "target"), ("ingest",)),
-    Stage("clean", ("cleaning", "target"), ("profile",)),
-    Stage("explore", ("target",), ("profile", "clean")),
-    Stage("train", ("target", "training", "costs"), ("profile", "clean"), folder="learn"),
-    Stage("segments", ("target",), ("profile", "clean")),
-)
-STAGE_NAMES = tuple(stage.name for stage in STAGES)
-BY_NAME = {stage.name: stage for stage in STAGES}
 
 
 @dataclass(frozen=True)
@@ -136,8 +95,7 @@ def run(
     unknown = sorted(set(force) - {*STAGE_NAMES, "all"})
     if unknown:
         raise AtelierError(
-            f"--force: unknown stage {unknown[0]!r}; expected one of {', '.join(STAGE_NAMES)} "
-            "or all"
+            f"force: unknown stage {unknown[0]!r}; expected one of {', '.join(STAGE_NAMES)} or all"
         )
     forced = set(STAGE_NAMES) if "all" in force else set(force)
     listener = listener or _Silent()
@@ -146,18 +104,24 @@ def run(
     for stage in STAGES:
         listener.started(stage.name)
         parameters = _parameters(project, stage.name, train_budget)
-        before = _fingerprint(project, stage, parameters)
-        recorded = state.get(stage.name, {}).get("fingerprint")
+        last = state.get(stage.name, {})
+        sections = last.get("sections")
         published = (project.artifact_dir(stage.artifacts) / RESULT_FILE).exists()
-        if not stage.always and stage.name not in forced and published and recorded == before:
+        unchanged = sections is not None and last.get("fingerprint") == _fingerprint(
+            project, stage, sections, parameters
+        )
+        if not stage.always and stage.name not in forced and published and unchanged:
             done = StageOutcome(stage.name, "skipped", 0.0)
         else:
             started = time.monotonic()
-            project, result = _call(stage.name, project, train_budget)
+            with recording_reads() as read:
+                project, result = _call(stage.name, project, train_budget)
             done = StageOutcome(stage.name, "ran", time.monotonic() - started, result)
             # after the stage: clean may have written its plan into the charter
+            sections = sorted(read)
             state[stage.name] = {
-                "fingerprint": _fingerprint(project, stage, parameters),
+                "sections": sections,
+                "fingerprint": _fingerprint(project, stage, sections, parameters),
                 "finished_at": datetime.now(UTC).isoformat(),
                 "duration_s": round(done.duration_s, 3),
             }
@@ -182,15 +146,20 @@ def _parameters(project: Project, stage: str, train_budget: float | None) -> dic
     return {}
 
 
-def _fingerprint(project: Project, stage: Stage, parameters: dict) -> str:
+def _fingerprint(project: Project, stage: Stage, sections: list[str], parameters: dict) -> str:
+    """The hash of what ``stage`` reads.
+
+    That is the charter ``sections`` it read when it last ran, the outputs of its
+    upstream stages, and its parameters.
+    """
     charter = project.charter.model_dump(mode="json")
     upstream = {}
     for name in stage.upstream:
         folder = project.artifact_dir(BY_NAME[name].artifacts)
         # ingest's result says which sources were reloaded; its inputs say what they hold
         upstream[name] = input_digest(folder) if name == "ingest" else output_digest(folder)
-    sections = {name: charter.get(name) for name in stage.sections}
-    return fingerprint(stage.name, sections, upstream, parameters)
+    read = {name: charter.get(name) for name in sections}
+    return fingerprint(stage.name, read, upstream, parameters)
 
 
 def _call(name: str, project: Project, train_budget: float | None) -> tuple[Project, Any]:

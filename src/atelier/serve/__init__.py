@@ -6,8 +6,17 @@ scores, decides and explains; :func:`create_app` puts it behind the API;
 """
 
 from atelier.serve._app import create_app
+from atelier.serve._check import check_api
 from atelier.serve._request import RequestError, RequestModel
 from atelier.serve._server import serve
 from atelier.serve._service import ModelInfo, ModelService
 
-__all__ = ["ModelInfo", "ModelService", "RequestError", "RequestModel", "create_app", "serve"]
+__all__ = [
+    "ModelInfo",
+    "ModelService",
+    "RequestError",
+    "RequestModel",
+    "check_api",
+    "create_app",
+    "serve",
+]

@@ -10,7 +10,6 @@ pydantic-core, on the raw JSON bytes, and every error names the record and field
 """
 
 import io
-import math
 from datetime import datetime
 from typing import Annotated, Any, NotRequired, Required
 
@@ -20,12 +19,12 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_confi
 from typing_extensions import TypedDict
 
 from atelier._values import is_missing
+from atelier.learn._schema import accepted_fields
 from atelier.quality._value_findings import normalised_spelling
 
 MAX_RECORDS = 10_000
 MAX_EXPLAINED = 100
 MAX_ERRORS = 20  # problems reported per request
-RANGE_MARGIN = 0.1
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
@@ -248,34 +247,6 @@ def read_table(filename: str, content: bytes) -> pd.DataFrame:
         message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise ValueError(f"{filename}: not a readable table ({message})") from None
     raise ValueError(f"{filename or 'the file'}: expected a .csv or .parquet file")
-
-
-def accepted_fields(schema: dict) -> list[dict]:
-    """What the API accepts for each column of a training schema (``input_schema.json``).
-
-    Examples
-    --------
-    >>> schema = {"columns": [{"name": "age", "type": "integer", "nullable": False,
-    ...                        "minimum": 18, "maximum": 68}]}
-    >>> accepted_fields(schema)
-    [{'name': 'age', 'type': 'integer', 'required': True, 'minimum': 13, 'maximum': 73}]
-    """
-    return [_accepted(column) for column in schema["columns"]]
-
-
-def _accepted(column: dict) -> dict:
-    spec = {"name": column["name"], "type": column["type"], "required": not column["nullable"]}
-    if column["type"] in ("number", "integer") and "minimum" in column:
-        low, high = column["minimum"], column["maximum"]
-        margin = RANGE_MARGIN * (high - low)
-        low = max(low - margin, 0) if low >= 0 else low - margin
-        high = high + margin
-        if column["type"] == "integer":
-            low, high = math.ceil(low), math.floor(high)
-        spec |= {"minimum": low, "maximum": high}
-    if "categories" in column:
-        spec["categories"] = list(column["categories"])
-    return spec
 
 
 def _record_type(fields: list[dict]) -> type:

@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from atelier._artifacts import CARD_FILE, SCHEMA_FILE
 from atelier._project import Project
 from atelier.exceptions import StageOrderError
-from atelier.learn._card import CARD_FILE
 from atelier.learn._metrics import BINARY, REGRESSION
-from atelier.learn._schema import SCHEMA_FILE
 from atelier.learn._tracking import CHAMPION, tracking_uri
 from atelier.serve._explain import explain_records
 from atelier.serve._request import RequestModel

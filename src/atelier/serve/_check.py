@@ -1,0 +1,56 @@
+"""``atelier serve --check``: the documented request, answered by the API in-process."""
+
+import json
+
+from atelier._artifacts import RESULT_FILE, write_check
+from atelier._project import Project
+from atelier._stages import BY_NAME
+from atelier.serve._app import create_app
+from atelier.serve._service import ModelService
+
+
+def check_api(project: Project) -> dict:
+    """Ask the API for its health, its schema and the example its docs show; record it.
+
+    The outcome goes to ``.atelier/artifacts/checks/api.json`` with the hash of the
+    model it answered with, so that the dossier credits the API only for that model.
+
+    Returns
+    -------
+    dict
+        ``passed``, ``model_sha256``, the ``steps`` with their status codes, and
+        ``problem`` (None when passed).
+    """
+    from fastapi.testclient import TestClient
+
+    service = ModelService.from_project(project)  # says so when nothing was trained
+    trained = json.loads(
+        (project.artifact_dir(BY_NAME["train"].artifacts) / RESULT_FILE).read_text()
+    )
+    steps, problem = [], None
+    with TestClient(create_app(service)) as client:
+        health = client.get("/health")
+        steps.append({"request": "GET /health", "status": health.status_code})
+        document = client.get("/openapi.json")
+        steps.append({"request": "GET /openapi.json", "status": document.status_code})
+        body = document.json()["paths"]["/v1/predict"]["post"]["requestBody"]
+        example = body["content"]["application/json"]["example"]
+        answer = client.post("/v1/predict", json=example)
+        steps.append(
+            {"request": "POST /v1/predict (the documented example)", "status": answer.status_code}
+        )
+        if any(step["status"] != 200 for step in steps):
+            problem = "; ".join(
+                f"{s['request']}: {s['status']}" for s in steps if s["status"] != 200
+            )
+        elif len(answer.json()["predictions"]) != len(example["records"]):
+            problem = "the API did not answer every record of the example"
+    outcome = {
+        "passed": problem is None,
+        "model_sha256": trained["model_sha256"],
+        "model_version": service.info.version,
+        "steps": steps,
+        "problem": problem,
+    }
+    write_check(project.artifacts_dir, "api", outcome)
+    return outcome
