@@ -40,3 +40,14 @@ def test_importing_atelier_and_its_cli_stays_light():
     code = f"import sys, atelier, atelier.cli; print([m for m in {heavy!r} if m in sys.modules])"
     process = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert process.stdout.strip() == "[]", process.stdout + process.stderr
+
+
+def test_the_report_renders_from_artifacts_without_loading_the_stages_libraries():
+    stages = ["sklearn", "scipy", "optuna", "lightgbm", "mlflow", "fastapi", "streamlit", "shap"]
+    code = (
+        "import sys, atelier.report, atelier.runner; "
+        f"print([m for m in {stages!r} if m in sys.modules])"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"

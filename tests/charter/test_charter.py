@@ -66,6 +66,28 @@ def test_yes_and_on_stay_strings_as_in_yaml_1_2(tmp_path):
             lambda d: d["sources"].update(Bad={"kind": "csv", "path": "x"}),
             r"source name 'Bad' must be lower snake_case",
         ),
+        (
+            lambda d: d.update(training={"metric": "auc"}),
+            r"training\.metric: Input should be 'roc_auc', 'log_loss', .* or 'r2'; got 'auc'",
+        ),
+        (
+            lambda d: d.update(training={"families": ["lightgbm", "xgb"]}),
+            r"training\.families\.1: Input should be 'dummy', .*; got 'xgb'",
+        ),
+        (
+            lambda d: d.update(training={"max_trials": 0}),
+            r"training\.max_trials: Input should be greater than or equal to 1",
+        ),
+        (
+            lambda d: d.update(
+                costs={"value_matrix": {"yes": {"yes": 5, "no": -50}, "no": {"no": 0}}}
+            ),
+            r"costs\.value_matrix: row 'no' must give a value for each predicted class",
+        ),
+        (
+            lambda d: d["target"].update(group_column="shop", time_column="day"),
+            r"target: give group_column or time_column, not both",
+        ),
     ],
 )
 def test_a_wrong_field_is_named_in_one_line(tmp_path, change, expected):
@@ -113,3 +135,14 @@ def test_column_names_are_matched_in_snake_case(tmp_path):
     assert charter.mart.joins[0].on == ["customer_id"]
     assert charter.target.column == "churn_label"
     assert charter.target.time_column == "signed_on"
+
+
+def test_the_charters_names_of_metrics_and_families_are_the_searchs():
+    from typing import get_args
+
+    from atelier.charter._model import FamilyName, MetricName
+    from atelier.learn._families import FAMILIES
+    from atelier.learn._metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+
+    assert set(get_args(MetricName)) == {*CLASSIFICATION_METRICS, *REGRESSION_METRICS}
+    assert set(get_args(FamilyName)) == set(FAMILIES)

@@ -134,7 +134,7 @@ def test_train_on_an_uncleaned_regression_mart(tmp_path, make_project):
     profile(project)
     result = train(project, budget=8)
     assert result.task == "regression" and result.metric == "rmse"
-    assert any("was not cleaned" in note for note in result.notes)
+    assert any("has no cleaning plan" in note for note in result.notes)
     assert result.scores["holdout_r2"] > 0.8
     assert result.thresholds is None
     assert result.diagnostics["importance"][0]["feature"] == "x"

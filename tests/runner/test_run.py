@@ -11,7 +11,6 @@ from atelier.runner import run
 from tests.conftest import write_charter
 
 pytestmark = pytest.mark.slow
-TRAIN_BUDGET = 8
 LATER = ["profile", "clean", "explore", "train", "segments"]
 
 
@@ -28,7 +27,7 @@ def credit_project(tmp_path) -> Project:
         tmp_path,
         {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
         target={"column": "y", "positive_class": "Yes"},
-        training={"budget_s": TRAIN_BUDGET},
+        training={"budget_s": 300, "max_trials": 4, "families": ["linear", "lightgbm"]},
     )
     return Project.load(tmp_path)
 
@@ -40,13 +39,16 @@ def statuses(outcome) -> dict[str, str]:
 def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
     credit_project, monkeypatch
 ):
-    import atelier.explore
+    import atelier.explore._stage
 
-    def interrupted(project):
+    def interrupted(folder, **_):
+        assert folder.name.startswith(".explore-"), "inside the staged folder"
+        (folder / "half-written.png").write_bytes(b"...")
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(atelier.explore, "explore", interrupted)
+        # raised while the stage writes its artifacts: the rollback must remove them
+        patch.setattr(atelier.explore._stage, "write_result", interrupted)
         with pytest.raises(KeyboardInterrupt):
             run(credit_project, report=False)
     state = json.loads((credit_project.state_dir / "run.json").read_text())["stages"]
@@ -75,18 +77,39 @@ def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
     assert statuses(forced)["segments"] == "skipped"
 
 
-def test_a_charter_change_reruns_the_stages_that_read_it(credit_project):
+EDITS = [  # a change to one section of the charter, and the stages that must rerun
+    ("stakeholders", lambda c: c.update(stakeholders=[{"name": "CFO", "role": "sponsor"}]), set()),
+    ("costs", lambda c: c["costs"].update(false_negative=50), {"train"}),
+    ("training", lambda c: c["training"].update(holdout=0.25), {"train"}),
+    ("project", lambda c: c["project"].update(question="Who defaults?"), {"train"}),
+    (
+        "cleaning",
+        lambda c: c["cleaning"].update(impute={"income": "mean"}),
+        {"clean", "explore", "train", "segments"},
+    ),
+    (
+        "target",
+        lambda c: c["target"].update(positive_class="No"),
+        {"profile", "clean", "explore", "train", "segments"},
+    ),
+]
+
+
+def test_editing_a_section_reruns_exactly_the_stages_that_read_it(credit_project):
     run(credit_project, report=False)
-    charter = yaml.safe_load(credit_project.charter_path.read_text())
-    charter["costs"]["false_negative"] = 50
-    credit_project.charter_path.write_text(yaml.safe_dump(charter, sort_keys=False))
-    outcome = run(Project.load(credit_project.root), report=False)
-    assert {name for name, status in statuses(outcome).items() if status == "ran"} == {
-        "ingest",
-        "train",
-    }
+    state = json.loads((credit_project.state_dir / "run.json").read_text())["stages"]
+    assert "costs" in state["train"]["sections"] and "costs" not in state["profile"]["sections"]
+    for section, edit, expected in EDITS:
+        charter = yaml.safe_load(credit_project.charter_path.read_text())
+        edit(charter)
+        credit_project.charter_path.write_text(yaml.safe_dump(charter, sort_keys=False))
+        outcome = run(Project.load(credit_project.root), report=False)
+        ran = {name for name, status in statuses(outcome).items() if status == "ran"}
+        assert ran == {"ingest", *expected}, section
 
 
 def test_an_unknown_stage_to_force_is_named(credit_project):
-    with pytest.raises(AtelierError, match=r"--force: unknown stage 'trian'"):
+    with pytest.raises(
+        AtelierError, match=r"force: unknown stage 'trian'; expected one of ingest, .* or all"
+    ):
         run(credit_project, force=["trian"])

@@ -36,6 +36,18 @@ def test_health_is_open_and_every_other_route_needs_a_key(api):
     assert api.get("/v1/model", headers={"X-API-Key": "second-key"}).status_code == 200
 
 
+def test_the_docs_page_needs_no_internet(api):
+    import re
+
+    page = api.get("/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and not [a for a in assets if a.startswith(("http:", "https:", "//"))], assets
+    for asset in assets:
+        assert api.get(asset).status_code == 200, asset
+    assert api.get("/openapi.json").status_code == 200
+
+
 def test_model_route_describes_version_threshold_and_inputs(api, demo_project, service):
     described = api.get("/v1/model").json()
     learned = json.loads((demo_project.artifact_dir("learn") / "result.json").read_text())
@@ -83,6 +95,8 @@ def test_csv_and_parquet_uploads_score_like_json(api, demo_project, service):
     uploads = {
         "batch.csv": rows.to_csv(index=False).encode(),
         "batch.parquet": parquet.getvalue(),
+        # a French spreadsheet's export: semicolons, decimal commas, latin-1
+        "lot.csv": rows.to_csv(index=False, sep=";", decimal=",").encode("latin-1"),
     }
     for name, content in uploads.items():
         answer = api.post("/v1/predict", files={"file": (name, content)})

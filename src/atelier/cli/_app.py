@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from atelier._stages import STAGE_NAMES
 from atelier.exceptions import AtelierError
 
 app = typer.Typer(
@@ -33,6 +34,20 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("atelier: interrupted; rerun the command to resume", err=True)
         raise typer.Exit(code=130) from None
+
+
+def _fail(message: str) -> None:
+    """One line on stderr naming the flag, and exit code 1."""
+    typer.echo(f"atelier: error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _check_budget(budget: float | None) -> None:
+    if budget is not None and not budget > 0:
+        _fail(f"--budget: expected a positive number of seconds, got {budget:g}")
+
+
+STAGE_CHOICES = ", ".join(STAGE_NAMES) + " or all"
 
 
 @app.command()
@@ -134,7 +149,10 @@ def train(
     ] = None,
     task: Annotated[
         str,
-        typer.Option(help="predict: the charter's target; clustering: customer segments."),
+        typer.Option(
+            help="predict: the charter's target; clustering: segments of the rows.",
+            metavar="[predict|clustering]",
+        ),
     ] = "predict",
 ) -> None:
     """Train: compare model families within a time budget, pick thresholds, register."""
@@ -144,10 +162,8 @@ def train(
     from atelier.learn import train_segments
 
     if task not in {"predict", "clustering"}:
-        typer.echo(
-            f"atelier: error: --task: expected predict or clustering, got {task!r}", err=True
-        )
-        raise typer.Exit(code=1)
+        _fail(f"--task: expected predict or clustering, got {task!r}")
+    _check_budget(budget)
     with user_errors():
         loaded = Project.load(project)
         if task == "clustering":
@@ -165,7 +181,10 @@ def run_all(
     project: ProjectOption = Path("."),
     force: Annotated[
         list[str] | None,
-        typer.Option(help="Rerun this stage even if its inputs did not change (or: all)."),
+        typer.Option(
+            help=f"Rerun this stage even if its inputs did not change: {STAGE_CHOICES}.",
+            metavar="STAGE",
+        ),
     ] = None,
     budget: Annotated[
         float | None,
@@ -177,6 +196,10 @@ def run_all(
     from atelier.cli._progress import StageProgress
     from atelier.runner import run
 
+    unknown = [stage for stage in force or () if stage not in {*STAGE_NAMES, "all"}]
+    if unknown:
+        _fail(f"--force: unknown stage {unknown[0]!r}; expected {STAGE_CHOICES}")
+    _check_budget(budget)
     with user_errors():
         loaded = Project.load(project)
         with StageProgress() as progress:
@@ -188,7 +211,11 @@ def run_all(
 def report(
     project: ProjectOption = Path("."),
     lang: Annotated[
-        str | None, typer.Option(help="fr or en (default: the charter's project.language).")
+        str | None,
+        typer.Option(
+            help="The dossier's language (default: the charter's project.language).",
+            metavar="[fr|en]",
+        ),
     ] = None,
 ) -> None:
     """Render the dossier (report/index.html) from the artifacts alone, without recomputing."""
@@ -196,8 +223,7 @@ def report(
     from atelier.report import LANGUAGES, build_report
 
     if lang is not None and lang not in LANGUAGES:
-        typer.echo(f"atelier: error: --lang: expected fr or en, got {lang!r}", err=True)
-        raise typer.Exit(code=1)
+        _fail(f"--lang: expected fr or en, got {lang!r}")
     with user_errors():
         path = build_report(Project.load(project), language=lang)
     typer.echo(f"dossier: {path}")
@@ -282,6 +308,7 @@ def demo(
     from atelier.cli._report import print_stages
     from atelier.demo import run_demo
 
+    _check_budget(budget)
     with user_errors(), StageProgress() as progress:
         outcome = run_demo(directory, port=port, train_budget=budget, listener=progress)
     print_stages(outcome)

@@ -126,8 +126,11 @@ def in_plain_words(row: dict, positive_name: str, currency: str, reference: dict
         alarms = "almost every alert is a false alarm"
     else:
         false, alerts = share
-        alarms = f"{false} alert{'s' * (false > 1)} in {alerts} {'are' if false > 1 else 'is'} "
-        alarms += f"false alarm{'s' * (false > 1)}"
+        alarms = (
+            f"1 alert in {alerts} is a false alarm"
+            if false == 1
+            else f"{false} alerts in {alerts} are false alarms"
+        )
     text = (
         f"{finds}; {alarms}. Expected cost: {row['cost_per_1000']:,.0f} {currency} per 1,000 rows."
     )

@@ -31,6 +31,7 @@ KEYS_VARIABLE = "ATELIER_API_KEYS"
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
 BATCHED_RECORDS = 256  # requests this small are scored together with concurrent ones
 INLINE_BODY_BYTES = 64 * 1024  # bodies this small are validated on the event loop
+DOCS_ASSETS = "/docs-assets"
 log = logging.getLogger("atelier.serve")
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="One of ATELIER_API_KEYS")
@@ -67,7 +68,10 @@ def create_app(
         title=f"atelier: {info.name}",
         version=str(info.version),
         description=_description(service, bool(api_keys)),
+        docs_url=None,  # served below from local assets: FastAPI's own page loads a CDN
+        redoc_url=None,
     )
+    _offline_docs(app)
     metrics = ServeMetrics()
     batcher = DynamicBatcher(service.request.to_frame, service.predict)
 
@@ -177,6 +181,29 @@ async def _uploaded_table(request: Request) -> pd.DataFrame:
             return read_table(upload.filename or "", await upload.read())
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Serve Swagger UI at ``/docs`` from the ``swagger-ui-bundle`` package.
+
+    FastAPI's default page fetches its scripts from a CDN: blank on a machine
+    without internet.
+    """
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{app.title}: docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
 
 def _body(schema: dict, example: dict, *, files: bool) -> dict:

@@ -1,12 +1,41 @@
-"""``atelier serve --check``: the documented request, answered by the API in-process."""
+"""``atelier serve --check``: the documented request, answered by a real server on 127.0.0.1."""
 
 import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from atelier._artifacts import RESULT_FILE, write_check
 from atelier._project import Project
 from atelier._stages import BY_NAME
 from atelier.serve._app import create_app
 from atelier.serve._service import ModelService
+
+CHECK_TIMEOUT_S = 120
+
+
+@contextmanager
+def _serving(app) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free port of 127.0.0.1 for the ``with`` block."""
+    import uvicorn
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the API server stopped while starting")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        listener.close()
 
 
 def check_api(project: Project) -> dict:
@@ -21,16 +50,19 @@ def check_api(project: Project) -> dict:
         ``passed``, ``model_sha256``, the ``steps`` with their status codes, and
         ``problem`` (None when passed).
     """
-    from fastapi.testclient import TestClient
+    import httpx
 
     service = ModelService.from_project(project)  # says so when nothing was trained
     trained = json.loads(
         (project.artifact_dir(BY_NAME["train"].artifacts) / RESULT_FILE).read_text()
     )
     steps, problem = [], None
-    with TestClient(create_app(service)) as client:
-        health = client.get("/health")
-        steps.append({"request": "GET /health", "status": health.status_code})
+    with (
+        _serving(create_app(service)) as url,
+        httpx.Client(base_url=url, timeout=CHECK_TIMEOUT_S) as client,
+    ):
+        for route in ("/health", "/docs"):
+            steps.append({"request": f"GET {route}", "status": client.get(route).status_code})
         document = client.get("/openapi.json")
         steps.append({"request": "GET /openapi.json", "status": document.status_code})
         body = document.json()["paths"]["/v1/predict"]["post"]["requestBody"]

@@ -232,6 +232,9 @@ def _body_error(message: str) -> dict:
 def read_table(filename: str, content: bytes) -> pd.DataFrame:
     """An uploaded CSV or Parquet file (told apart by its name's extension) as a frame.
 
+    A CSV is read as ingest reads one: encoding, delimiter and decimal mark
+    detected, so that a French export (``;``, decimal commas, latin-1) reads right.
+
     Raises
     ------
     ValueError
@@ -242,11 +245,23 @@ def read_table(filename: str, content: bytes) -> pd.DataFrame:
         if name.endswith(".parquet"):
             return pd.read_parquet(io.BytesIO(content))
         if name.endswith(".csv"):
-            return pd.read_csv(io.BytesIO(content))
-    except Exception as error:
+            return _read_csv_upload(filename, content)
+    except Exception as error:  # any reader's failure is the upload's: say it, in one line
         message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise ValueError(f"{filename}: not a readable table ({message})") from None
     raise ValueError(f"{filename or 'the file'}: expected a .csv or .parquet file")
+
+
+def _read_csv_upload(filename: str, content: bytes) -> pd.DataFrame:
+    import tempfile
+    from pathlib import Path
+
+    from atelier.sources import read_delimited
+
+    with tempfile.TemporaryDirectory(prefix="atelier-upload-") as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_bytes(content)
+        return read_delimited(path, name=filename)
 
 
 def _record_type(fields: list[dict]) -> type:

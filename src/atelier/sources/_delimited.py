@@ -190,3 +190,38 @@ def _only_decimal_commas(column: str) -> str:
         f"AND count(*) FILTER (WHERE {value} <> '' "
         f"AND NOT regexp_full_match({value}, {number})) = 0)"
     )
+
+
+def read_delimited(path: Path, name: str | None = None):
+    """A delimited file as a DataFrame, read as ingest reads a CSV source.
+
+    The encoding, the delimiter and the decimal mark are detected the same way
+    (a French ``;``-separated file with decimal commas reads as numbers).
+
+    Parameters
+    ----------
+    path : Path
+    name : str or None
+        How error messages name the file (its file name when None).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    SourceError
+        Naming the file, when it cannot be read as delimited text.
+    """
+    import tempfile
+
+    name = name or path.name
+    with tempfile.TemporaryDirectory(prefix="atelier-read-") as scratch:
+        snapshot = snapshot_delimited(
+            name, CsvSource(kind="csv", path=str(path)), path, Path(scratch)
+        )
+        try:
+            with duckdb.connect() as connection:
+                return connection.execute(f"SELECT * FROM {snapshot.table_expression}").df()
+        except duckdb.Error as error:
+            raise SourceError(f"{name}: cannot read it as a table: {first_line(error)}") from None

@@ -1,0 +1,89 @@
+"""The dossier tells the truth on projects where there is nothing (or something else) to find."""
+
+import json
+from html import unescape
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atelier import Project
+from atelier.clean import clean
+from atelier.learn import train
+from atelier.quality import profile
+from atelier.report import build_report
+from atelier.warehouse import ingest
+from tests.conftest import write_charter
+
+pytestmark = pytest.mark.slow
+USEFUL = (
+    "A machine learning solution is proposed and makes a predictive analysis.",
+    "Existing learning algorithms are compared (for example by their prediction thresholds), "
+    "and a solution suited to the business problem is proposed.",
+)
+
+
+def trained(root, data: pd.DataFrame, **sections) -> Project:
+    root.mkdir()
+    data.to_csv(root / "t.csv", index=False)
+    write_charter(
+        root,
+        {"t": {"kind": "csv", "path": "t.csv", "key": "id"}},
+        training={"families": ["linear", "lightgbm"], "max_trials": 4},
+        **sections,
+    )
+    project = Project.load(root)
+    ingest(project)
+    profile(project)
+    project, _ = clean(project)
+    train(project, budget=300)
+    return project
+
+
+def test_a_target_independent_of_its_features_gets_no(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 3_000
+    data = pd.DataFrame(
+        {
+            "id": range(n),
+            **{f"x{i}": rng.normal(size=n) for i in range(5)},
+            "y": rng.choice(["yes", "no"], size=n),
+        }
+    )
+    project = trained(tmp_path / "noise", data)
+    index = build_report(project, language="en")
+    html = unescape(index.read_text())
+    first_page = html[html.index('id="summary"') : html.index('id="framing"')]
+    assert "No, not yet" in first_page and "Yes, to a useful degree" not in first_page
+    matrix = json.loads((index.parent / "referential.json").read_text())
+    status = {entry["criterion_en"]: entry["status"] for entry in matrix}
+    for criterion in USEFUL:
+        assert status[criterion] in {"partly", "not_yet"}, criterion
+    french = unescape(build_report(project, language="fr").read_text())
+    assert "Non, pas encore" in french
+
+
+@pytest.mark.parametrize("kind", ["regression", "multiclass"])
+def test_regression_and_multiclass_dossiers_render(tmp_path, kind):
+    rng = np.random.default_rng(1)
+    n = 400
+    x = rng.normal(size=n)
+    y = 3 * x + rng.normal(size=n) if kind == "regression" else np.digitize(x, [-0.5, 0.5])
+    data = pd.DataFrame({"id": range(n), "x": x, "z": rng.normal(size=n), "y": y})
+    if kind == "multiclass":
+        data["y"] = data["y"].map({0: "low", 1: "mid", 2: "high"})
+    project = trained(
+        tmp_path / kind,
+        data,
+        project={
+            "name": kind,
+            "question": "How much?",
+            "decision": "Plan.",
+            "kpi": {"name": "error"},
+            "language": "fr",
+            "unit": "commandes",
+        },
+    )
+    html = unescape(build_report(project).read_text())
+    assert '<html lang="fr">' in html and "Oui, dans une mesure utile" in html
+    assert "commandes" in html and "clients" not in html
