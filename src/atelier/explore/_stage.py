@@ -10,6 +10,7 @@ import numpy as np
 from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._naming import snake_case
 from atelier._project import Project
+from atelier._text import Text
 from atelier.exceptions import DataError, StageOrderError
 from atelier.explore._bivariate import all_against_target
 from atelier.explore._clustering import segments
@@ -145,6 +146,7 @@ def explore(project: Project) -> ExploreResult:
         frame, ranking, data.numeric, data.categorical, target, data.target_kind
     )
     clustering = segments(design, frame, data.numeric, data.categorical, target, positive)
+    say = Text(project.charter.project.language)  # charts in the charter's language
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         figures = {
             "by_target": draw_by_target(
@@ -155,17 +157,23 @@ def explore(project: Project) -> ExploreResult:
                 data.target_kind,
                 positive,
                 folder / "by_target.png",
+                say,
             ),
-            "associations": draw_associations(result["associations"], folder / "associations.png"),
+            "associations": draw_associations(
+                result["associations"], folder / "associations.png", say
+            ),
             "pca": draw_pca(
-                pca, frame[target] if data.target_kind != "numeric" else None, folder / "pca.png"
+                pca,
+                frame[target] if data.target_kind != "numeric" else None,
+                folder / "pca.png",
+                say,
             ),
-            "ranking": draw_ranking(ranking, target, folder / "ranking.png"),
+            "ranking": draw_ranking(ranking, target, folder / "ranking.png", say),
         }
         if clustering:
-            figures["clustering"] = draw_clustering(clustering, folder / "clustering.png")
+            figures["clustering"] = draw_clustering(clustering, folder / "clustering.png", say)
         if result["regression"].get("terms"):
-            figures["effects"] = draw_effects(result["regression"], folder / "effects.png")
+            figures["effects"] = draw_effects(result["regression"], folder / "effects.png", say)
         result["pca"] = {k: v for k, v in pca.items() if k != "projection"}
         result["clustering"] = {k: v for k, v in clustering.items() if k != "labels"}
         result["figures"] = {name: path.name for name, path in figures.items()}

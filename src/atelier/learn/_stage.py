@@ -28,6 +28,7 @@ from atelier._artifacts import (
 )
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
+from atelier._text import Text
 from atelier._values import json_value
 from atelier.clean import cleaner_from_plan
 from atelier.exceptions import CharterError, DataError, StageOrderError
@@ -270,7 +271,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         }
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
-        figures = _figures(auto, thresholds, diagnostics, metric.name, charter.costs, folder)
+        say = Text(charter.project.language)  # charts in the charter's language
+        figures = _figures(auto, thresholds, diagnostics, metric.name, charter.costs, folder, say)
         registry = track(
             project.state_dir,
             model_name=snake_case(charter.project.name),
@@ -582,18 +584,18 @@ def _diagnostics(
     return diagnostics
 
 
-def _figures(auto, thresholds, diagnostics, metric, costs, folder) -> dict:
+def _figures(auto, thresholds, diagnostics, metric, costs, folder, say) -> dict:
     figures = {
-        "leaderboard": draw_leaderboard(auto.leaderboard_, metric, folder / "leaderboard.png")
+        "leaderboard": draw_leaderboard(auto.leaderboard_, metric, folder / "leaderboard.png", say)
     }
     if diagnostics.get("learning_curve"):
         curve = diagnostics["learning_curve"]
         figures["learning_curve"] = draw_learning_curve(
-            curve, metric, curve["model"], folder / "learning_curve.png"
+            curve, metric, curve["model"], folder / "learning_curve.png", say
         )
     if diagnostics.get("importance"):
         figures["importance"] = draw_importance(
-            diagnostics["importance"], metric, folder / "importance.png"
+            diagnostics["importance"], metric, folder / "importance.png", say
         )
     if thresholds is not None:
         figures["thresholds"] = draw_thresholds(
@@ -601,10 +603,11 @@ def _figures(auto, thresholds, diagnostics, metric, costs, folder) -> dict:
             thresholds["chosen"],
             costs.currency,
             folder / "thresholds.png",
+            say,
         )
     if diagnostics.get("calibration"):
         figures["calibration"] = draw_calibration(
-            diagnostics["calibration"], folder / "calibration.png"
+            diagnostics["calibration"], folder / "calibration.png", say
         )
     return figures
 

@@ -192,6 +192,8 @@ def metric_reason(training, task: str, metric: Metric, y, costs, positive) -> di
     if task == BINARY:
         share = float(shares.get(str(positive), shares.min()))
         return {
+            "positive": str(positive),
+            "share": share,
             "text": (
                 f"{positive!s} is {share:.0%} of the rows: ROC AUC ranks the cases whatever the "
                 "threshold and is not swayed by that imbalance, where accuracy would reward "
@@ -202,6 +204,9 @@ def metric_reason(training, task: str, metric: Metric, y, costs, positive) -> di
         }
     if task == MULTICLASS:
         return {
+            "classes": len(shares),
+            "smallest": float(shares.min()),
+            "largest": float(shares.max()),
             "text": (
                 f"{len(shares)} classes, from {shares.min():.0%} to {shares.max():.0%} of the "
                 "rows: log loss judges the probability of every class, so that a rare class counts "

@@ -4,6 +4,7 @@ import math
 from itertools import pairwise
 from pathlib import Path
 
+from atelier._text import Text
 from atelier.quality._result import ProfileResult
 
 MAX_DISTRIBUTIONS = 24
@@ -11,7 +12,7 @@ _SHOWN_TYPES = ("numeric", "categorical", "boolean")
 _BAR = "#2f5d8a"
 
 
-def draw_missing(result: ProfileResult, path: Path) -> Path:
+def draw_missing(result: ProfileResult, path: Path, say: Text) -> Path:
     """A bar per column with missing values: the share of rows missing."""
     from matplotlib.figure import Figure
 
@@ -29,20 +30,22 @@ def draw_missing(result: ProfileResult, path: Path) -> Path:
         axes.text(
             0.5,
             0.5,
-            "No missing values",
+            say("fig_no_missing"),
             ha="center",
             va="center",
             fontsize=12,
             transform=axes.transAxes,
         )
         axes.set_yticks([])
-    axes.set_xlabel("missing values (% of rows; count at the bar's end)")
-    axes.set_title(f"Missing values in {result.table} ({result.rows:,} rows)", loc="left")
+    axes.set_xlabel(say("fig_missing"))
+    axes.set_title(
+        say("fig_missing_title", table=result.table, rows=say.number(result.rows)), loc="left"
+    )
     figure.savefig(path, dpi=100, bbox_inches="tight", facecolor="white")
     return path
 
 
-def draw_distributions(result: ProfileResult, path: Path, hidden: set[str]) -> Path:
+def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say: Text) -> Path:
     """Small multiples: a histogram per numeric column, top categories otherwise.
 
     Columns in ``hidden`` (personal data) are never drawn.
@@ -69,16 +72,16 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str]) -> P
                 edgecolor="white",
                 linewidth=0.5,
             )
-            axes.set_ylabel("rows", fontsize=8)
+            axes.set_ylabel(say("fig_rows"), fontsize=8)
         else:
             shown = column.top_values[:8][::-1]
             axes.barh([str(v.value)[:22] for v in shown], [v.count for v in shown], color=_BAR)
-            axes.set_xlabel("rows", fontsize=8)
+            axes.set_xlabel(say("fig_rows"), fontsize=8)
         axes.set_title(f"{column.name} ({column.semantic_type})", fontsize=9, loc="left")
         axes.tick_params(labelsize=7)
     for axes in list(grid.flat)[len(columns) :]:
         axes.axis("off")
-    figure.suptitle(f"Distribution of each column of {result.table}", x=0.01, ha="left")
+    figure.suptitle(say("fig_distributions_title", table=result.table), x=0.01, ha="left")
     figure.tight_layout()
     figure.savefig(path, dpi=90, facecolor="white")
     return path

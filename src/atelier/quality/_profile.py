@@ -14,6 +14,7 @@ from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._config import duckdb_config
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
+from atelier._text import Text
 from atelier.exceptions import DataError, SourceError
 from atelier.quality._figures import draw_distributions, draw_missing
 from atelier.quality._personal import find_personal_columns, mask
@@ -255,7 +256,7 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
         )
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
-        _write_figures(result, folder, hidden)
+        _write_figures(result, folder, hidden, charter.project.language)
         write_result(
             folder,
             stage=STAGE,
@@ -275,9 +276,12 @@ def _inputs(project: Project) -> dict[str, str]:
     return {f"ingest.{k}": v for k, v in json.loads(manifest.read_text())["inputs"].items()}
 
 
-def _write_figures(result: ProfileResult, folder: Path, hidden: set[str]) -> None:
-    draw_missing(result, folder / "missing.png")
-    draw_distributions(result, folder / "distributions.png", hidden)
+def _write_figures(
+    result: ProfileResult, folder: Path, hidden: set[str], language: str = "en"
+) -> None:
+    say = Text(language)
+    draw_missing(result, folder / "missing.png", say)
+    draw_distributions(result, folder / "distributions.png", hidden, say)
 
 
 def profile_file(

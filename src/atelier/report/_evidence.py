@@ -7,11 +7,11 @@ what a stage actually wrote; what atelier does not do yet stays ``not_yet``.
 
 from collections.abc import Callable
 
+from atelier._text import Text
 from atelier.charter import template_costs
 from atelier.report._artifacts import Artifacts
 from atelier.report._facts import beats_baseline
 from atelier.report._observations import observations as observations_of
-from atelier.report._text import Text
 
 SILHOUETTE_FLOOR = 0.25  # Kaufman and Rousseeuw: below it, no substantial structure
 

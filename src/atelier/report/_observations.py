@@ -2,6 +2,7 @@
 
 import math
 
+from atelier._text import Text
 from atelier.report._artifacts import Artifacts
 from atelier.report._facts import (
     beats_baseline,
@@ -11,7 +12,6 @@ from atelier.report._facts import (
     money,
     scores,
 )
-from atelier.report._text import Text
 
 CALIBRATION_ERROR = 0.05  # mean gap between predicted and observed rates worth a warning
 

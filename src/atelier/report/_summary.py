@@ -2,6 +2,7 @@
 
 import io
 
+from atelier._text import Text
 from atelier._values import false_alarms
 from atelier.report._artifacts import Artifacts
 from atelier.report._facts import (
@@ -13,7 +14,6 @@ from atelier.report._facts import (
     money,
     scores,
 )
-from atelier.report._text import Text
 
 SMALL_HOLDOUT = 1_000  # rows: below this, the hold-out figures may move by a few points
 LIMIT_GROUPS = 2

@@ -1,4 +1,9 @@
-"""The dossier's words in one language, and numbers written the way that language writes them."""
+"""atelier's words in one language, and numbers written the way that language writes them.
+
+The catalogues under ``atelier/words/`` hold every sentence and label a person reads:
+``dossier.yaml`` for the report, ``figures.yaml`` for the charts the stages draw in
+the charter's language.
+"""
 
 import math
 from functools import cache
@@ -9,13 +14,23 @@ import yaml
 LANGUAGES = ("en", "fr")
 
 
+CATALOGUES = ("dossier.yaml", "figures.yaml")
+
+
 @cache
 def _catalogue() -> dict:
-    return yaml.safe_load(files("atelier.report").joinpath("text.yaml").read_text("utf-8"))
+    words: dict = {}
+    for name in CATALOGUES:
+        entries = yaml.safe_load(files("atelier.words").joinpath(name).read_text("utf-8"))
+        repeated = set(words) & set(entries)
+        if repeated:
+            raise KeyError(f"atelier/words/{name} repeats {sorted(repeated)}")
+        words |= entries
+    return words
 
 
 class Text:
-    r"""Sentences and labels of ``text.yaml`` in ``language``, numbers formatted for it.
+    r"""Sentences and labels of ``atelier/words/`` in ``language``, numbers formatted for it.
 
     Parameters
     ----------
@@ -31,12 +46,19 @@ class Text:
 
     def __init__(self, language: str) -> None:
         if language not in LANGUAGES:
-            raise ValueError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {language!r}")
+            raise ValueError(f"language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
         self.language = language
 
     def __call__(self, key: str, **values) -> str:
         """The sentence ``key``, its placeholders filled with ``values``."""
         return _catalogue()[key][self.language].format(**values)
+
+    def term(self, name: str | None) -> str:
+        """A technical term recorded by a stage (a test's name), in this language if known."""
+        if name is None:
+            return "–"
+        entry = _catalogue().get(name)
+        return entry[self.language] if isinstance(entry, dict) else name
 
     def number(self, value, digits: int = 0) -> str:
         """``value`` with thousands separated and ``digits`` decimals, as the language writes it."""
