@@ -2,7 +2,7 @@
 
 The catalogues under ``atelier/words/`` hold every sentence and label a person reads:
 ``dossier.yaml`` for the report, ``figures.yaml`` for the charts the stages draw in
-the charter's language.
+the charter's language, ``dashboard.yaml`` for the dashboard's pages.
 """
 
 import math
@@ -11,10 +11,12 @@ from importlib.resources import files
 
 import yaml
 
+from atelier._values import false_alarms
+
 LANGUAGES = ("en", "fr")
 
 
-CATALOGUES = ("dossier.yaml", "figures.yaml")
+CATALOGUES = ("dossier.yaml", "figures.yaml", "dashboard.yaml", "findings.yaml")
 
 
 @cache
@@ -49,7 +51,7 @@ class Text:
             raise ValueError(f"language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
         self.language = language
 
-    def __call__(self, key: str, **values) -> str:
+    def __call__(self, key: str, /, **values) -> str:
         """The sentence ``key``, its placeholders filled with ``values``."""
         return _catalogue()[key][self.language].format(**values)
 
@@ -60,6 +62,20 @@ class Text:
         entry = _catalogue().get(name)
         return entry[self.language] if isinstance(entry, dict) else name
 
+    def alarms(self, precision) -> str:
+        """How often an alert is a false alarm, in words (k alerts in n, n at most 10)."""
+        share = false_alarms(precision)
+        if share is None:
+            return self("alarms_none")
+        false, alerts = share
+        if false == 0:
+            return self("alarms_right")
+        if false == alerts:
+            return self("alarms_all")
+        if false == 1:
+            return self("alarms_some", n=alerts)
+        return self("alarms_many", k=false, n=alerts)
+
     def number(self, value, digits: int = 0) -> str:
         """``value`` with thousands separated and ``digits`` decimals, as the language writes it."""
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -69,11 +85,18 @@ class Text:
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
 
-    def percent(self, share) -> str:
-        """A share between 0 and 1 as a whole percentage."""
+    def percent(self, share, digits: int = 0) -> str:
+        """A share between 0 and 1 as a percentage with ``digits`` decimals."""
         if share is None or (isinstance(share, float) and not math.isfinite(share)):
             return "–"
-        return f"{self.number(100 * share)}\u202f%" if self.language == "fr" else f"{share:.0%}"
+        if self.language == "fr":
+            return f"{self.number(100 * share, digits)}\u202f%"
+        return f"{share:.{digits}%}"
+
+    def general(self, value, digits: int = 6) -> str:
+        """``value`` to ``digits`` significant digits (Python's ``g``) in the language."""
+        text = f"{value:.{digits}g}"
+        return text.replace(".", ",") if self.language == "fr" else text
 
     def p_value(self, value) -> str:
         """A p-value to two significant digits, or below 0.001."""

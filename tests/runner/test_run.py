@@ -81,7 +81,11 @@ EDITS = [  # a change to one section of the charter, and the stages that must re
     ("stakeholders", lambda c: c.update(stakeholders=[{"name": "CFO", "role": "sponsor"}]), set()),
     ("costs", lambda c: c["costs"].update(false_negative=50), {"train"}),
     ("training", lambda c: c["training"].update(holdout=0.25), {"train"}),
-    ("project", lambda c: c["project"].update(question="Who defaults?"), {"train"}),
+    (  # the profile and the charts are written in the project's language; the card has its question
+        "project",
+        lambda c: c["project"].update(question="Who defaults?"),
+        {"profile", "explore", "train", "segments"},
+    ),
     (
         "cleaning",
         lambda c: c["cleaning"].update(impute={"income": "mean"}),

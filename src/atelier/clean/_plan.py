@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import yaml
 
 from atelier.charter import CleaningPlan
+from atelier.quality._value_findings import SKEW_LIMIT
 
 _DROP_REASONS = {
     "constant": "constant: cannot inform a model",
@@ -42,6 +43,7 @@ def propose_plan(profile: dict, *, target: str | None) -> tuple[CleaningPlan, di
     }
     reasons: dict[str, str] = {}
     semantic = {column["name"]: column["semantic_type"] for column in profile["columns"]}
+    by_name = {column["name"]: column for column in profile["columns"]}
     numbers_as_text = {c["name"] for c in profile["columns"] if c.get("numeric_share") == 1.0}
     for finding in profile["findings"]:
         kind, columns, message = finding["kind"], finding["columns"], finding["message"]
@@ -64,7 +66,7 @@ def propose_plan(profile: dict, *, target: str | None) -> tuple[CleaningPlan, di
                 reasons[f"to_numeric.{column}"] = "its other values are all numbers"
                 plan["impute"][column] = "median"
             else:
-                plan["impute"].setdefault(column, _strategy(semantic[column], finding))
+                plan["impute"].setdefault(column, _strategy(semantic[column], by_name[column]))
         elif kind == "mixed_types":
             plan["to_numeric"].append(column)
             plan["impute"][column] = "median"
@@ -79,7 +81,7 @@ def propose_plan(profile: dict, *, target: str | None) -> tuple[CleaningPlan, di
             plan["cap_outliers"].setdefault(column, (0.0, None))
             reasons[f"cap_outliers.{column}"] = message
         elif kind == "missing":
-            plan["impute"][column] = _strategy(semantic[column], finding)
+            plan["impute"][column] = _strategy(semantic[column], by_name[column])
             reasons[f"impute.{column}"] = message
     dropped = set(plan["drop_columns"])
     for key in ("missing_values", "placeholders", "cap_outliers", "impute"):
@@ -89,9 +91,10 @@ def propose_plan(profile: dict, *, target: str | None) -> tuple[CleaningPlan, di
     return CleaningPlan.model_validate(plan), reasons
 
 
-def _strategy(semantic_type: str, finding: dict) -> str:
+def _strategy(semantic_type: str, column: dict) -> str:
+    # as the profile's fix says: the median for a skewed column, the mean otherwise
     if semantic_type == "numeric":
-        return "mean" if "mean" in finding["fix"] else "median"
+        return "median" if abs(column.get("skew") or 0) > SKEW_LIMIT else "mean"
     return "most_frequent"
 
 

@@ -9,11 +9,12 @@ from atelier.serve import ModelService
 
 APP_FILE = Path(__file__).with_name("app.py")
 PROJECT_VARIABLE = "ATELIER_DASHBOARD_PROJECT"
+# each page's slug (kept in the address) and the key of its title in atelier/words
 PAGES = {
-    "answer": "Question and answer",
-    "what-if": "One customer: what if?",
-    "batch": "Score a file",
-    "drift": "Has the data changed?",
+    "answer": "dash_page_answer",
+    "what-if": "dash_page_what_if",
+    "batch": "dash_page_batch",
+    "drift": "dash_page_drift",
 }
 
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from atelier._project import Project
+from atelier._text import Text
 from atelier.dashboard._run import PAGES, PROJECT_VARIABLE
 from atelier.learn._metrics import BINARY
 from atelier.serve import ModelService, RequestError
@@ -32,47 +33,74 @@ def _project_folder() -> Path:
     return Path(known.project)
 
 
-@st.cache_resource(show_spinner="Loading the model...")
+@st.cache_resource(show_spinner=False)
 def _service(folder: str) -> ModelService:
     return ModelService.from_project(Project.load(Path(folder)))
 
 
-def _percent(value: float) -> str:
-    return f"{value:.0%}" if value >= 0.01 else f"{value:.1%}"
+def _words(service: ModelService) -> Text:
+    """The dashboard's words in the charter's language (kept in the serving card)."""
+    return Text(service.card.get("language") or "en")
+
+
+def _unit(service: ModelService, t: Text) -> str:
+    return service.card.get("unit") or t("dash_unit")
+
+
+def _percent(value: float, t: Text) -> str:
+    return t.percent(value) if value >= 0.01 else t.number(100 * value, 1) + "%"
 
 
 def answer_page(service: ModelService) -> None:
     """The project's question, and the model's answer in plain words."""
-    card, info = service.card, service.info
-    st.title("Question and answer")
-    st.subheader("The question")
+    card, info, t = service.card, service.info, _words(service)
+    unit = _unit(service, t)
+    st.title(t("dash_page_answer"))
+    st.subheader(t("dash_the_question"))
     st.markdown(card["question"])
-    st.subheader("What the model answers")
+    st.subheader(t("dash_what_answers"))
     if info.task == BINARY:
         st.markdown(
-            "For each record, the model gives the probability that "
-            f"**{info.target} = {info.positive_class}**. Above **{_percent(info.threshold)}**, "
-            f"the decision applies: {card['decision']}"
+            t(
+                "dash_binary",
+                target=info.target,
+                positive=info.positive_class,
+                threshold=_percent(info.threshold, t),
+                decision=card["decision"],
+            )
         )
-        if card.get("answer"):
-            st.info(card["answer"])
+        row = card.get("at_threshold")
+        if row:
+            st.info(
+                t(
+                    "dash_at_threshold",
+                    threshold=t.number(row["threshold"], 2),
+                    recall=t.percent(row["recall"]),
+                    positive=info.positive_class,
+                    alarms=t.alarms(row["precision"]),
+                    cost=t.number(row["cost_per_1000"]),
+                    currency=card.get("currency", ""),
+                    unit=unit,
+                )
+            )
     else:
-        st.markdown(f"The model predicts **{info.target}**. {card['decision']}")
+        st.markdown(t("dash_other", target=info.target, decision=card["decision"]))
     left, middle, right = st.columns(3)
-    left.metric("Model version", f"{info.name} v{info.version}")
-    middle.metric(f"Quality on unseen data ({info.metric})", f"{info.holdout_score:.3f}")
-    right.metric("Trained on", f"{card['rows_train']:,} rows", help=f"on {info.trained_at}")
-    st.caption(
-        "The quality was measured on rows the model never saw while it was trained. "
-        "The other pages score one customer, a whole file, or check whether new data "
-        "still look like the data the model learned from."
+    left.metric(t("dash_version"), f"{info.name} v{info.version}")
+    middle.metric(t("dash_quality", metric=info.metric), t.number(info.holdout_score, 3))
+    right.metric(
+        t("dash_trained_on"),
+        t("dash_rows", n=t.number(card["rows_train"]), unit=unit),
+        help=t("dash_on", date=info.trained_at),
     )
+    st.caption(t("dash_quality_caption", unit=unit))
 
 
 def what_if_page(service: ModelService) -> None:
     """One record: its prediction, the decision, and the three reasons that weigh most."""
-    st.title("One customer: what if?")
-    st.markdown("Change the values and press **Predict** to see the answer and its reasons.")
+    t = _words(service)
+    st.title(t("dash_page_what_if"))
+    st.markdown(t("dash_what_if_intro"))
     reference = service.card["reference"]
     with st.form("what-if"):
         columns = st.columns(3)
@@ -80,7 +108,7 @@ def what_if_page(service: ModelService) -> None:
         for i, field in enumerate(service.request.fields):
             with columns[i % 3]:
                 record[field["name"]] = _input(field, reference.get(field["name"], {}))
-        submitted = st.form_submit_button("Predict", type="primary")
+        submitted = st.form_submit_button(t("dash_predict"), type="primary")
     if not submitted:
         return
     try:
@@ -94,20 +122,62 @@ def what_if_page(service: ModelService) -> None:
     if info.task == BINARY:
         chance = prediction["probability"]
         flagged = prediction["decision"] == info.positive_class
-        st.metric(f"Probability that {info.target} = {info.positive_class}", _percent(chance))
+        st.metric(
+            t("dash_probability", target=info.target, positive=info.positive_class),
+            _percent(chance, t),
+        )
+        threshold = _percent(info.threshold, t)
         if flagged:
-            st.warning(
-                f"At or above the threshold of {_percent(info.threshold)}: "
-                f"{service.card['decision']}"
-            )
+            st.warning(t("dash_above", threshold=threshold, decision=service.card["decision"]))
         else:
-            st.success(f"Below the threshold of {_percent(info.threshold)}: no action.")
+            st.success(t("dash_below", threshold=threshold))
     else:
-        st.metric(f"Predicted {info.target}", str(prediction["prediction"]))
-    st.subheader("The three reasons that weigh most")
-    for reason in explanation["reasons"]:
-        st.markdown(f"- {reason}")
-    st.plotly_chart(_reasons_chart(explanation), width="stretch")
+        st.metric(t("dash_predicted", target=info.target), str(prediction["prediction"]))
+    st.subheader(t("dash_three_reasons"))
+    explained = _explained(service, prediction, t)
+    for contribution in explanation["contributions"][:3]:
+        st.markdown(f"- {_reason(contribution, explained, info.task, t)}")
+    st.plotly_chart(_reasons_chart(explanation, explained, t), width="stretch")
+
+
+def _explained(service: ModelService, prediction: dict, t: Text) -> str:
+    """What the explanation explains, in words: a probability, or the predicted value."""
+    info = service.info
+    if info.task not in {BINARY, "multiclass"}:
+        return t("dash_explained_value", target=info.target)
+    label = info.positive_class if info.task == BINARY else prediction["prediction"]
+    return t("dash_explained_probability", target=info.target, label=label)
+
+
+def _reason(contribution: dict, explained: str, task: str, t: Text) -> str:
+    """One contribution as a sentence: which value moves the answer, which way, how much."""
+    effect = contribution["contribution"]
+    probability = task in {BINARY, "multiclass"}
+    size = (
+        t("dash_points", n=t.number(abs(effect) * 100, 1)) if probability else f"{abs(effect):,.3g}"
+    )
+    typical = contribution.get("typical")
+    compared = ""
+    if typical is not None:
+        key = "dash_median" if isinstance(typical, float) else "dash_most_common"
+        compared = t(key, value=_value(typical, t))
+    return t(
+        "dash_reason",
+        feature=contribution["feature"],
+        value=_value(contribution["value"], t),
+        compared=compared,
+        direction=t("dash_raises" if effect > 0 else "dash_lowers"),
+        explained=explained,
+        size=size,
+    )
+
+
+def _value(value, t: Text) -> str:
+    if value is None:
+        return t("dash_missing")
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    return str(value)
 
 
 def _input(field: dict, reference: dict):
@@ -138,7 +208,7 @@ def _input(field: dict, reference: dict):
     return st.text_input(name, value="" if typical is None else str(typical), key=f"what-if-{name}")
 
 
-def _reasons_chart(explanation: dict, top: int = 8) -> go.Figure:
+def _reasons_chart(explanation: dict, explained: str, t: Text, top: int = 8) -> go.Figure:
     shown = explanation["contributions"][:top][::-1]
     figure = go.Figure(
         go.Bar(
@@ -149,9 +219,10 @@ def _reasons_chart(explanation: dict, top: int = 8) -> go.Figure:
         )
     )
     figure.update_layout(
-        title=f"What moves {explanation['explained']} (points, from an average of "
-        f"{explanation['baseline']:.0%})",
-        xaxis_title="points of probability (red raises, blue lowers)",
+        title=t(
+            "dash_reasons_title", explained=explained, baseline=t.percent(explanation["baseline"])
+        ),
+        xaxis_title=t("dash_reasons_axis"),
         height=360,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
@@ -161,6 +232,7 @@ def _reasons_chart(explanation: dict, top: int = 8) -> go.Figure:
 def _uploaded_batch(
     service: ModelService, label: str, key: str
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    # read as ingest reads a CSV: delimiter, decimal mark and encoding detected
     """The uploaded table as it is, and its model columns validated; None if unusable."""
     upload = st.file_uploader(label, type=["csv", "parquet"], key=key)
     if upload is None:
@@ -180,13 +252,10 @@ def _uploaded_batch(
 
 def batch_page(service: ModelService) -> None:
     """Score a CSV or Parquet file, and download the result."""
-    st.title("Score a file")
-    st.markdown(
-        "Upload a CSV or Parquet file with one row per customer and the columns the "
-        "model knows. Each row gets its prediction, placed before the file's own columns "
-        "(which are kept, identifiers included, so that you know whom to act on)."
-    )
-    uploaded = _uploaded_batch(service, "File to score", "batch-file")
+    t = _words(service)
+    st.title(t("dash_page_batch"))
+    st.markdown(t("dash_batch_intro"))
+    uploaded = _uploaded_batch(service, t("dash_file_to_score"), "batch-file")
     if uploaded is None:
         return
     table, frame = uploaded
@@ -196,13 +265,17 @@ def batch_page(service: ModelService) -> None:
     if info.task == BINARY:
         flagged = int((scored["decision"] == info.positive_class).sum())
         st.metric(
-            f"Rows flagged ({info.target} = {info.positive_class} at the "
-            f"{_percent(info.threshold)} threshold)",
-            f"{flagged:,} of {len(scored):,}",
+            t(
+                "dash_flagged",
+                target=info.target,
+                positive=info.positive_class,
+                threshold=_percent(info.threshold, t),
+            ),
+            t("dash_of", k=t.number(flagged), n=t.number(len(scored))),
         )
     st.dataframe(scored.head(200), width="stretch")
     st.download_button(
-        "Download the scored file (CSV)",
+        t("dash_download"),
         scored.to_csv(index=False).encode(),
         file_name="scored.csv",
         mime="text/csv",
@@ -211,23 +284,21 @@ def batch_page(service: ModelService) -> None:
 
 def drift_page(service: ModelService) -> None:
     """Compare a batch with the training data, column by column (PSI)."""
-    st.title("Has the data changed?")
-    st.markdown(
-        "Upload recent data: each column is compared with the data the model was trained "
-        "on. A large change means the model's answers deserve less trust."
-    )
-    uploaded = _uploaded_batch(service, "Recent data", "drift-file")
+    t = _words(service)
+    st.title(t("dash_page_drift"))
+    st.markdown(t("dash_drift_intro"))
+    uploaded = _uploaded_batch(service, t("dash_recent_data"), "drift-file")
     if uploaded is None:
         return
     rows = population_stability(uploaded[1], service.card["reference"])
     major = [r["feature"] for r in rows if r["level"] == "major"]
     moderate = [r["feature"] for r in rows if r["level"] == "moderate"]
     if major:
-        st.error(f"Major change in {', '.join(major)}: retraining the model is advised.")
+        st.error(t("dash_major", columns=", ".join(major)))
     elif moderate:
-        st.warning(f"Moderate change in {', '.join(moderate)}: worth watching.")
+        st.warning(t("dash_moderate", columns=", ".join(moderate)))
     else:
-        st.success("Every column looks like the training data.")
+        st.success(t("dash_stable"))
     colours = {"major": RAISES, "moderate": "#f39c12", "stable": "#27ae60"}
     figure = go.Figure(
         go.Bar(
@@ -240,13 +311,23 @@ def drift_page(service: ModelService) -> None:
     figure.add_vline(x=0.1, line_dash="dot")
     figure.add_vline(x=0.25, line_dash="dash")
     figure.update_layout(
-        title="Population stability index (dotted: 0.1 watch; dashed: 0.25 act)",
-        xaxis_title="PSI: 0 = same distribution as in training",
+        title=t("dash_psi_title"),
+        xaxis_title=t("dash_psi_axis"),
         height=30 * len(rows) + 120,
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
     st.plotly_chart(figure, width="stretch")
-    st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
+    table = pd.DataFrame(
+        {
+            t("dash_column"): [r["feature"] for r in rows],
+            "PSI": [r["psi"] for r in rows],
+            t("dash_level"): [r["level"] for r in rows],
+            t("dash_what_it_means"): [
+                t(f"dash_drift_{r['level']}", name=r["feature"]) for r in rows
+            ],
+        }
+    )
+    st.dataframe(table, width="stretch", hide_index=True)
 
 
 def main() -> None:
@@ -254,20 +335,21 @@ def main() -> None:
     st.set_page_config(page_title="atelier dashboard", layout="wide")
     try:
         service = _service(str(_project_folder().resolve()))
-    except Exception as error:
-        st.error(f"The model cannot be loaded: {error}")
+    except Exception as error:  # shown on the page: a browser has no terminal to read
+        st.error(Text("en")("dash_cannot_load", error=error))
         return
+    t = _words(service)
     slugs = list(PAGES)
     asked = st.query_params.get("page", slugs[0])
     slug = st.sidebar.radio(
-        "Page",
+        t("dash_page"),
         slugs,
         index=slugs.index(asked) if asked in slugs else 0,
-        format_func=PAGES.get,
+        format_func=lambda slug: t(PAGES[slug]),
         key="page",
     )
     st.query_params["page"] = slug
-    st.sidebar.caption(f"Model {service.info.name} v{service.info.version}")
+    st.sidebar.caption(t("dash_model", name=service.info.name, version=service.info.version))
     {"answer": answer_page, "what-if": what_if_page, "batch": batch_page, "drift": drift_page}[
         slug
     ](service)

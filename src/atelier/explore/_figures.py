@@ -82,7 +82,9 @@ def draw_associations(associations: dict, path: Path, say: Text) -> Path:
     ax.set_yticks(range(len(columns)), columns, fontsize=7)
     figure.colorbar(image, ax=ax, fraction=0.04, label=say("fig_association"))
     ax.set_title(
-        say("fig_associations_title") + "\n" + associations["method"], fontsize=9, loc="left"
+        say("fig_associations_title") + "\n" + say.term(associations["method"]),
+        fontsize=9,
+        loc="left",
     )
     return _save(figure, path)
 
@@ -190,6 +192,8 @@ def draw_effects(regression: dict, path: Path, say: Text) -> Path:
     ax.set_yticks(rows, [t["term"][:30] for t in terms], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel(say("fig_odds_ratio") if binary else say("fig_effect"))
-    ax.set_title(say("fig_effects_title", model=regression["model"]), loc="left", fontsize=10)
+    ax.set_title(
+        say("fig_effects_title", model=say.term(regression["model"])), loc="left", fontsize=10
+    )
     ax.legend(fontsize=8)
     return _save(figure, path)

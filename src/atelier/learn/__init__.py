@@ -8,7 +8,7 @@ from atelier.learn._auto import AutoClassifier, AutoRegressor, Choice
 from atelier.learn._metrics import get_metric
 from atelier.learn._segments import SegmentsResult, train_segments
 from atelier.learn._stage import TrainResult, load_model, train
-from atelier.learn._validation import choose_splits
+from atelier.learn._validation import choose_splits, validation_plan
 
 __all__ = [
     "AutoClassifier",
@@ -21,4 +21,5 @@ __all__ = [
     "load_model",
     "train",
     "train_segments",
+    "validation_plan",
 ]

@@ -35,7 +35,7 @@ from atelier.learn._metrics import (
     get_metric,
 )
 from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeline
-from atelier.learn._validation import choose_splits
+from atelier.learn._validation import choose_splits, validation_plan
 
 ENSEMBLE_CANDIDATES = 10
 PREDICT_COST_FACTOR = 1.5  # an ensemble predicts at most 1.5x slower than its best member
@@ -200,6 +200,9 @@ class _AutoBase(BaseEstimator):
         self.columns_ = FrameCoercer(roles).fit(X)
         Xc = self.columns_.transform(X)
         splits, self.validation_ = choose_splits(
+            task, y_codes, cv=self.cv, groups=groups, random_state=self.random_state
+        )
+        _, self.validation_plan_ = validation_plan(
             task, y_codes, cv=self.cv, groups=groups, random_state=self.random_state
         )
         fold_frames = None
@@ -473,6 +476,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         What was chosen and why.
     validation_ : str
         The cross-validation used, and why.
+    validation_plan_ : dict
+        The facts behind that choice (see :func:`atelier.learn.validation_plan`).
     notes_ : list of str
         What was done about the data (columns left out, rows dropped, budget).
 

@@ -114,6 +114,7 @@ def learning_curve_of(
         "valid_std": [float(s) for s in valid.std(axis=1)],
         "reading": "; ".join(reading),
         "more_data_helps": bool(last_gain > max(spread, 1e-9)),
+        "overfits": bool(gap > 0.1 * max(abs(valid.mean(axis=1)[-1]), 1e-12)),
     }
 
 
@@ -304,13 +305,15 @@ def overfitting_summary(leaderboard: pd.DataFrame, families_defaults: dict) -> l
     for family, group in complete.groupby("model", sort=False):
         best = group.iloc[0]
         params = json.loads(best["params"]) if best["params"] else {}
-        actions = []
+        actions, changes, trees = [], [], None
         if best.get("trees") is not None and not pd.isna(best.get("trees")):
-            actions.append(f"early stopping kept {int(best['trees'])} boosting rounds")
+            trees = int(best["trees"])
+            actions.append(f"early stopping kept {trees} boosting rounds")
         defaults = families_defaults.get(family, {})
         for name, value in params.items():
             if name in defaults and defaults[name] != value:
                 actions.append(f"{name} {defaults[name]} -> {value}")
+                changes.append({"parameter": name, "default": defaults[name], "value": value})
         rows.append(
             {
                 "model": family,
@@ -319,6 +322,8 @@ def overfitting_summary(leaderboard: pd.DataFrame, families_defaults: dict) -> l
                 "gap": float(best["gap"]),
                 "overfit": bool(best["overfit"]),
                 "done": ", ".join(actions) if actions else "default settings",
+                "trees": trees,
+                "changes": changes,
             }
         )
     return rows

@@ -95,8 +95,13 @@ class TrainResult:
     rows_train, rows_holdout : int
     validation : str
         The cross-validation used, and why.
+    validation_plan : dict
+        The facts behind it (see :func:`atelier.learn.validation_plan`).
     holdout : str
         How the hold-out rows were chosen.
+    holdout_plan : dict
+        The facts behind it: ``kind`` (``time``, ``group`` or ``random``), ``share``,
+        ``column`` (time or group), ``stratified``.
     budget_s, search_s, duration_s : float
     notes : list of str
         What was done about the data (columns left out, rows dropped, budget).
@@ -135,7 +140,9 @@ class TrainResult:
     rows_train: int
     rows_holdout: int
     validation: str
+    validation_plan: dict
     holdout: str
+    holdout_plan: dict
     budget_s: float
     search_s: float
     notes: list[str]
@@ -198,6 +205,12 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     train_rows, holdout_rows, holdout_why = _holdout(
         frame, target, task, settings.holdout, time_column, group_column
     )
+    holdout_plan = {
+        "kind": "time" if time_column else "group" if group_column else "random",
+        "share": settings.holdout,
+        "column": time_column or group_column,
+        "stratified": "stratified" in holdout_why,
+    }
     X, y = frame[features], frame[target].to_numpy()
     X_train, y_train = X.iloc[train_rows].reset_index(drop=True), y[train_rows]
     X_test, y_test = X.iloc[holdout_rows].reset_index(drop=True), y[holdout_rows]
@@ -266,6 +279,10 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             "question": charter.project.question,
             "decision": charter.project.decision,
             "answer": thresholds["in_plain_words"] if thresholds else None,
+            "at_threshold": _plain(thresholds["at_chosen"]) if thresholds else None,
+            "currency": charter.costs.currency,
+            "language": charter.project.language,
+            "unit": charter.project.unit,
             "reference": reference_of(cleaned_train),
             "background": background_of(cleaned_train, SEED),
         }
@@ -301,7 +318,9 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             rows_train=len(X_train),
             rows_holdout=len(X_test),
             validation=auto.validation_,
+            validation_plan=auto.validation_plan_,
             holdout=holdout_why,
+            holdout_plan=holdout_plan,
             budget_s=budget,
             search_s=round(search_s, 3),
             notes=notes,
@@ -610,6 +629,11 @@ def _figures(auto, thresholds, diagnostics, metric, costs, folder, say) -> dict:
             diagnostics["calibration"], folder / "calibration.png", say
         )
     return figures
+
+
+def _plain(row: dict) -> dict:
+    """What a reader needs of one threshold's row: recall, precision and cost."""
+    return {key: row[key] for key in ("threshold", "recall", "precision", "cost_per_1000")}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

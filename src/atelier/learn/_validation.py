@@ -47,25 +47,40 @@ def choose_splits(
     splits : list of (train_rows, valid_rows)
     why : str
     """
+    splitter, plan = validation_plan(task, y, cv=cv, groups=groups, random_state=random_state)
+    splits = list(splitter.split(np.zeros(len(y)), y, groups))
+    return splits, _in_words(plan, cv)
+
+
+def validation_plan(task: str, y: np.ndarray, *, cv=None, groups=None, random_state=None):
+    """The splitter :func:`choose_splits` uses, and the facts behind the choice.
+
+    Returns
+    -------
+    splitter : scikit-learn splitter
+    plan : dict
+        ``kind`` (``given``, ``time``, ``group``, ``repeated`` or ``kfold``),
+        ``folds``, ``stratified``, ``rows``, ``groups`` (group k-fold),
+        ``repeats`` and ``smallest_class`` (when it limited the folds, else None):
+        what a report needs to explain the choice in any language.
+    """
     n_rows = len(y)
     classification = task != REGRESSION
+    plan = {"rows": n_rows, "stratified": classification, "smallest_class": None}
     if cv is not None and not isinstance(cv, int | str):
-        splits = list(cv.split(np.zeros(n_rows), y, groups))
-        return splits, f"the splitter given: {cv!r}"
+        return cv, plan | {"kind": "given", "folds": None, "stratified": False}
     folds = cv if isinstance(cv, int) else (3 if n_rows >= LARGE else FOLDS)
-    reduced = ""
     if classification and groups is None and cv != "time":
         smallest = int(np.bincount(y).min()) if len(y) else 0
         if 2 <= smallest < folds:
-            folds = smallest
-            reduced = f" (only {folds} folds: the smallest class has {smallest} members)"
+            folds = plan["smallest_class"] = smallest
     if cv == "time":
-        splitter = TimeSeriesSplit(n_splits=FOLDS)
-        why = (
-            f"time-ordered splits ({FOLDS}): each fold validates on rows later than those it "
-            "trains on, as the model will be used on the future"
-        )
-    elif groups is not None:
+        return TimeSeriesSplit(n_splits=FOLDS), plan | {
+            "kind": "time",
+            "folds": FOLDS,
+            "stratified": False,
+        }
+    if groups is not None:
         n_groups = len(np.unique(groups))
         folds = min(folds, n_groups)
         if n_groups < 2:
@@ -75,21 +90,40 @@ def choose_splits(
             if classification
             else GroupKFold(n_splits=folds)
         )
-        why = (
-            f"group {folds}-fold: the {n_groups:,} groups never straddle training and "
-            "validation, so the score is that of a new group"
-        )
-    elif n_rows < SMALL:
+        return splitter, plan | {"kind": "group", "folds": folds, "groups": n_groups}
+    if n_rows < SMALL:
         kind = RepeatedStratifiedKFold if classification else RepeatedKFold
         splitter = kind(n_splits=folds, n_repeats=3, random_state=random_state)
+        return splitter, plan | {"kind": "repeated", "folds": folds, "repeats": 3}
+    kind = StratifiedKFold if classification else KFold
+    splitter = kind(n_splits=folds, shuffle=True, random_state=random_state)
+    return splitter, plan | {"kind": "kfold", "folds": folds}
+
+
+def _in_words(plan: dict, cv) -> str:
+    stratified = "stratified " if plan["stratified"] else ""
+    kind, folds = plan["kind"], plan["folds"]
+    if kind == "given":
+        return f"the splitter given: {cv!r}"
+    if kind == "time":
         why = (
-            f"{'stratified ' if classification else ''}{folds}-fold repeated 3 times: "
-            f"with {n_rows:,} rows one split is too noisy to compare models"
+            f"time-ordered splits ({folds}): each fold validates on rows later than those it "
+            "trains on, as the model will be used on the future"
+        )
+    elif kind == "group":
+        why = (
+            f"group {folds}-fold: the {plan['groups']:,} groups never straddle training and "
+            "validation, so the score is that of a new group"
+        )
+    elif kind == "repeated":
+        why = (
+            f"{stratified}{folds}-fold repeated 3 times: "
+            f"with {plan['rows']:,} rows one split is too noisy to compare models"
         )
     else:
-        kind = StratifiedKFold if classification else KFold
-        splitter = kind(n_splits=folds, shuffle=True, random_state=random_state)
-        why = f"{'stratified ' if classification else ''}{folds}-fold" + (
-            " (stratified keeps each class's share in every fold)" if classification else ""
+        why = f"{stratified}{folds}-fold" + (
+            " (stratified keeps each class's share in every fold)" if plan["stratified"] else ""
         )
-    return list(splitter.split(np.zeros(n_rows), y, groups)), why + reduced
+    if plan["smallest_class"] is not None:
+        why += f" (only {folds} folds: the smallest class has {plan['smallest_class']} members)"
+    return why

@@ -42,6 +42,7 @@ def profile_relation(
     target: str | None = None,
     key: list[str] | None = None,
     personal_data: list[str] | None = None,
+    language: str = "en",
 ) -> ProfileResult:
     """Profile a table, view or table expression of an open DuckDB connection.
 
@@ -59,12 +60,15 @@ def profile_relation(
         Columns that should identify a row, checked for duplicates.
     personal_data : list of str, optional
         Columns declared as personal data; others are detected.
+    language : {"en", "fr"}, default="en"
+        The language the findings are written in.
 
     Returns
     -------
     ProfileResult
     """
     clock = time.perf_counter()
+    say = Text(language)
     schema = [
         (row[0], row[1])
         for row in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
@@ -87,7 +91,7 @@ def profile_relation(
         finding
         for column in stats
         for finding in value_findings(
-            column, semantics[column.name], personal=column.name in hidden
+            column, semantics[column.name], personal=column.name in hidden, say=say
         )
     ]
     findings += [
@@ -96,19 +100,19 @@ def profile_relation(
             [column.name],
             _by_name(stats, column.name).non_null,
             "warning",
-            f"{column.name} holds personal data ({column.reason})",
+            say("find_personal", column=column.name, reason=say.term(column.reason)),
             [],
-            "never use it as a feature; pseudonymise or drop it before modelling",
+            say("fix_personal"),
         )
         for column in personal
     ]
     identifiers = [name for name, kind in semantics.items() if kind == "identifier"]
-    findings += duplicate_findings(connection, relation, stats, identifiers, key or [], hidden)
+    findings += duplicate_findings(connection, relation, stats, identifiers, key or [], hidden, say)
     rows = stats[0].rows if stats else 0
     if target:
-        findings += _target_findings(connection, relation, stats, semantics, target, hidden)
+        findings += _target_findings(connection, relation, stats, semantics, target, hidden, say)
     numeric = [name for name, kind in semantics.items() if kind == "numeric" and name != target]
-    findings += correlation_findings(connection, relation, numeric, rows)
+    findings += correlation_findings(connection, relation, numeric, rows, say)
     findings = sorted(
         (_shown(finding, hidden) for finding in findings),
         key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns),
@@ -127,7 +131,7 @@ def _by_name(stats: list[ColumnStats], name: str) -> ColumnStats:
     return next(column for column in stats if column.name == name)
 
 
-def _target_findings(connection, relation, stats, semantics, target, hidden) -> list[Finding]:
+def _target_findings(connection, relation, stats, semantics, target, hidden, say) -> list[Finding]:
     target_stats = _by_name(stats, target)
     if semantics[target] == "constant":
         return [
@@ -136,13 +140,13 @@ def _target_findings(connection, relation, stats, semantics, target, hidden) -> 
                 [target],
                 target_stats.rows,
                 "critical",
-                f"the target {target} has a single value: there is nothing to learn",
+                say("find_constant_target", target=target),
                 [],
-                "check the extraction of the target",
+                say("fix_constant_target"),
             )
         ]
     found = []
-    imbalance = imbalance_finding(target_stats)
+    imbalance = imbalance_finding(target_stats, say)
     if imbalance is not None:
         found.append(imbalance)
     candidates = [
@@ -152,7 +156,7 @@ def _target_findings(connection, relation, stats, semantics, target, hidden) -> 
         and column.name not in hidden
         and semantics[column.name] not in {"identifier", "constant"}
     ]
-    found += leakage_findings(connection, relation, target_stats, candidates)
+    found += leakage_findings(connection, relation, target_stats, candidates, say)
     return found
 
 
@@ -252,7 +256,13 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
             {snake_case(name) for spec in charter.sources.values() for name in spec.personal_data}
         )
         result = profile_relation(
-            connection, relation, table=qualified, target=target, key=key, personal_data=personal
+            connection,
+            relation,
+            table=qualified,
+            target=target,
+            key=key,
+            personal_data=personal,
+            language=charter.project.language,
         )
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:

@@ -1,6 +1,7 @@
 """Findings about whole rows: exact and near duplicates, duplicated keys."""
 
 from atelier._naming import quote_identifier
+from atelier._text import Text
 from atelier.quality._result import Finding
 from atelier.quality._stats import ColumnStats
 
@@ -25,6 +26,7 @@ def duplicate_findings(
     identifiers: list[str],
     key: list[str],
     hidden: set[str],
+    say: Text | None = None,
 ) -> list[Finding]:
     """Exact duplicate rows, near duplicates, and keys shared by several rows.
 
@@ -33,6 +35,7 @@ def duplicate_findings(
     """
     if not columns:
         return []
+    say = say or Text("en")
     exact = _row_hash(columns, normalise=False)
     others = [c for c in columns if c.name not in identifiers and c.name not in key]
     near = _row_hash(others, normalise=True) if others else exact
@@ -49,9 +52,9 @@ def duplicate_findings(
                 [],
                 exact_duplicates,
                 "warning",
-                f"{exact_duplicates:,} rows are exact copies of another row",
+                say("find_duplicate_rows", rows=say.number(exact_duplicates)),
                 _duplicated_examples(connection, relation, exact, shown),
-                "drop the exact copies, keeping the first",
+                say("fix_drop_copies"),
             )
         )
     near_only = near_duplicates - exact_duplicates
@@ -62,13 +65,13 @@ def duplicate_findings(
                 [c.name for c in others],
                 near_only,
                 "info",
-                f"{near_only:,} more rows repeat another row but for identifiers, case or spacing",
+                say("find_near_duplicates", rows=say.number(near_only)),
                 _duplicated_examples(connection, relation, near, shown),
-                "check whether they are the same entity recorded twice",
+                say("fix_near_duplicates"),
             )
         )
     if key:
-        found += _duplicate_key(connection, relation, key, exact, rows)
+        found += _duplicate_key(connection, relation, key, exact, rows, say)
     return found
 
 
@@ -84,7 +87,7 @@ def _duplicated_examples(connection, relation: str, row_hash: str, shown: list[s
 
 
 def _duplicate_key(
-    connection, relation: str, key: list[str], exact: str, rows: int
+    connection, relation: str, key: list[str], exact: str, rows: int, say: Text
 ) -> list[Finding]:
     names = ", ".join(quote_identifier(name) for name in key)
     shared, conflicting, examples = connection.execute(
@@ -96,15 +99,13 @@ def _duplicate_key(
     if not shared:
         return []
     severity = "critical" if conflicting else "warning"
-    message = f"{shared:,} rows share their key ({', '.join(key)}) with another row"
+    message = say("find_duplicate_key", rows=say.number(shared), key=", ".join(key))
     message += (
-        f"; {conflicting:,} keys have rows that differ" if conflicting else "; all are exact copies"
-    )
-    fix = (
-        "drop exact copies; then decide which version of each conflicting key to keep"
+        say("find_key_conflicts", conflicting=say.number(conflicting))
         if conflicting
-        else "drop the exact copies, keeping the first"
+        else say("find_key_copies")
     )
+    fix = say("fix_key_conflicts") if conflicting else say("fix_drop_copies")
     return [
         Finding("duplicate_key", list(key), int(shared), severity, message, examples or [], fix)
     ]

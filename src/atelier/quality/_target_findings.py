@@ -3,6 +3,7 @@
 from itertools import combinations
 
 from atelier._naming import quote_identifier, quote_literal
+from atelier._text import Text
 from atelier.quality._result import Finding
 from atelier.quality._stats import ColumnStats
 
@@ -15,8 +16,9 @@ CORRELATION = 0.9
 MAX_CORRELATED_COLUMNS = 60
 
 
-def imbalance_finding(target: ColumnStats) -> Finding | None:
+def imbalance_finding(target: ColumnStats, say: Text | None = None) -> Finding | None:
     """The target's rarest class, if it is rare."""
+    say = say or Text("en")
     counts = target.value_counts or {}
     if len(counts) < 2:
         return None
@@ -30,17 +32,21 @@ def imbalance_finding(target: ColumnStats) -> Finding | None:
         [target.name],
         int(rare_count),
         severity,
-        f"the target's rarest class {rarest!r} is {share:.1%} of rows",
+        say("find_imbalance", value=repr(rarest), share=say.percent(share, 1)),
         [rarest],
-        "stratify the validation, weigh classes, and judge models by a metric that "
-        "respects the imbalance (ROC AUC, average precision), not accuracy",
+        say("fix_imbalance"),
     )
 
 
 def leakage_findings(
-    connection, relation: str, target: ColumnStats, candidates: list[tuple[ColumnStats, str]]
+    connection,
+    relation: str,
+    target: ColumnStats,
+    candidates: list[tuple[ColumnStats, str]],
+    say: Text | None = None,
 ) -> list[Finding]:
     """Columns that predict the target almost perfectly on their own."""
+    say = say or Text("en")
     found = []
     binary = target.value_counts is not None and len(target.value_counts) == 2
     numeric_target = target.family == "number" and not binary
@@ -68,10 +74,15 @@ def leakage_findings(
                     [column.name],
                     target.non_null,
                     "critical",
-                    f"{column.name} alone predicts {target.name} with {what} {score:.3f}: it "
-                    "probably encodes the answer",
+                    say(
+                        "find_leakage",
+                        column=column.name,
+                        target=target.name,
+                        what=say.term(what),
+                        score=say.number(score, 3),
+                    ),
                     [round(score, 4)],
-                    "drop it unless it is known before the decision is made",
+                    say("fix_leakage"),
                 )
             )
     return found
@@ -129,8 +140,11 @@ def _literal(value) -> str:
     return quote_literal(value) if isinstance(value, str) else repr(value)
 
 
-def correlation_findings(connection, relation: str, numeric: list[str], rows: int) -> list[Finding]:
+def correlation_findings(
+    connection, relation: str, numeric: list[str], rows: int, say: Text | None = None
+) -> list[Finding]:
     """Pairs of numeric columns with |Pearson r| of at least 0.9."""
+    say = say or Text("en")
     numeric = numeric[:MAX_CORRELATED_COLUMNS]
     pairs = list(combinations(numeric, 2))
     if not pairs:
@@ -149,9 +163,9 @@ def correlation_findings(connection, relation: str, numeric: list[str], rows: in
                     [first, second],
                     rows,
                     "info",
-                    f"{first} and {second} are strongly correlated (Pearson r = {r:.3f})",
+                    say("find_correlated", first=first, second=second, r=say.number(r, 3)),
                     [round(r, 4)],
-                    "keep one of the two for linear models, or combine them; trees cope",
+                    say("fix_correlated"),
                 )
             )
     return found

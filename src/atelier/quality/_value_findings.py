@@ -4,6 +4,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
+from atelier._text import Text
 from atelier.quality._result import Finding
 from atelier.quality._stats import DISGUISED_MISSING_TEXT, FAR_OUT, ColumnStats
 
@@ -17,12 +18,15 @@ HIGH_CARDINALITY = 50
 SKEW_LIMIT = 1.0
 
 
-def value_findings(column: ColumnStats, semantic: str, *, personal: bool = False) -> list[Finding]:
-    """Every finding about ``column`` that its statistics show.
+def value_findings(
+    column: ColumnStats, semantic: str, *, personal: bool = False, say: Text | None = None
+) -> list[Finding]:
+    """Every finding about ``column`` that its statistics show, written in ``say``'s language.
 
     A column of personal data gets only the findings about missing values: that it
     is unique or varied is expected, and it will never be a feature anyway.
     """
+    say = say or Text("en")
     detectors = (_missing, _disguised_missing)
     if not personal:
         detectors += (
@@ -36,7 +40,7 @@ def value_findings(column: ColumnStats, semantic: str, *, personal: bool = False
             _outliers,
             _skewed,
         )
-    found = (detector(column, semantic) for detector in detectors)
+    found = (detector(column, semantic, say) for detector in detectors)
     return [finding for finding in found if finding is not None]
 
 
@@ -44,36 +48,39 @@ def _finding(kind, column, rows, severity, message, examples, fix) -> Finding:
     return Finding(kind, [column.name], int(rows), severity, message, examples, fix)
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "0%"
+def _share(part: int, whole: int, say: Text) -> str:
+    return say.percent(part / whole if whole else 0.0, 1)
 
 
-def _missing(column: ColumnStats, semantic: str) -> Finding | None:
+def _missing(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if column.missing == 0 or column.non_null == 0:
         return None
     rate = column.missing / column.rows
     severity = "critical" if rate >= 0.5 else "warning" if rate >= 0.05 else "info"
     if rate >= 0.5:
-        fix = "drop the column: more than half of it is missing"
+        fix = say("fix_drop_half_missing")
     elif semantic == "numeric":
         statistic = "median" if abs(column.skew or 0) > SKEW_LIMIT else "mean"
-        fix = f"impute with the {statistic}" + (
-            " and add a missing-value indicator" if rate >= 0.05 else ""
-        )
+        fix = say(f"fix_impute_{statistic}") + (say("fix_indicator") if rate >= 0.05 else "")
     else:
-        fix = "impute with the most frequent value, or keep 'missing' as its own category"
+        fix = say("fix_impute_frequent")
     return _finding(
         "missing",
         column,
         column.missing,
         severity,
-        f"{column.name}: {column.missing:,} missing values ({_share(column.missing, column.rows)})",
+        say(
+            "find_missing",
+            column=column.name,
+            rows=say.number(column.missing),
+            share=_share(column.missing, column.rows, say),
+        ),
         [],
         fix,
     )
 
 
-def _disguised_missing(column: ColumnStats, semantic: str) -> Finding | None:
+def _disguised_missing(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if column.family == "text" and column.disguised_text:
         examples = sorted(
             value for value in (column.value_counts or {}) if _is_missing_token(value)
@@ -83,10 +90,14 @@ def _disguised_missing(column: ColumnStats, semantic: str) -> Finding | None:
             column,
             column.disguised_text,
             "warning",
-            f"{column.name}: {column.disguised_text:,} values stand for a missing "
-            f"value ({', '.join(repr(e) for e in examples)})",
+            say(
+                "find_disguised_text",
+                column=column.name,
+                rows=say.number(column.disguised_text),
+                examples=", ".join(repr(e) for e in examples),
+            ),
             examples,
-            "turn these values into missing values, then treat them as missing",
+            say("fix_disguised_text"),
         )
     extremes = {column.minimum, column.maximum}
     sentinels = {value: rows for value, rows in column.sentinels.items() if value in extremes}
@@ -97,10 +108,14 @@ def _disguised_missing(column: ColumnStats, semantic: str) -> Finding | None:
             column,
             rows,
             "warning",
-            f"{column.name}: {rows:,} rows hold the placeholder "
-            f"{', '.join(str(v) for v in sentinels)}, at the edge of its range",
+            say(
+                "find_placeholder",
+                column=column.name,
+                rows=say.number(rows),
+                values=", ".join(str(v) for v in sentinels),
+            ),
             list(sentinels),
-            "turn the placeholder into a missing value",
+            say("fix_placeholder"),
         )
     return None
 
@@ -109,30 +124,27 @@ def _is_missing_token(value) -> bool:
     return isinstance(value, str) and value.strip().lower() in DISGUISED_MISSING_TEXT
 
 
-def _constant(column: ColumnStats, semantic: str) -> Finding | None:
+def _constant(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if semantic != "constant":
         return None
-    what = (
-        "is entirely missing"
-        if column.non_null == 0
-        else (
-            f"holds a single value ({column.top_values[0][0]!r})"
-            if column.top_values
-            else "holds a single value"
-        )
-    )
+    if column.non_null == 0:
+        what = say("find_all_missing", column=column.name)
+    elif column.top_values:
+        what = say("find_single_value", column=column.name, value=repr(column.top_values[0][0]))
+    else:
+        what = say("find_single", column=column.name)
     return _finding(
         "constant",
         column,
         column.rows,
         "warning",
-        f"{column.name} {what}",
+        what,
         [],
-        "drop the column: it cannot inform a model",
+        say("fix_constant"),
     )
 
 
-def _near_constant(column: ColumnStats, semantic: str) -> Finding | None:
+def _near_constant(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if semantic in {"constant", "identifier"} or not column.top_values or not column.non_null:
         return None
     value, count = column.top_values[0]
@@ -144,14 +156,19 @@ def _near_constant(column: ColumnStats, semantic: str) -> Finding | None:
         column,
         others,
         "info",
-        f"{column.name} is {value!r} in {_share(count, column.non_null)} of rows; "
-        f"only {others:,} differ",
+        say(
+            "find_near_constant",
+            column=column.name,
+            value=repr(value),
+            share=_share(count, column.non_null, say),
+            others=say.number(others),
+        ),
         [value],
-        "drop the column, or keep it as a rare-event flag if those rows matter",
+        say("fix_near_constant"),
     )
 
 
-def _identifier(column: ColumnStats, semantic: str) -> Finding | None:
+def _identifier(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if semantic != "identifier":
         return None
     return _finding(
@@ -159,25 +176,34 @@ def _identifier(column: ColumnStats, semantic: str) -> Finding | None:
         column,
         column.rows,
         "info",
-        f"{column.name} identifies rows: {column.distinct:,} distinct values for "
-        f"{column.rows:,} rows",
+        say(
+            "find_identifier",
+            column=column.name,
+            distinct=say.number(column.distinct),
+            rows=say.number(column.rows),
+        ),
         [value for value, _ in column.top_values[:3]],
-        "keep it as a key, never as a model feature",
+        say("fix_identifier"),
     )
 
 
-def _high_cardinality(column: ColumnStats, semantic: str) -> Finding | None:
+def _high_cardinality(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if semantic not in {"categorical", "text"} or column.distinct <= HIGH_CARDINALITY:
         return None
-    approximate = "about " if column.distinct_is_approximate else ""
+    approximate = say("about") if column.distinct_is_approximate else ""
     return _finding(
         "high_cardinality",
         column,
         column.non_null,
         "warning",
-        f"{column.name} has {approximate}{column.distinct:,} distinct categories",
+        say(
+            "find_high_cardinality",
+            column=column.name,
+            approximate=approximate,
+            distinct=say.number(column.distinct),
+        ),
         [value for value, _ in column.top_values[:5]],
-        "group categories rarer than 1% into 'other', or use target or hashing encoding",
+        say("fix_high_cardinality"),
     )
 
 
@@ -200,7 +226,7 @@ def spelling_groups(value_counts: dict) -> dict[str, list[tuple[str, int]]]:
     }
 
 
-def _inconsistent_categories(column: ColumnStats, semantic: str) -> Finding | None:
+def _inconsistent_categories(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if column.family != "text" or not column.value_counts:
         return None
     groups = spelling_groups(column.value_counts)
@@ -213,14 +239,13 @@ def _inconsistent_categories(column: ColumnStats, semantic: str) -> Finding | No
         column,
         rows,
         "warning",
-        f"{column.name}: {len(groups)} categories are spelt several ways "
-        f"(case, accents or spaces), {rows:,} rows use a minority spelling",
+        say("find_inconsistent", column=column.name, groups=len(groups), rows=say.number(rows)),
         examples,
-        "map every spelling to the most frequent one",
+        say("fix_inconsistent"),
     )
 
 
-def _mixed_types(column: ColumnStats, semantic: str) -> Finding | None:
+def _mixed_types(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if column.family != "text":
         return None
     meaningful = column.non_null - column.disguised_text
@@ -237,10 +262,14 @@ def _mixed_types(column: ColumnStats, semantic: str) -> Finding | None:
         column,
         others,
         "warning",
-        f"{column.name} holds numbers in {_share(column.numeric_text, meaningful)} "
-        f"of rows and text in {others:,}",
+        say(
+            "find_mixed",
+            column=column.name,
+            share=_share(column.numeric_text, meaningful, say),
+            others=say.number(others),
+        ),
         examples,
-        "convert to numbers; the values that are not numbers become missing",
+        say("fix_mixed"),
     )
 
 
@@ -252,7 +281,7 @@ def _parses_as_number(value: str) -> bool:
     return True
 
 
-def _out_of_range(column: ColumnStats, semantic: str) -> Finding | None:
+def _out_of_range(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     name = column.name.lower()
     if column.family == "number" and _NON_NEGATIVE.search(name) and column.negative:
         return _finding(
@@ -260,10 +289,14 @@ def _out_of_range(column: ColumnStats, semantic: str) -> Finding | None:
             column,
             column.negative,
             "warning",
-            f"{column.name}: {column.negative:,} negative values where a quantity "
-            f"cannot be negative (minimum {column.minimum:g})",
+            say(
+                "find_negative",
+                column=column.name,
+                rows=say.number(column.negative),
+                minimum=say.general(column.minimum),
+            ),
             [column.minimum],
-            "check them at the source; meanwhile treat them as missing",
+            say("fix_check_source"),
         )
     if (
         column.family == "number"
@@ -275,9 +308,9 @@ def _out_of_range(column: ColumnStats, semantic: str) -> Finding | None:
             column,
             0,
             "warning",
-            f"{column.name}: ages up to {column.maximum:g}",
+            say("find_ages", column=column.name, maximum=say.general(column.maximum)),
             [column.maximum],
-            "check values above 120 at the source; treat them as missing",
+            say("fix_ages"),
         )
     if column.family == "temporal":
         future = 0 if _MAY_BE_FUTURE.search(name) else column.future
@@ -288,15 +321,19 @@ def _out_of_range(column: ColumnStats, semantic: str) -> Finding | None:
                 column,
                 rows,
                 "warning",
-                f"{column.name}: {future:,} dates in the future and "
-                f"{column.before_1900:,} before 1900",
+                say(
+                    "find_dates",
+                    column=column.name,
+                    future=say.number(future),
+                    old=say.number(column.before_1900),
+                ),
                 [column.minimum, column.maximum],
-                "check them at the source; meanwhile treat them as missing",
+                say("fix_check_source"),
             )
     return None
 
 
-def _outliers(column: ColumnStats, semantic: str) -> Finding | None:
+def _outliers(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if semantic != "numeric" or not column.outliers or column.outlier_bounds is None:
         return None
     low, high = column.outlier_bounds
@@ -305,24 +342,29 @@ def _outliers(column: ColumnStats, semantic: str) -> Finding | None:
         column,
         column.outliers,
         "info",
-        f"{column.name}: {column.outliers:,} values beyond Tukey's far-out fences "
-        f"(Q1 - {FAR_OUT:g} IQR, Q3 + {FAR_OUT:g} IQR) = [{low:.4g}, {high:.4g}]",
+        say(
+            "find_outliers",
+            column=column.name,
+            rows=say.number(column.outliers),
+            k=say.general(FAR_OUT),
+            low=say.general(low, 4),
+            high=say.general(high, 4),
+        ),
         [round(low, 6), round(high, 6)],
-        f"cap values at the fences [{low:.4g}, {high:.4g}] (winsorise), after "
-        "checking they are not errors",
+        say("fix_outliers", low=say.general(low, 4), high=say.general(high, 4)),
     )
 
 
-def _skewed(column: ColumnStats, semantic: str) -> Finding | None:
+def _skewed(column: ColumnStats, semantic: str, say: Text) -> Finding | None:
     if semantic != "numeric" or column.skew is None or abs(column.skew) <= SKEW_LIMIT:
         return None
-    transform = "log(1 + x)" if (column.minimum or 0) >= 0 else "a Yeo-Johnson transform"
+    transform = "log" if (column.minimum or 0) >= 0 else "yeo"
     return _finding(
         "skewed",
         column,
         column.non_null,
         "info",
-        f"{column.name} is skewed (skewness {column.skew:.2f})",
+        say("find_skewed", column=column.name, skew=say.number(column.skew, 2)),
         [],
-        f"for linear models, use {transform}; tree models need nothing",
+        say(f"fix_skewed_{transform}"),
     )

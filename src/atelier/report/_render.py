@@ -11,9 +11,10 @@ from atelier._project import Project
 from atelier._text import Text
 from atelier._version import __version__
 from atelier.report._artifacts import STAGES, Artifacts, load_artifacts
-from atelier.report._facts import metric_label, money
+from atelier.report._facts import money
 from atelier.report._observations import observations
 from atelier.report._referential import referential
+from atelier.report._sentences import ml_sentences
 from atelier.report._summary import summary, unit_of
 
 REPORT_DIR = "report"
@@ -104,9 +105,7 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
         "unit": unit_of(artifacts, text),
         "segments_floor": SILHOUETTE_FLOOR,
-        "metric_why": _metric_why(train, text) if train else "",
-        "tuning_sentence": _tuning_sentence(train, text) if train else "",
-        "robustness_sentence": _robustness_sentence(train, text) if train else "",
+        "ml": ml_sentences(train, text) if train else {},
         "leaderboard": best_of_each_family(train.get("leaderboard", [])),
         "observations": observations(artifacts, text),
         "api_fields": (artifacts.serving or {}).get("accepted", []),
@@ -132,64 +131,6 @@ def _inline(path: Path | None) -> str | None:
     if path is None:
         return None
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
-
-
-def _metric_why(train: dict, text: Text) -> str:
-    name = train["metric"]
-    reason = train.get("metric_reason") or {}
-    general = text(f"metric_{name}") if name in {"roc_auc", "log_loss", "rmse"} else ""
-    if reason.get("basis") == "charter":
-        specific = reason["text"]
-    elif "share" in reason:
-        specific = text(
-            "reason_binary", positive=reason["positive"], share=text.percent(reason["share"])
-        )
-    elif "classes" in reason:
-        specific = text(
-            "reason_multiclass",
-            classes=reason["classes"],
-            smallest=text.percent(reason["smallest"]),
-            largest=text.percent(reason["largest"]),
-        )
-    else:
-        specific = text("metric_no_reason", metric=metric_label(name))
-    return f"{general} {specific}".strip()
-
-
-def _tuning_sentence(train: dict, text: Text) -> str:
-    tuning = (train.get("diagnostics") or {}).get("tuning")
-    if not tuning:
-        return ""
-    improved = [f for f in tuning["families"] if f["family"] in tuning["improved"]]
-    if improved:
-        gains = ", ".join(
-            f"{f['family']} {text.number(f['default'], 4)} → {text.number(f['tuned'], 4)}"
-            for f in improved
-        )
-        return text("tuning_improved", metric=metric_label(train["metric"]), gains=gains)
-    tried = any(f["tuned_trials"] for f in tuning["families"])
-    return text("tuning_flat" if tried else "tuning_none")
-
-
-def _robustness_sentence(train: dict, text: Text) -> str:
-    check = (train.get("diagnostics") or {}).get("robustness")
-    if not check:
-        return ""
-    by_median = next(
-        (r["model"] for r in train["leaderboard"] if r.get("trial") == check["best_by_median"]),
-        "?",
-    )
-    return text(
-        "robustness_agree" if check["agree"] else "robustness_differs",
-        family=check["family"],
-        trial=check["trial"],
-        metric=metric_label(train["metric"]),
-        mean=text.score(check["mean"]),
-        median=text.score(check["median"]),
-        spread=text.score(check["std"]),
-        folds=len(check["scores"]),
-        other=f"{by_median} #{check['best_by_median']}",
-    )
 
 
 def best_of_each_family(board: list[dict]) -> list[dict]:

@@ -3,7 +3,6 @@
 import io
 
 from atelier._text import Text
-from atelier._values import false_alarms
 from atelier.report._artifacts import Artifacts
 from atelier.report._facts import (
     beats_baseline,
@@ -71,21 +70,6 @@ def unit_of(artifacts: Artifacts, text: Text) -> str:
     return artifacts.charter["project"].get("unit") or text("unit_default")
 
 
-def alarms(precision, text: Text) -> str:
-    """How often an alert is a false alarm, in words."""
-    share = false_alarms(precision)
-    if share is None:
-        return text("alarms_none")
-    false, alerts = share
-    if false == 0:
-        return text("alarms_right")
-    if false == alerts:
-        return text("alarms_all")
-    if false == 1:
-        return text("alarms_some", n=alerts)
-    return text("alarms_many", k=false, n=alerts)
-
-
 def _value(costs: dict, text: Text) -> list[str]:
     values = {
         "threshold": text.number(costs["threshold"], 2),
@@ -101,7 +85,7 @@ def _value(costs: dict, text: Text) -> list[str]:
                 "money_saved",
                 recall=text.percent(costs["recall"]),
                 positive=costs["positive"],
-                alarms=alarms(costs["precision"], text),
+                alarms=text.alarms(costs["precision"]),
                 **values,
             )
         ]

@@ -18,8 +18,13 @@ _WESTERN_PUNCTUATION = set("€£§°«»“”‘’–—…•·×")
 _COHERENCE_MARGIN = 0.1
 
 
-def snapshot_delimited(name: str, spec: CsvSource, path: Path, scratch: Path) -> SourceSnapshot:
-    """Fingerprint a delimited file and work out how DuckDB must read it."""
+def snapshot_delimited(
+    name: str, spec: CsvSource, path: Path, scratch: Path, extra: dict | None = None
+) -> SourceSnapshot:
+    """Fingerprint a delimited file and work out how DuckDB must read it.
+
+    ``extra`` holds more options of DuckDB's ``read_csv`` for the final read.
+    """
     existing_file(name, path)
     declared = _canonical_encoding(name, spec.encoding) if spec.encoding else None
     validator = _Utf8Validator() if declared is None else None
@@ -36,6 +41,7 @@ def snapshot_delimited(name: str, spec: CsvSource, path: Path, scratch: Path) ->
     decimal = spec.decimal or _detect_decimal_mark(name, readable, options)
     if decimal == ",":
         options["decimal_separator"] = ","
+    options |= extra or {}
     expression = _read_csv(readable, options)
     return SourceSnapshot(
         name=name,
@@ -58,6 +64,8 @@ def _sql_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_sql_value(item) for item in value) + "]"
     return quote_literal(str(value))
 
 
@@ -216,9 +224,15 @@ def read_delimited(path: Path, name: str | None = None):
     import tempfile
 
     name = name or path.name
+    # "Yes" and "No" stay text: a table scored against a schema must keep its categories
+    types = ["BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "VARCHAR"]
     with tempfile.TemporaryDirectory(prefix="atelier-read-") as scratch:
         snapshot = snapshot_delimited(
-            name, CsvSource(kind="csv", path=str(path)), path, Path(scratch)
+            name,
+            CsvSource(kind="csv", path=str(path)),
+            path,
+            Path(scratch),
+            extra={"auto_type_candidates": types},
         )
         try:
             with duckdb.connect() as connection:
