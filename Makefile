@@ -1,4 +1,5 @@
 # The two commands of the README: `make demo` and `make test`.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,14 +24,27 @@ $(BROWSER):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else \
-		echo "the browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; \
+		echo "the browser tests need Debian's chromium and chromium-driver, which make installs" \
+			"only as root: sudo apt-get install chromium chromium-driver"; \
 	fi
 
 demo: setup
 	$(BIN)/atelier demo $(DEMO_DIR)
 
+# What the suite needs besides Python, said before it runs: Chromium (above), and the
+# PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306) servers of the tests marked
+# `servers`. Without them: make test PYTEST_ARGS='-m "not servers"'.
+PYTEST_ARGS ?=
+
 test: setup $(BROWSER)
-	$(BIN)/python -m pytest
+	@for server in PostgreSQL:5432 MariaDB:3306; do \
+		name=$${server%%:*}; port=$${server##*:}; \
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null; then \
+			echo "$$name is not listening on 127.0.0.1:$$port: the tests marked 'servers' will fail;" \
+				"run make test PYTEST_ARGS='-m \"not servers\"' to leave them out"; \
+		fi; \
+	done
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Refresh the dossier's and the dashboard's screenshots in docs/images (the browser tests
 # write them there).

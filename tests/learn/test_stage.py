@@ -109,7 +109,10 @@ def test_a_changed_model_file_is_refused(demo_project, tmp_path):
 def small_project(tmp_path, make_project, frame: pd.DataFrame, target: str = "y"):
     frame.to_csv(tmp_path / "t.csv", index=False)
     project = make_project(
-        {"t": {"kind": "csv", "path": "t.csv"}}, {"base": "t"}, target={"column": target}
+        {"t": {"kind": "csv", "path": "t.csv"}},
+        {"base": "t"},
+        target={"column": target},
+        training={"max_trials": 4},  # what is tried does not depend on the machine's speed
     )
     ingest(project)
     return project
@@ -145,7 +148,7 @@ def test_train_on_an_uncleaned_regression_mart(tmp_path, make_project):
     frame = pd.DataFrame({"x": x, "noise": rng.normal(size=400), "y": 3 * x + rng.normal(size=400)})
     project = small_project(tmp_path, make_project, frame)
     profile(project)
-    result = train(project, budget=8)
+    result = train(project, budget=300)
     assert result.task == "regression" and result.metric == "rmse"
     assert any("has no cleaning plan" in note for note in result.notes)
     assert result.scores["holdout_r2"] > 0.8

@@ -87,3 +87,30 @@ def test_regression_and_multiclass_dossiers_render(tmp_path, kind):
     html = unescape(build_report(project).read_text())
     assert '<html lang="fr">' in html and "Oui, dans une mesure utile" in html
     assert "commandes" in html and "clients" not in html
+    assert "Validation croisée : validation" in html and "Robustesse aux plis extrêmes" in html
+
+
+def test_the_dashboard_speaks_the_charters_language(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from atelier.dashboard import APP_FILE, check_dashboard
+    from atelier.dashboard._run import PROJECT_VARIABLE
+
+    rng = np.random.default_rng(2)
+    n = 400
+    x = rng.normal(size=n)
+    data = pd.DataFrame(
+        {"id": range(n), "x": x, "y": np.where(x + rng.normal(size=n) > 0, "oui", "non")}
+    )
+    project = trained(tmp_path / "fr", data, project={
+        "name": "fr", "question": "Qui partira ?", "decision": "Appeler.",
+        "kpi": {"name": "départs"}, "language": "fr", "unit": "salariés",
+    })  # fmt: skip
+    assert check_dashboard(project)["passed"]
+    monkeypatch.setenv(PROJECT_VARIABLE, str(project.root))
+    app = AppTest.from_file(str(APP_FILE), default_timeout=180)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Question et réponse"
+    assert app.info[0].value.startswith("Au seuil de") and "salariés" in app.info[0].value
+    assert app.metric[0].label == "Version du modèle"

@@ -78,3 +78,42 @@ def test_serve_without_a_trained_model_says_what_to_run(make_project, tmp_path):
     assert process.stderr.strip() == (
         f"atelier: error: {project.root}: no model yet; run `atelier train` first"
     )
+
+
+def test_serve_check_records_what_the_api_answered_for_this_model(demo_project, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    demo_project.close()
+    shutil.copytree(demo_project.root, copy)
+    record = copy / ".atelier" / "artifacts" / "checks" / "api.json"
+    record.unlink()
+    process = subprocess.run(
+        [sys.executable, "-m", "atelier", "serve", "-p", str(copy), "--check"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    assert "API check passed" in process.stdout
+    outcome = json.loads(record.read_text())
+    trained = json.loads((copy / ".atelier" / "artifacts" / "learn" / "result.json").read_text())
+    assert outcome["passed"] and outcome["model_sha256"] == trained["model_sha256"]
+    assert [step["status"] for step in outcome["steps"]] == [200, 200, 200, 200]
+    assert [step["request"].split()[1] for step in outcome["steps"]] == [
+        "/health",
+        "/docs",
+        "/openapi.json",
+        "/v1/predict",
+    ]
+
+
+def test_serve_check_without_a_trained_model_says_what_to_run(make_project):
+    project = make_project({"rows": {"kind": "csv", "path": "rows.csv"}})
+    process = subprocess.run(
+        [sys.executable, "-m", "atelier", "serve", "-p", str(project.root), "--check"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert process.returncode == 1
+    assert process.stderr.strip().splitlines() == [
+        f"atelier: error: {project.root}: no model yet; run `atelier train` first"
+    ]
+    assert not (project.artifacts_dir / "checks").exists()

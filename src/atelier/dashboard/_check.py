@@ -1,7 +1,6 @@
 """``atelier dashboard --check``: every page rendered by Streamlit's own test runner."""
 
 import json
-import logging
 import os
 
 from atelier._artifacts import RESULT_FILE, write_check
@@ -31,8 +30,10 @@ def check_dashboard(project: Project) -> dict:
     trained = json.loads(
         (project.artifact_dir(BY_NAME["train"].artifacts) / RESULT_FILE).read_text()
     )
+    from streamlit.logger import set_log_level
+
     # bare-mode runs warn of a missing script context on every page: not the user's concern
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    set_log_level("error")
     previous = os.environ.get(PROJECT_VARIABLE)
     os.environ[PROJECT_VARIABLE] = str(project.root)
     pages = []

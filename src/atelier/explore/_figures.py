@@ -195,5 +195,7 @@ def draw_effects(regression: dict, path: Path, say: Text) -> Path:
     ax.set_title(
         say("fig_effects_title", model=say.term(regression["model"])), loc="left", fontsize=10
     )
-    ax.legend(fontsize=8)
+    # below the axes: inside, the legend would hide points
+    below = 0.6 / max(figure.get_figheight() - 1.2, 1.0)  # 0.6 inch under the axes
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -below))
     return _save(figure, path)

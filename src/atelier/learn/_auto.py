@@ -485,7 +485,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    >>> model = AutoClassifier(time_budget=5, families=["linear"], random_state=0).fit(X, y)
+    >>> model = AutoClassifier(families=["linear"], max_trials=2, random_state=0).fit(X, y)
     >>> bool(model.leaderboard_["cv_mean"].iloc[0] > 0.95)
     True
     """

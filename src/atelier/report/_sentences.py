@@ -37,6 +37,8 @@ def validation_sentence(train: dict, text: Text) -> str:
         "rows": text.number(plan["rows"]),
         "groups": text.number(plan.get("groups") or 0),
     }
+    if kind == "kfold" and plan["stratified"]:
+        kind = "kfold_stratified"
     cv = text(f"cv_{kind}", **values)
     if plan.get("smallest_class") is not None:
         cv += text("cv_smallest", smallest=plan["smallest_class"])
@@ -100,7 +102,10 @@ def done_sentence(row: dict, text: Text) -> str:
     if "changes" not in row:
         return row["done"]
     parts = [text("done_trees", n=row["trees"])] if row.get("trees") is not None else []
-    parts += [f"{c['parameter']} {c['default']} → {c['value']}" for c in row["changes"]]
+    parts += [
+        f"{c['parameter']} {_setting(c['default'], text)} → {_setting(c['value'], text)}"
+        for c in row["changes"]
+    ]
     return ", ".join(parts) if parts else text("done_defaults")
 
 
@@ -160,3 +165,10 @@ def robustness_sentence(train: dict, text: Text) -> str:
         folds=len(check["scores"]),
         other=f"{by_median} #{check['best_by_median']}",
     )
+
+
+def _setting(value, text: Text) -> str:
+    """A hyperparameter's value as a reader needs it: floats to 3 significant digits."""
+    if isinstance(value, float):
+        return text.general(value, 3)
+    return str(value)
