@@ -91,10 +91,10 @@ EDITS = [  # a change to one section of the charter, and the stages that must re
         lambda c: c["cleaning"].update(impute={"income": "mean"}),
         {"clean", "explore", "train", "segments"},
     ),
-    (
+    (  # clean read the target only to propose its plan: with a plan it does not
         "target",
         lambda c: c["target"].update(positive_class="No"),
-        {"profile", "clean", "explore", "train", "segments"},
+        {"profile", "explore", "train", "segments"},
     ),
 ]
 

@@ -131,8 +131,13 @@ def print_train(result: TrainResult, folder: Path) -> None:
         )
     console.print(table)
     console.print(f"chosen: {result.choice['why']}")
-    holdout = result.scores.get(f"holdout_{result.metric}")
-    console.print(f"hold-out {result.metric}: {holdout:.4f}")
+    versus = result.comparison
+    noise = "beyond" if versus["beats_baseline"] else "within"
+    console.print(
+        f"hold-out {result.metric}: {versus['model']:.4f} against {versus['baseline']:.4f} for "
+        f"the baseline; gain {versus['gain_low']:.4f} to {versus['gain_high']:.4f} "
+        f"({versus['interval']:.0%} interval): {noise} the hold-out's noise"
+    )
     if result.thresholds:
         console.print(result.thresholds["in_plain_words"])
     for note in result.notes:

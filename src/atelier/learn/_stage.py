@@ -538,7 +538,9 @@ def _diagnostics(
     diagnostics["overfitting"] = overfitting_summary(
         auto.leaderboard_, {name: family.defaults[0] for name, family in FAMILIES.items()}
     )
-    diagnostics["tuning"] = tuning_gains(auto.leaderboard_, metric)
+    diagnostics["tuning"] = tuning_gains(
+        auto.leaderboard_, metric, folds=len(auto.best_trial().fold_losses)
+    )
     diagnostics["robustness"] = fold_robustness(auto.trials_, metric)
     diagnostics["importance"] = importance_of(
         auto.best_estimator_,

@@ -71,21 +71,25 @@ def holdout_comparison(
     }
 
 
-def tuning_gains(board: pd.DataFrame, metric: Metric) -> dict:
+def tuning_gains(board: pd.DataFrame, metric: Metric, folds: int) -> dict:
     """For each family, its best default trial against its best tuned trial.
 
     Parameters
     ----------
     board : DataFrame
-        The leaderboard (``model``, ``origin``, ``status``, ``cv_mean``).
+        The leaderboard (``model``, ``origin``, ``status``, ``cv_mean``, ``cv_std``).
+    metric : Metric
+    folds : int
+        Validation folds per trial: a gain smaller than the tuned trial's standard
+        error over its folds (``cv_std / sqrt(folds)``) is within their noise.
 
     Returns
     -------
     dict
         ``families``: one entry per family with a complete trial (``default``,
         ``tuned`` scores or None, ``tuned_trials``, ``gain``: tuned better than
-        default by this much, in the metric's direction); ``improved``: the families
-        whose tuning beat their defaults; ``why``: one sentence.
+        default by this much, in the metric's direction, ``within_noise``);
+        ``improved``: the families whose tuning beat their defaults; ``why``.
     """
     complete = board[board["status"] == "complete"]
     families, improved = [], []
@@ -100,9 +104,13 @@ def tuning_gains(board: pd.DataFrame, metric: Metric) -> dict:
             "tuned": float(best(tuned)) if len(tuned) else None,
             "tuned_trials": len(tuned),
             "gain": None,
+            "within_noise": None,
         }
         if entry["default"] is not None and entry["tuned"] is not None:
             entry["gain"] = sign * (entry["tuned"] - entry["default"])
+            spread = trials.loc[trials["cv_mean"] == entry["tuned"], "cv_std"].iloc[0]
+            standard_error = float(spread) / np.sqrt(max(folds, 1)) if spread == spread else 0.0
+            entry["within_noise"] = bool(entry["gain"] <= standard_error)
             if entry["gain"] > 0:
                 improved.append(family)
         families.append(entry)

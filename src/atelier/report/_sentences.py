@@ -139,6 +139,7 @@ def tuning_sentence(train: dict, text: Text) -> str:
     if improved:
         gains = ", ".join(
             f"{f['family']} {text.number(f['default'], 4)} → {text.number(f['tuned'], 4)}"
+            + (text("within_fold_noise") if f.get("within_noise") else "")
             for f in improved
         )
         return text("tuning_improved", metric=metric_label(train["metric"]), gains=gains)
