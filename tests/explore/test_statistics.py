@@ -50,9 +50,10 @@ def test_effect_sizes_match_their_definitions_and_scipy(frame):
     first = frame.loc[frame.y == "yes", "normal"].to_numpy()
     second = frame.loc[frame.y == "no", "normal"].to_numpy()
     n1, n2 = len(first), len(second)
-    pooled = np.sqrt(((n1 - 1) * first.var(ddof=1) + (n2 - 1) * second.var(ddof=1)) / (n1 + n2 - 2))
+    # Student's t with pooled variance is d scaled by sqrt(n1 n2 / (n1 + n2)): scipy gives t
+    student = stats.ttest_ind(first, second, equal_var=True).statistic
     assert cohens_d(first, second) == pytest.approx(
-        (first.mean() - second.mean()) / pooled, abs=TOLERANCE
+        student * np.sqrt(1 / n1 + 1 / n2), abs=TOLERANCE
     )
     model = ols("amount ~ C(group)", data=frame).fit()
     table = sm.stats.anova_lm(model, typ=1)
@@ -107,9 +108,14 @@ def test_numeric_target_gets_correlations_with_intervals(frame):
     assert result["pearson"]["ci95"] == pytest.approx([low, high], abs=TOLERANCE)
     rho = stats.spearmanr(frame.exposure, frame.confounder).statistic
     assert result["spearman"]["rho"] == pytest.approx(rho, abs=TOLERANCE)
-    z, half = np.arctanh(rho), 1.959963984540054 * np.sqrt((1 + rho**2 / 2) / (len(frame) - 3))
-    assert fisher_interval(rho, len(frame), spearman=True) == pytest.approx(
-        (np.tanh(z - half), np.tanh(z + half)), abs=TOLERANCE
+    # the Pearson flavour is scipy's Fisher interval ...
+    r = pearson.statistic
+    assert fisher_interval(r, len(frame)) == pytest.approx([low, high], abs=TOLERANCE)
+    # ... and Bonett and Wright (2000) widen it by sqrt(1 + rho^2 / 2) in z for Spearman
+    _, pearson_high = fisher_interval(rho, len(frame))
+    _, spearman_high = fisher_interval(rho, len(frame), spearman=True)
+    assert np.arctanh(spearman_high) - np.arctanh(rho) == pytest.approx(
+        np.sqrt(1 + rho**2 / 2) * (np.arctanh(pearson_high) - np.arctanh(rho)), abs=TOLERANCE
     )
 
 

@@ -30,6 +30,8 @@ TRAIN = {
     "comparison": {"beats_baseline": True, "gain_low": 0.3, "gain_high": 0.36},
     "thresholds": {"chosen": 0.2},
     "model_sha256": "abc",
+    "choice": {"kind": "single", "members": [{"trial": 2, "family": "lightgbm"}]},
+    "search_s": 30.0,
     "leaderboard": [
         {"model": "linear", "trial": 1, "status": "complete", "cv_std": 0.01},
         {"model": "lightgbm", "trial": 2, "status": "complete", "cv_std": 0.02},
@@ -134,3 +136,186 @@ def test_segments_are_earned_only_when_the_groups_are_real():
     assert status("segments", artifacts(explore=explore(0.41))) == MET
     assert status("segments", artifacts(explore=explore(0.08))) == PARTLY
     assert status("segments", artifacts()) == NOT_YET
+
+
+# ---- every other rule: one case that earns its best status, one that does not ------------
+
+CURVE = {"train_sizes": [100, 200], "valid_mean": [0.8, 0.84], "valid_std": [0.01, 0.01]}
+OVERFIT = [{"model": "knn", "overfit": True, "cv_score": 0.8, "gap": 0.2}]
+
+
+def results(**stages) -> Artifacts:
+    return Artifacts(project=None, charter=copy.deepcopy(CHARTER), results=stages)
+
+
+def with_train(**diagnostics) -> dict:
+    train = copy.deepcopy(TRAIN)
+    train["diagnostics"] |= diagnostics
+    return train
+
+
+CASES = {  # rule: (artifacts earning it, its status), (artifacts that do not, their status)
+    "kpi_targets": (
+        (artifacts(), MET),
+        (artifacts(changed(CHARTER, "project.kpi.target", None)), PARTLY),
+    ),
+    "stakeholders": (
+        (artifacts(changed(CHARTER, "stakeholders", [{"name": "a", "role": "user"}])), MET),
+        (artifacts(), NOT_YET),
+    ),
+    "stakeholder_interests": (
+        (
+            artifacts(
+                changed(CHARTER, "stakeholders", [{"name": "a", "role": "u", "interest": "x"}])
+            ),
+            MET,
+        ),
+        (artifacts(changed(CHARTER, "stakeholders", [{"name": "a", "role": "u"}])), PARTLY),
+    ),
+    "risks": (
+        (artifacts(changed(CHARTER, "risks", [{"description": "d", "mitigation": "m"}])), MET),
+        (artifacts(), NOT_YET),
+    ),
+    "impacts": (
+        (results(train=with_train(subgroups={"groups": []})), PARTLY),
+        (results(train=TRAIN), NOT_YET),
+    ),
+    "ethics": (
+        (results(ingest={"personal_data": ["email"]}), PARTLY),
+        (results(ingest={"personal_data": []}), NOT_YET),
+    ),
+    "data_map": ((results(ingest={"sources": [{"name": "a"}]}), PARTLY), (results(), NOT_YET)),
+    "sources_listed": (
+        (results(ingest={"sources": [{"name": "a"}]}), MET),
+        (results(ingest={"sources": []}), NOT_YET),
+    ),
+    "warehouse_built": (
+        (results(ingest={"tables": [{"schema": "mart"}]}), MET),
+        (results(ingest={"tables": [{"schema": "staging"}]}), NOT_YET),
+    ),
+    "anomalies_detected": ((results(profile={"findings": []}), MET), (results(), NOT_YET)),
+    "anomalies_resolved": (
+        (results(profile={"findings": [{}]}, clean={"actions": [{}]}), MET),
+        (results(profile={"findings": [{}]}, clean={"actions": []}), PARTLY),
+    ),
+    "preprocessing": (
+        (results(clean={"actions": []}, explore={}), MET),
+        (results(clean={"actions": []}), NOT_YET),
+    ),
+    "dimensionality": (
+        (results(explore={"pca": {"k": 2}, "selection": {"kept": 3}}), MET),
+        (results(explore={"pca": {"k": 2}}), NOT_YET),
+    ),
+    "visualisation": (
+        (results(explore={"figures": {"a": "a.png", "b": "b.png", "c": "c.png"}}), MET),
+        (results(explore={"figures": {"a": "a.png"}}), NOT_YET),
+    ),
+    "statistical_models": (
+        (results(explore={"regression": {"terms": [{"term": "x"}]}}), MET),
+        (results(explore={"regression": {"terms": []}}), NOT_YET),
+    ),
+    "statistical_tests": (
+        (results(explore={"against_target": [{"p_value": 0.2}]}), MET),
+        (results(explore={"against_target": []}), NOT_YET),
+    ),
+    "univariate_multivariate": (
+        (results(explore={"univariate": [{}], "regression": {"terms": [{}]}}), MET),
+        (results(explore={"univariate": [{}], "regression": {}}), NOT_YET),
+    ),
+    "operational_information": (
+        (results(explore={"against_target": [{"p_value": 0.001}]}), MET),
+        (results(explore={"against_target": [{"p_value": 0.4}]}), PARTLY),
+    ),
+    "observations": (
+        (
+            results(
+                profile={"findings": [{}]},
+                clean={"actions": [{}]},
+                train=changed(
+                    with_train(overfitting=OVERFIT, learning_curve=CURVE), "thresholds", None
+                ),
+            ),
+            MET,
+        ),
+        (results(train=changed(TRAIN, "thresholds", None)), PARTLY),
+    ),
+    "features_justified": (
+        (results(train=with_train(importance=[{}], selection={"score_selected": 0.8})), MET),
+        (results(train=with_train(importance=[{}], selection={"why": "not run"})), PARTLY),
+    ),
+    "generalisation": (
+        (results(train=with_train(overfitting=OVERFIT, learning_curve=CURVE)), MET),
+        (results(train=with_train(overfitting=OVERFIT, learning_curve=None)), PARTLY),
+    ),
+    "tuning": (
+        (results(train=TRAIN), MET),
+        (
+            results(train=changed(TRAIN, "diagnostics.tuning.families", [{"tuned_trials": 0}])),
+            PARTLY,
+        ),
+    ),
+    "business_summary": (
+        (results(train=TRAIN), MET),
+        (results(train=changed(TRAIN, "thresholds", None)), PARTLY),
+    ),
+    "personal_data": ((results(profile={"findings": []}), PARTLY), (results(), NOT_YET)),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_each_rule_earns_its_status_only_from_its_evidence(rule):
+    (earning, best), (lacking, short) = CASES[rule]
+    assert status(rule, earning) == best
+    assert status(rule, lacking) == short
+
+
+def test_rules_on_files_need_the_files(tmp_path):
+    from atelier import Project
+    from tests.conftest import write_charter
+
+    write_charter(tmp_path, {"a": {"kind": "csv", "path": "a.csv"}})
+    project = Project.load(tmp_path)
+    explore = {"figures": {"associations": "associations.png"}}
+    ingest = {"diagram": "schema.png", "tables": [{"schema": "mart"}]}
+    a = Artifacts(project=project, charter=CHARTER, results={"explore": explore, "ingest": ingest})
+    assert status("relations", a) == NOT_YET and status("warehouse_diagram", a) == NOT_YET
+    for stage, name in (("explore", "associations.png"), ("ingest", "schema.png")):
+        project.artifact_dir(stage).mkdir(parents=True, exist_ok=True)
+        (project.artifact_dir(stage) / name).write_bytes(b"png")
+    assert status("relations", a) == MET and status("warehouse_diagram", a) == MET
+
+
+def test_what_is_not_built_is_never_met_and_run_records_are_partly():
+    from atelier.report._evidence import NOT_BUILT, verdict
+
+    for name in NOT_BUILT:
+        assert verdict(name, artifacts(train=TRAIN))[0] == NOT_YET
+    recorded = Artifacts(project=None, charter=CHARTER, manifests={"a": {}}, run_state={"a": {}})
+    assert status("software_resources", recorded) == PARTLY
+    assert status("progress_board", recorded) == PARTLY
+    assert status("software_resources", artifacts()) == NOT_YET
+    assert status("progress_board", artifacts()) == NOT_YET
+
+
+def test_every_rule_of_the_criteria_is_tested():
+    from atelier.report import criteria
+    from atelier.report._evidence import NOT_BUILT
+
+    tested = set(CASES) | {
+        "charter_question",
+        "functional_needs",
+        "metric_justified",
+        "optimisation_justified",
+        "cross_validation",
+        "ml_solution",
+        "ml_comparison",
+        "ml_objectives",
+        "api",
+        "plain_presentation",
+        "segments",
+        "relations",
+        "warehouse_diagram",
+        "software_resources",
+        "progress_board",
+    }
+    assert {c["evidence"] for c in criteria()} - NOT_BUILT <= tested

@@ -48,7 +48,7 @@ def _unit(service: ModelService, t: Text) -> str:
 
 
 def _percent(value: float, t: Text) -> str:
-    return t.percent(value) if value >= 0.01 else t.number(100 * value, 1) + "%"
+    return t.percent(value, 0 if value >= 0.01 else 1)
 
 
 def answer_page(service: ModelService) -> None:
