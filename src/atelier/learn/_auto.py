@@ -463,12 +463,20 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     max_trials : int or None
         Stop after this many trials (the baseline and warm start included), even
         with time left; None searches until the budget is spent.
+    preprocessor : transformer or None
+        Fitted inside the search, one copy per fold on that fold's training rows,
+        then on every row for the final model, where it comes first (a
+        :class:`atelier.clean.Cleaner` learns its medians, caps and spellings so
+        without seeing a validation row).
 
     Attributes
     ----------
     classes_ : ndarray
     best_estimator_ : Pipeline
-        The final model, fitted: column typing, then the (ensemble of) models.
+        The final model, fitted: the preprocessor (if given), column typing, then
+        the (ensemble of) models.
+    preprocessor_ : transformer or None
+        The preprocessor fitted on every training row.
     leaderboard_ : DataFrame
         Every trial: family, parameters, cross-validated score (mean, median,
         spread), train score and gap, fit and predict time, size, notes.
@@ -586,6 +594,7 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     ensemble : bool, default=True
     drop_leaks : bool, default=True
     max_trials : int or None
+    preprocessor : transformer or None
 
     Attributes
     ----------
