@@ -130,11 +130,12 @@ def test_api_and_dashboard_are_credited_only_from_a_check_on_this_model(rule, ch
 
 
 def test_segments_are_earned_only_when_the_groups_are_real():
-    def explore(silhouette):
-        return {"clustering": {"kmeans": {"k": 3, "silhouette": {"3": silhouette}}}}
+    def explore(structured):
+        kmeans = {"k": 3, "silhouette": {"3": 0.4 if structured else 0.08}}
+        return {"clustering": {"kmeans": kmeans | {"structured": structured}}}
 
-    assert status("segments", artifacts(explore=explore(0.41))) == MET
-    assert status("segments", artifacts(explore=explore(0.08))) == PARTLY
+    assert status("segments", artifacts(explore=explore(True))) == MET
+    assert status("segments", artifacts(explore=explore(False))) == PARTLY
     assert status("segments", artifacts()) == NOT_YET
 
 

@@ -6,6 +6,10 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 
+# Kaufman and Rousseeuw: below this mean silhouette the data show no substantial
+# structure; the groups k-means returns are then not real segments
+SILHOUETTE_FLOOR = 0.25
+
 K_RANGE = range(2, 9)
 SILHOUETTE_SAMPLE = 3_000
 SEED = 0
@@ -55,6 +59,8 @@ def segments(
             "k": best,
             "silhouette": silhouettes,
             "why": f"k = {best} has the highest silhouette ({silhouettes[best]:.3f})",
+            "silhouette_floor": SILHOUETTE_FLOOR,
+            "structured": bool(silhouettes[best] >= SILHOUETTE_FLOOR),
         },
         "gaussian_mixture": {"k": best_mixture, "bic": bic, "why": mixture_why},
         "profiles": describe_segments(frame, labels, numeric, categorical, target, positive_class),

@@ -20,7 +20,7 @@ from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._naming import snake_case
 from atelier._project import Project
 from atelier.exceptions import DataError
-from atelier.explore._clustering import describe_segments
+from atelier.explore._clustering import SILHOUETTE_FLOOR, describe_segments
 from atelier.explore._figures import _BLUE, _RED, _figure, _save
 from atelier.learn._features import FrameCoercer, infer_roles, make_preprocessor
 from atelier.learn._tracking import track
@@ -126,6 +126,11 @@ def train_segments(project: Project) -> SegmentsResult:
         f"k = {k} has the highest mean silhouette ({silhouette[k]:.3f}) of k = "
         f"{min(K_RANGE)}..{max(K_RANGE)}, on a seeded sample of {len(sample):,} rows"
     )
+    if silhouette[k] < SILHOUETTE_FLOOR:
+        why += (
+            f"; below {SILHOUETTE_FLOOR}, the rows form no distinct groups: these segments "
+            "are a partition, not structure found in the data"
+        )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         sha256 = save_model(model, folder)
         figures = {"silhouette": _draw(silhouette, k, np.bincount(labels), folder)}

@@ -13,8 +13,6 @@ from atelier.report._artifacts import Artifacts
 from atelier.report._facts import beats_baseline
 from atelier.report._observations import observations as observations_of
 
-SILHOUETTE_FLOOR = 0.25  # Kaufman and Rousseeuw: below it, no substantial structure
-
 MET, PARTLY, NOT_YET = "met", "partly", "not_yet"
 Verdict = tuple[str, str]
 RULES: dict[str, Callable[[Artifacts], Verdict]] = {}
@@ -219,8 +217,7 @@ def segments(a: Artifacts) -> Verdict:
     if not kmeans.get("k"):
         return NOT_YET, ""
     # groups that are not there (low silhouette) are reported, not earned
-    real = kmeans["silhouette"][str(kmeans["k"])] >= SILHOUETTE_FLOOR
-    return _when(real, "data-segments", PARTLY)
+    return _when(bool(kmeans.get("structured")), "data-segments", PARTLY)
 
 
 # ---- block 3: machine learning -----------------------------------------------------

@@ -18,8 +18,6 @@ from atelier.report._sentences import ml_sentences
 from atelier.report._summary import summary, unit_of
 
 REPORT_DIR = "report"
-# Kaufman and Rousseeuw: below 0.25 a silhouette shows no substantial structure
-SILHOUETTE_FLOOR = 0.25
 FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "schema": ("ingest", None),
     "missing": ("profile", None),
@@ -104,7 +102,6 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "figures": {name: uri for name, uri in figures.items() if uri},
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
         "unit": unit_of(artifacts, text),
-        "segments_floor": SILHOUETTE_FLOOR,
         "ml": ml_sentences(train, text) if train else {},
         "leaderboard": best_of_each_family(train.get("leaderboard", [])),
         "observations": observations(artifacts, text),
