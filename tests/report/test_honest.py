@@ -9,6 +9,7 @@ import pytest
 
 from atelier import Project
 from atelier.clean import clean
+from atelier.explore import explore
 from atelier.learn import train
 from atelier.quality import profile
 from atelier.report import build_report
@@ -51,6 +52,7 @@ def test_a_target_independent_of_its_features_gets_no(tmp_path):
         }
     )
     project = trained(tmp_path / "noise", data)
+    explore(project)
     index = build_report(project, language="en")
     html = unescape(index.read_text())
     first_page = html[html.index('id="summary"') : html.index('id="framing"')]
