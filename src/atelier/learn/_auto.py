@@ -35,7 +35,7 @@ from atelier.learn._metrics import (
     get_metric,
 )
 from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeline
-from atelier.learn._validation import choose_splits, validation_plan
+from atelier.learn._validation import planned_splits
 
 ENSEMBLE_CANDIDATES = 10
 PREDICT_COST_FACTOR = 1.5  # an ensemble predicts at most 1.5x slower than its best member
@@ -199,10 +199,7 @@ class _AutoBase(BaseEstimator):
             raise DataError("X: no usable feature column (" + "; ".join(self.notes_) + ")")
         self.columns_ = FrameCoercer(roles).fit(X)
         Xc = self.columns_.transform(X)
-        splits, self.validation_ = choose_splits(
-            task, y_codes, cv=self.cv, groups=groups, random_state=self.random_state
-        )
-        _, self.validation_plan_ = validation_plan(
+        splits, self.validation_, self.validation_plan_ = planned_splits(
             task, y_codes, cv=self.cv, groups=groups, random_state=self.random_state
         )
         fold_frames = None

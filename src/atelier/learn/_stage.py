@@ -246,10 +246,10 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         if task == BINARY
         else None
     )
+    cleaned_train = auto.preprocessed(X_train)  # the training rows as the model cleans them
     diagnostics = _diagnostics(
         auto,
         model,
-        X_train,
         y_train,
         X_test,
         y_test,
@@ -258,10 +258,10 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         positive,
         deadline=clock + budget - TRACKING_S,
         threshold=thresholds["chosen"] if thresholds else None,
+        cleaned_train=cleaned_train,
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         sha256 = save_model(model, folder)
-        cleaned_train = auto.preprocessed(X_train)
         imputed = set(getattr(auto.preprocessor_, "impute_values_", {}))
         schema = input_schema(cleaned_train, imputed)
         schema["accepted"] = accepted_fields(schema)  # what the API takes, for the dossier
@@ -527,7 +527,17 @@ def _thresholds(model, auto, X_test, y_test, classes, positive, costs) -> dict:
 
 
 def _diagnostics(
-    auto, model, X_train, y_train, X_test, y_test, metric, classes, positive, deadline, threshold
+    auto,
+    model,
+    y_train,
+    X_test,
+    y_test,
+    metric,
+    classes,
+    positive,
+    deadline,
+    threshold,
+    cleaned_train,
 ):
     """Over-fitting, importance, learning curve, selection and calibration, in the time left.
 
@@ -538,9 +548,8 @@ def _diagnostics(
     diagnostics["overfitting"] = overfitting_summary(
         auto.leaderboard_, {name: family.defaults[0] for name, family in FAMILIES.items()}
     )
-    diagnostics["tuning"] = tuning_gains(
-        auto.leaderboard_, metric, folds=len(auto.best_trial().fold_losses)
-    )
+    best = auto.best_trial()
+    diagnostics["tuning"] = tuning_gains(auto.leaderboard_, metric, folds=len(best.fold_losses))
     diagnostics["robustness"] = fold_robustness(auto.trials_, metric)
     diagnostics["importance"] = importance_of(
         auto.best_estimator_,
@@ -555,14 +564,12 @@ def _diagnostics(
     if diagnostics["importance"] is None:
         diagnostics["importance"] = []
         diagnostics["importance_note"] = NOT_RUN
-    best = auto.best_trial()
     codes_train = (
         class_codes(classes, y_train)
         if classes is not None
         else np.asarray(y_train, dtype=np.float64)
     )
     code_classes = None if classes is None else np.arange(len(classes))
-    cleaned_train = auto.preprocessed(X_train)
     fold_fit = best.fit_time / max(len(best.fit_s), 1)
     curve_cost = fold_fit * 3 * 3  # 5 sizes x 3 folds, at 60% of the rows on average
     diagnostics["learning_curve"] = None

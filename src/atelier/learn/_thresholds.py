@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from atelier._values import false_alarms
+from atelier._text import Text
 
 THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2)
 
@@ -117,20 +117,7 @@ def in_plain_words(row: dict, positive_name: str, currency: str, reference: dict
     finds = (
         f"At a threshold of {row['threshold']:.2f} the model finds {recall:.0%} of {positive_name}"
     )
-    share = false_alarms(precision)
-    if share is None:
-        alarms = "it raises no alert"
-    elif share[0] == 0:
-        alarms = "almost every alert is right"
-    elif share[0] == share[1]:
-        alarms = "almost every alert is a false alarm"
-    else:
-        false, alerts = share
-        alarms = (
-            f"1 alert in {alerts} is a false alarm"
-            if false == 1
-            else f"{false} alerts in {alerts} are false alarms"
-        )
+    alarms = Text("en").alarms(precision)
     text = (
         f"{finds}; {alarms}. Expected cost: {row['cost_per_1000']:,.0f} {currency} per 1,000 rows."
     )

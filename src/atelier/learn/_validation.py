@@ -47,9 +47,23 @@ def choose_splits(
     splits : list of (train_rows, valid_rows)
     why : str
     """
+    splits, why, _ = planned_splits(task, y, cv=cv, groups=groups, random_state=random_state)
+    return splits, why
+
+
+def planned_splits(task: str, y: np.ndarray, *, cv=None, groups=None, random_state=None):
+    """:func:`choose_splits`'s folds and sentence, with the plan behind them.
+
+    Returns
+    -------
+    splits : list of (train_rows, valid_rows)
+    why : str
+    plan : dict
+        See :func:`validation_plan`.
+    """
     splitter, plan = validation_plan(task, y, cv=cv, groups=groups, random_state=random_state)
     splits = list(splitter.split(np.zeros(len(y)), y, groups))
-    return splits, _in_words(plan, cv)
+    return splits, _in_words(plan, cv), plan
 
 
 def validation_plan(task: str, y: np.ndarray, *, cv=None, groups=None, random_state=None):

@@ -108,7 +108,8 @@ def tuning_gains(board: pd.DataFrame, metric: Metric, folds: int) -> dict:
         }
         if entry["default"] is not None and entry["tuned"] is not None:
             entry["gain"] = sign * (entry["tuned"] - entry["default"])
-            spread = trials.loc[trials["cv_mean"] == entry["tuned"], "cv_std"].iloc[0]
+            best_tuned = tuned.idxmax() if metric.greater_is_better else tuned.idxmin()
+            spread = trials.loc[best_tuned, "cv_std"]
             standard_error = float(spread) / np.sqrt(max(folds, 1)) if spread == spread else 0.0
             entry["within_noise"] = bool(entry["gain"] <= standard_error)
             if entry["gain"] > 0:
