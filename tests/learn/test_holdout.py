@@ -8,7 +8,7 @@ import pytest
 from atelier import Project
 from atelier.clean import Cleaner
 from atelier.learn import train
-from atelier.learn._stage import _holdout
+from atelier.learn._data import _holdout
 from atelier.quality import profile
 from atelier.warehouse import ingest
 from tests.conftest import write_charter

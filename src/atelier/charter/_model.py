@@ -27,6 +27,8 @@ FamilyName = Literal[
     "random_forest",
     "xgboost",
     "catboost",
+    "mlp",
+    "tabm",
 ]
 
 

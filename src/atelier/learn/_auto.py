@@ -22,7 +22,12 @@ from atelier.learn._ensemble import (
     best_smoothing,
     greedy_selection,
 )
-from atelier.learn._families import FAMILIES, BuildContext, resolve_families
+from atelier.learn._families import (
+    FAMILIES,
+    BuildContext,
+    resolve_families,
+    unavailable_neural_note,
+)
 from atelier.learn._features import FrameCoercer, as_frame, infer_roles
 from atelier.learn._leaderboard import leaderboard
 from atelier.learn._leakage import leaking_features
@@ -230,6 +235,8 @@ class _AutoBase(BaseEstimator):
             max_trials=self.max_trials,
             power_transform_target=power,
         )
+        if self.families is None and unavailable_neural_note():
+            self.notes_.append(unavailable_neural_note())
         search = Search(setup)
         records = search.run(Xc, y_codes, fold_frames)
         self.notes_.extend(f"{family}: {why}" for family, why in search.skipped.items())

@@ -196,6 +196,41 @@ def _booster(library):
     return build
 
 
+def _neural(architecture):
+    def build(params, context):
+        from atelier.learn._neural import NeuralClassifier, NeuralRegressor
+
+        kind = NeuralRegressor if context.task == REGRESSION else NeuralClassifier
+        layers = [params.get("width", 256)] * params.get("depth", 3)
+        return kind(
+            architecture=architecture,
+            layers=layers,
+            dropout=params.get("dropout", 0.1),
+            numeric_embedding=params.get("numeric_embedding", 0),
+            learning_rate=params.get("learning_rate", 1e-3),
+            weight_decay=params.get("weight_decay", 1e-4),
+            k=params.get("k", 8),
+            categorical=categorical_positions(context.roles),
+            deadline=context.deadline,
+            device="auto",
+            n_jobs=context.n_jobs,
+            random_state=context.random_state,
+        )
+
+    return build
+
+
+def _neural_space(trial, task):
+    return {
+        "depth": trial.suggest_int("depth", 1, 4),
+        "width": trial.suggest_categorical("width", [64, 128, 256, 512]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.4),
+        "numeric_embedding": trial.suggest_categorical("numeric_embedding", [0, 8, 16]),
+        "learning_rate": trial.suggest_float("learning_rate", 1e-4, 3e-3, log=True),
+        "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True),
+    }
+
+
 def _lightgbm_space(trial, task):
     return {
         "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
@@ -352,8 +387,50 @@ FAMILIES: dict[str, Family] = {
             cost=8,
             requires="catboost",
         ),
+        # networks: the modern recipe for tables (see atelier.learn._neural)
+        Family(
+            "mlp",
+            _neural("mlp"),
+            "ordinal",
+            impute=False,
+            scale=False,
+            defaults=[{"depth": 3, "width": 256, "dropout": 0.1, "numeric_embedding": 0}],
+            space=_neural_space,
+            cost=9,
+            requires="torch",
+        ),
+        Family(
+            "tabm",
+            _neural("tabm"),
+            "ordinal",
+            impute=False,
+            scale=False,
+            defaults=[{"depth": 2, "width": 256, "dropout": 0.1, "numeric_embedding": 0}],
+            space=_neural_space,
+            cost=10,
+            requires="torch",
+        ),
     ]
 }
+
+
+def missing_library(family: Family) -> str:
+    """What to install for ``family``, in one line."""
+    if family.requires == "torch":
+        from atelier.learn._neural import torch_missing_message
+
+        return torch_missing_message(f"model family {family.name!r}")
+    return (
+        f"model family {family.name!r} needs the {family.requires!r} package; "
+        f"pip install {family.requires}"
+    )
+
+
+def unavailable_neural_note() -> str | None:
+    """A note for the search's record when the neural families are left out (no torch)."""
+    if FAMILIES["mlp"].available():
+        return None
+    return "neural families (mlp, tabm) not tried: " + missing_library(FAMILIES["mlp"])
 
 
 def resolve_families(names: list[str] | None) -> list[Family]:
@@ -371,10 +448,7 @@ def resolve_families(names: list[str] | None) -> list[Family]:
         if name not in FAMILIES:
             raise ValueError(f"unknown model family {name!r}; choose from {sorted(FAMILIES)}")
         if not FAMILIES[name].available():
-            raise ValueError(
-                f"model family {name!r} needs the {FAMILIES[name].requires!r} package; "
-                f"pip install {FAMILIES[name].requires}"
-            )
+            raise ValueError(missing_library(FAMILIES[name]))
         chosen.append(FAMILIES[name])
     if "dummy" not in names:
         chosen.insert(0, FAMILIES["dummy"])

@@ -80,11 +80,12 @@ def train_segments(project: Project) -> SegmentsResult:
     -------
     SegmentsResult
     """
-    from atelier.learn._stage import MODEL_FILE, _load, save_model
+    from atelier.learn._data import load_mart
+    from atelier.learn._stage import MODEL_FILE, save_model
 
     started_at, clock = datetime.now(UTC), time.monotonic()
     charter = project.charter
-    table, frame, _, source_hash = _load(project)
+    table, frame, _, source_hash = load_mart(project)
     target = charter.target.column
     keys = {snake_case(k) for k in charter.sources[charter.mart.base].key}
     excluded = {target, *keys, charter.target.group_column, charter.target.time_column}

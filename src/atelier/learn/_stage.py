@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from atelier._artifacts import (
     CARD_FILE,
@@ -26,14 +25,14 @@ from atelier._artifacts import (
     to_jsonable,
     write_result,
 )
-from atelier._naming import quote_identifier, snake_case
+from atelier._naming import snake_case
 from atelier._project import Project
 from atelier._text import Text
 from atelier._values import json_value
-from atelier.clean import cleaner_from_plan
 from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
 from atelier.learn._card import background_of, reference_of
+from atelier.learn._data import SEED, training_data
 from atelier.learn._diagnostics import (
     calibration_of,
     importance_of,
@@ -68,15 +67,11 @@ from atelier.learn._verdicts import (
     metric_reason,
     tuning_gains,
 )
-from atelier.sources._snapshot import hash_bytes
 
 STAGE = "learn"
 MODEL_FILE = "model.joblib"
 SEARCH_SHARE = 0.8  # of the budget; the rest goes to diagnostics and the registry
 TRACKING_S = 5.0  # kept for MLflow: import, nested runs, model serialisation
-MAX_ROWS = 2_000_000
-MAX_CLASSES_FOR_NUMBERS = 10  # a numeric target with at most this many values is a class
-SEED = 0
 NOT_RUN = "not run: the time budget was spent"
 
 
@@ -178,43 +173,12 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     budget = float(budget if budget is not None else settings.budget_s)
     if budget <= 0:
         raise DataError(f"budget: expected a positive number of seconds, got {budget:g}")
-    table, frame, notes, source_hash = _load(project)
-    target = charter.target.column
-    cleaner = cleaner_from_plan(charter.cleaning) if charter.cleaning is not None else None
-    if cleaner is not None and target in frame.columns:
-        # the target's own cleaning (missing tokens, spellings of a label) comes before any split
-        frame[target] = cleaner.restricted_to([target]).fit_transform(frame[[target]])[target]
-    keys = [snake_case(k) for k in charter.sources[charter.mart.base].key]
-    missing_target = frame[target].isna()
-    if missing_target.any():
-        notes.append(f"{int(missing_target.sum()):,} rows without a {target!r} value left out")
-        frame = frame.loc[~missing_target].reset_index(drop=True)
-    if frame[target].nunique() < 2:
-        raise DataError(
-            f"{table}: the target {target!r} has a single value; there is nothing to learn"
-        )
-    time_column, group_column = charter.target.time_column, charter.target.group_column
-    for role, column in (("time_column", time_column), ("group_column", group_column)):
-        if column is not None and column not in frame.columns:
-            raise DataError(f"atelier.yaml: target.{role}: {column!r} is not a column of {table}")
-    if time_column is not None:
-        frame = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
-    task = _task_of(frame[target])
-    dropped = set(charter.cleaning.drop_columns) if charter.cleaning is not None else set()
-    features = [c for c in frame.columns if c not in {target, *keys, group_column, *dropped}]
-    train_rows, holdout_rows, holdout_why = _holdout(
-        frame, target, task, settings.holdout, time_column, group_column
-    )
-    holdout_plan = {
-        "kind": "time" if time_column else "group" if group_column else "random",
-        "share": settings.holdout,
-        "column": time_column or group_column,
-        "stratified": "stratified" in holdout_why,
-    }
-    X, y = frame[features], frame[target].to_numpy()
-    X_train, y_train = X.iloc[train_rows].reset_index(drop=True), y[train_rows]
-    X_test, y_test = X.iloc[holdout_rows].reset_index(drop=True), y[holdout_rows]
-    groups = frame[group_column].to_numpy()[train_rows] if group_column else None
+    data = training_data(project)
+    table, notes, source_hash, task = data.table, data.notes, data.source_hash, data.task
+    target, cleaner = data.target, data.cleaner
+    holdout_why, holdout_plan = data.holdout_why, data.holdout_plan
+    X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
+    groups, time_column = data.groups, data.time_column
     search_budget = max(1.0, SEARCH_SHARE * budget - TRACKING_S - (time.monotonic() - clock))
     kind = AutoRegressor if task == REGRESSION else AutoClassifier
     auto = kind(
@@ -225,7 +189,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         cv="time" if time_column else None,
         max_trials=settings.max_trials,
         # fitted inside the search, per fold: no validation or hold-out row informs it
-        preprocessor=None if cleaner is None else cleaner.restricted_to(features),
+        preprocessor=cleaner,
     )
     _check_settings(settings, task)
     auto.fit(X_train, y_train, groups=groups)
@@ -376,76 +340,6 @@ def load_model(project: Project):
 
 
 # ---- steps ------------------------------------------------------------------------
-
-
-def _load(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
-    profile_file = project.artifact_dir("profile") / "result.json"
-    if not profile_file.exists():
-        raise StageOrderError(
-            f"{project.root}: no profile yet; run `atelier profile -p {project.root}` first"
-        )
-    charter = project.charter
-    notes: list[str] = []
-    # The mart as ingest built it: the cleaning plan's values are learned inside the model
-    # pipeline, on training rows only; the cleaned table is exploration's.
-    table = f"mart.{charter.mart.table}"
-    source_hash = hash_bytes(profile_file.read_bytes())
-    if charter.cleaning is None:
-        notes.append(f"{table} has no cleaning plan (`atelier clean`); it is used as it is")
-    relation = f"mart.{quote_identifier(charter.mart.table)}"
-    with project.connect() as connection:
-        columns = [row[0] for row in connection.execute(f"DESCRIBE {relation}").fetchall()]
-        if charter.target.column not in columns:
-            raise DataError(
-                f"{table}: the target column {charter.target.column!r} does not exist "
-                f"(columns: {columns}); fix `target.column` in atelier.yaml"
-            )
-        total = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-        sample = ""
-        if total > MAX_ROWS:
-            sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE ({SEED})"
-            notes.append(f"{total:,} rows: a seeded sample of {MAX_ROWS:,} is used")
-        frame = connection.execute(f"SELECT * FROM {relation}{sample}").df()
-    if charter.cleaning is not None and charter.cleaning.drop_duplicate_rows:
-        before = len(frame)
-        frame = frame.drop_duplicates(ignore_index=True)
-        if len(frame) < before:
-            notes.append(f"{before - len(frame):,} duplicate rows dropped before the split")
-    profile = json.loads(profile_file.read_text())
-    personal = {f["columns"][0] for f in profile["findings"] if f["kind"] == "personal_data"}
-    present = sorted(personal & set(frame.columns))
-    if present:
-        frame = frame.drop(columns=present)
-        notes.append(f"personal data never used as features: {', '.join(present)}")
-    return table, frame, notes, source_hash
-
-
-def _task_of(target: pd.Series) -> str:
-    values = target.dropna()
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    if numeric and values.nunique() > MAX_CLASSES_FOR_NUMBERS:
-        return REGRESSION
-    return BINARY if values.nunique() == 2 else "multiclass"
-
-
-def _holdout(frame, target, task, share, time_column, group_column):
-    rows = np.arange(len(frame))
-    if time_column is not None:
-        cut = round(len(frame) * (1 - share))
-        return (
-            rows[:cut],
-            rows[cut:],
-            (f"the last {share:.0%} of rows in {time_column!r} order, untouched by the search"),
-        )
-    if group_column is not None:
-        splitter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=SEED)
-        train, test = next(splitter.split(rows, groups=frame[group_column]))
-        return train, test, (f"{share:.0%} of the {group_column!r} groups, untouched by the search")
-    counts = frame[target].value_counts()
-    stratify = frame[target] if task != REGRESSION and counts.min() >= 2 else None
-    train, test = train_test_split(rows, test_size=share, stratify=stratify, random_state=SEED)
-    how = "stratified " if stratify is not None else ""
-    return train, test, f"a {how}random {share:.0%} of rows, untouched by the search"
 
 
 def _check_settings(settings, task: str) -> None:

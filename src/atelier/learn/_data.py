@@ -1,0 +1,205 @@
+"""The rows the models learn from: the mart, its target, and the hold-out kept aside.
+
+The train stage and the deep stage both call :func:`training_data`, so that the
+networks and the classical models are compared on the same hold-out rows, and
+cleaned by the same plan.
+"""
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+from atelier._naming import quote_identifier, snake_case
+from atelier._project import Project
+from atelier.clean import cleaner_from_plan
+from atelier.exceptions import DataError, StageOrderError
+from atelier.learn._metrics import BINARY, REGRESSION
+from atelier.sources._snapshot import hash_bytes
+
+MAX_ROWS = 2_000_000
+MAX_CLASSES_FOR_NUMBERS = 10  # a numeric target with at most this many values is a class
+SEED = 0
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The prepared mart, split into training rows and the untouched hold-out.
+
+    Attributes
+    ----------
+    table, target, task : str
+    features : list of str
+        The columns the models may use (keys, groups, personal data and the plan's
+        dropped columns left out).
+    X_train, X_test : DataFrame
+    y_train, y_test : ndarray
+    groups : ndarray or None
+        The training rows' groups (``target.group_column``).
+    time_column : str or None
+    cleaner : Cleaner or None
+        The cleaning plan's transformer, unfitted, restricted to ``features``.
+    holdout_why : str
+    holdout_plan : dict
+    notes : list of str
+    source_hash : str
+        Hash of the profile the rows were read after.
+    """
+
+    table: str
+    target: str
+    task: str
+    features: list
+    X_train: pd.DataFrame
+    y_train: np.ndarray
+    X_test: pd.DataFrame
+    y_test: np.ndarray
+    groups: np.ndarray | None
+    time_column: str | None
+    cleaner: object
+    holdout_why: str
+    holdout_plan: dict
+    notes: list
+    source_hash: str
+
+
+def training_data(project: Project) -> TrainingData:
+    """Read and split the mart of ``project`` as the charter says.
+
+    Raises
+    ------
+    StageOrderError
+        If the project was not profiled yet.
+    DataError
+        For a missing target column, a single-valued target, or a time or group
+        column that does not exist.
+    """
+    charter = project.charter
+    settings = charter.training
+    table, frame, notes, source_hash = load_mart(project)
+    target = charter.target.column
+    cleaner = cleaner_from_plan(charter.cleaning) if charter.cleaning is not None else None
+    if cleaner is not None and target in frame.columns:
+        # the target's own cleaning (missing tokens, spellings of a label) comes before any split
+        frame[target] = cleaner.restricted_to([target]).fit_transform(frame[[target]])[target]
+    keys = [snake_case(k) for k in charter.sources[charter.mart.base].key]
+    missing_target = frame[target].isna()
+    if missing_target.any():
+        notes.append(f"{int(missing_target.sum()):,} rows without a {target!r} value left out")
+        frame = frame.loc[~missing_target].reset_index(drop=True)
+    if frame[target].nunique() < 2:
+        raise DataError(
+            f"{table}: the target {target!r} has a single value; there is nothing to learn"
+        )
+    time_column, group_column = charter.target.time_column, charter.target.group_column
+    for role, column in (("time_column", time_column), ("group_column", group_column)):
+        if column is not None and column not in frame.columns:
+            raise DataError(f"atelier.yaml: target.{role}: {column!r} is not a column of {table}")
+    if time_column is not None:
+        frame = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
+    task = _task_of(frame[target])
+    dropped = set(charter.cleaning.drop_columns) if charter.cleaning is not None else set()
+    features = [c for c in frame.columns if c not in {target, *keys, group_column, *dropped}]
+    train_rows, holdout_rows, holdout_why = _holdout(
+        frame, target, task, settings.holdout, time_column, group_column
+    )
+    holdout_plan = {
+        "kind": "time" if time_column else "group" if group_column else "random",
+        "share": settings.holdout,
+        "column": time_column or group_column,
+        "stratified": "stratified" in holdout_why,
+    }
+    X, y = frame[features], frame[target].to_numpy()
+    X_train, y_train = X.iloc[train_rows].reset_index(drop=True), y[train_rows]
+    X_test, y_test = X.iloc[holdout_rows].reset_index(drop=True), y[holdout_rows]
+    groups = frame[group_column].to_numpy()[train_rows] if group_column else None
+    return TrainingData(
+        table=table,
+        target=target,
+        task=task,
+        features=features,
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        groups=groups,
+        time_column=time_column,
+        cleaner=None if cleaner is None else cleaner.restricted_to(features),
+        holdout_why=holdout_why,
+        holdout_plan=holdout_plan,
+        notes=notes,
+        source_hash=source_hash,
+    )
+
+
+def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
+    """The mart as ingest built it: ``(table, frame, notes, source_hash)``."""
+    profile_file = project.artifact_dir("profile") / "result.json"
+    if not profile_file.exists():
+        raise StageOrderError(
+            f"{project.root}: no profile yet; run `atelier profile -p {project.root}` first"
+        )
+    charter = project.charter
+    notes: list[str] = []
+    # The mart as ingest built it: the cleaning plan's values are learned inside the model
+    # pipeline, on training rows only; the cleaned table is exploration's.
+    table = f"mart.{charter.mart.table}"
+    source_hash = hash_bytes(profile_file.read_bytes())
+    if charter.cleaning is None:
+        notes.append(f"{table} has no cleaning plan (`atelier clean`); it is used as it is")
+    relation = f"mart.{quote_identifier(charter.mart.table)}"
+    with project.connect() as connection:
+        columns = [row[0] for row in connection.execute(f"DESCRIBE {relation}").fetchall()]
+        if charter.target.column not in columns:
+            raise DataError(
+                f"{table}: the target column {charter.target.column!r} does not exist "
+                f"(columns: {columns}); fix `target.column` in atelier.yaml"
+            )
+        total = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+        sample = ""
+        if total > MAX_ROWS:
+            sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE ({SEED})"
+            notes.append(f"{total:,} rows: a seeded sample of {MAX_ROWS:,} is used")
+        frame = connection.execute(f"SELECT * FROM {relation}{sample}").df()
+    if charter.cleaning is not None and charter.cleaning.drop_duplicate_rows:
+        before = len(frame)
+        frame = frame.drop_duplicates(ignore_index=True)
+        if len(frame) < before:
+            notes.append(f"{before - len(frame):,} duplicate rows dropped before the split")
+    profile = json.loads(profile_file.read_text())
+    personal = {f["columns"][0] for f in profile["findings"] if f["kind"] == "personal_data"}
+    present = sorted(personal & set(frame.columns))
+    if present:
+        frame = frame.drop(columns=present)
+        notes.append(f"personal data never used as features: {', '.join(present)}")
+    return table, frame, notes, source_hash
+
+
+def _task_of(target: pd.Series) -> str:
+    values = target.dropna()
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and values.nunique() > MAX_CLASSES_FOR_NUMBERS:
+        return REGRESSION
+    return BINARY if values.nunique() == 2 else "multiclass"
+
+
+def _holdout(frame, target, task, share, time_column, group_column):
+    rows = np.arange(len(frame))
+    if time_column is not None:
+        cut = round(len(frame) * (1 - share))
+        return (
+            rows[:cut],
+            rows[cut:],
+            (f"the last {share:.0%} of rows in {time_column!r} order, untouched by the search"),
+        )
+    if group_column is not None:
+        splitter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=SEED)
+        train, test = next(splitter.split(rows, groups=frame[group_column]))
+        return train, test, (f"{share:.0%} of the {group_column!r} groups, untouched by the search")
+    counts = frame[target].value_counts()
+    stratify = frame[target] if task != REGRESSION and counts.min() >= 2 else None
+    train, test = train_test_split(rows, test_size=share, stratify=stratify, random_state=SEED)
+    how = "stratified " if stratify is not None else ""
+    return train, test, f"a {how}random {share:.0%} of rows, untouched by the search"
