@@ -43,6 +43,7 @@ STAGES = (
     Stage("explore", ("profile", "clean")),
     Stage("train", ("ingest", "profile", "clean"), folder="learn"),
     Stage("segments", ("profile", "clean")),
+    Stage("deep", ("ingest", "profile", "clean", "train")),
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 BY_NAME = {stage.name: stage for stage in STAGES}

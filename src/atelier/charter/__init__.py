@@ -3,8 +3,10 @@
 from atelier.charter._cleaning import CleaningPlan
 from atelier.charter._load import CHARTER_FILE, load_charter, resolve_environment
 from atelier.charter._model import (
+    Architecture,
     Charter,
     Costs,
+    Deep,
     Join,
     Kpi,
     Mart,
@@ -31,10 +33,12 @@ from atelier.charter._template import template_costs, write_template
 
 __all__ = [
     "CHARTER_FILE",
+    "Architecture",
     "Charter",
     "CleaningPlan",
     "Costs",
     "CsvSource",
+    "Deep",
     "ExcelSource",
     "HttpSource",
     "Join",

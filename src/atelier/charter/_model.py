@@ -193,6 +193,44 @@ class Training(_Strict):
     families: list[FamilyName] | None = Field(None, min_length=1)
 
 
+Activation = Literal["relu", "gelu", "silu", "tanh"]
+
+
+class Architecture(_Strict):
+    """A network declared by the user instead of searched: ``deep.architecture``."""
+
+    kind: Literal["mlp", "tabm"] = "mlp"
+    layers: list[int] = Field(min_length=1, max_length=12)
+    activation: Activation = "relu"
+    dropout: float = Field(0.1, ge=0, lt=1)
+    numeric_embedding: int = Field(0, ge=0, le=64)
+    k: int = Field(16, ge=1, le=64)
+
+    @field_validator("layers")
+    @classmethod
+    def _positive(cls, layers: list[int]) -> list[int]:
+        for position, units in enumerate(layers):
+            if units < 1:
+                raise ValueError(
+                    f"layer {position + 1} has {units} units; every layer needs at least one"
+                )
+        return layers
+
+
+class Deep(_Strict):
+    """How ``atelier deep`` trains its network.
+
+    ``budget_s`` bounds the whole stage; ``trials`` the Optuna search that ends its
+    sequence of improvements; ``max_epochs`` each training. ``architecture`` fixes
+    the network instead of letting the stage build it step by step.
+    """
+
+    budget_s: float = Field(180, gt=0)
+    max_epochs: int = Field(200, ge=1)
+    trials: int = Field(8, ge=0)
+    architecture: Architecture | None = None
+
+
 _sections_read: ContextVar[set[str] | None] = ContextVar("charter_sections_read", default=None)
 
 
@@ -246,6 +284,7 @@ class Charter(_Strict):
     mart: Mart
     target: Target
     training: Training = Field(default_factory=Training)
+    deep: Deep = Field(default_factory=Deep)
     cleaning: CleaningPlan | None = None
 
     @field_validator("sources")

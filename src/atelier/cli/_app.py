@@ -176,6 +176,26 @@ def train(
         print_train(result, loaded.artifact_dir("learn"))
 
 
+@app.command()
+def deep(
+    project: ProjectOption = Path("."),
+    budget: Annotated[
+        float | None,
+        typer.Option(help="Seconds for the whole stage (default: deep.budget_s)."),
+    ] = None,
+) -> None:
+    """Deep learning: build a neural network step by step, explain it, export it to ONNX."""
+    from atelier._project import Project
+    from atelier.cli._report import print_deep
+    from atelier.deep import deep as run_deep
+
+    _check_budget(budget)
+    with user_errors():
+        loaded = Project.load(project)
+        result = run_deep(loaded, budget=budget)
+    print_deep(result, loaded.artifact_dir("deep"))
+
+
 @app.command("run")
 def run_all(
     project: ProjectOption = Path("."),

@@ -30,9 +30,9 @@ class StageProgress:
 
     def finished(self, outcome) -> None:
         """Show how a stage ended: ran (with its time) or skipped."""
-        state = (
-            "[dim]skipped: inputs unchanged[/]"
-            if outcome.status == "skipped"
-            else f"done in {outcome.duration_s:.1f} s"
-        )
+        states = {
+            "skipped": "[dim]skipped: inputs unchanged[/]",
+            "unavailable": "[dim]not run: its libraries are not installed[/]",
+        }
+        state = states.get(outcome.status, f"done in {outcome.duration_s:.1f} s")
         self.progress.update(self.tasks[outcome.name], completed=1, state=state)

@@ -11,6 +11,7 @@ from rich.table import Table
 if TYPE_CHECKING:  # a command imports only the stage it runs
     from atelier._project import Project
     from atelier.clean import CleanResult
+    from atelier.deep import DeepResult
     from atelier.explore import ExploreResult
     from atelier.learn import SegmentsResult, TrainResult
     from atelier.quality import ProfileResult
@@ -154,11 +155,55 @@ def print_segments(result: SegmentsResult, folder: Path) -> None:
     console.print(f"{_registered(result.registry)}; chart: {folder}")
 
 
-def _registered(registry: dict) -> str:
-    return (
-        f"registered {registry['registered_model']} version {registry['version']} "
-        f"as @{registry['alias']}"
+def print_deep(result: DeepResult, folder: Path) -> None:
+    """Print the network, its training, the steps kept, and the hold-out comparison."""
+    console = Console(soft_wrap=True)
+    architecture, method, curves = result.architecture, result.method, result.curves
+    layers = architecture["config"]["layers"]
+    console.print(
+        f"{result.table}: {architecture['kind']} network, {len(layers)} hidden layers "
+        f"({', '.join(str(units) for units in layers)} units), "
+        f"{architecture['parameters']:,} parameters; trained on {method['device']}"
     )
+    console.print(
+        f"{method['optimiser']}, learning rate {method['learning_rate']:.2g} "
+        f"({method['schedule']}), "
+        f"{method['epochs']} epochs, best {method['best_epoch']} ({method['stopped_by']}); "
+        f"{method['seconds_per_epoch']:.3f} s per epoch; curves: {curves['diagnosis']['kind']}"
+    )
+    table = Table(title="Improvements (validation)", title_justify="left")
+    for header in ("step", result.metric, "change", "kept"):
+        table.add_column(header)
+    for step in result.improvements["steps"]:
+        if "skipped" in step:
+            table.add_row(step["step"], "", "", f"skipped: {step['skipped']}")
+        else:
+            table.add_row(
+                step["step"],
+                f"{step['validation']:.4f}",
+                f"{step['delta']:+.4f}",
+                "yes" if step["kept"] else "no",
+            )
+    console.print(table)
+    versus = result.indicators["comparison"]
+    noise = "beyond" if versus["better"] else "within"
+    console.print(
+        f"hold-out {result.metric}: network {versus['candidate']:.4f}, classical "
+        f"{versus['reference']:.4f}; gain {versus['gain_low']:.4f} to {versus['gain_high']:.4f}: "
+        f"{noise} the hold-out's noise"
+    )
+    console.print(
+        f"ONNX equal to torch within {result.onnx['tolerance']:g} "
+        f"(largest difference {result.onnx['max_abs_difference']:.1e})"
+    )
+    console.print(f"{_registered(result.registry)}; charts: {folder}")
+
+
+def _registered(registry: dict) -> str:
+    where = f"registered {registry['registered_model']} version {registry['version']}"
+    if registry["alias"] is None:
+        return f"{where}; the champion stays the classical model"
+    return f"{where} as @{registry['alias']}"
 
 
 def print_stages(outcome) -> None:
@@ -171,8 +216,12 @@ def print_stages(outcome) -> None:
         "explore": lambda r: print_explore(r, project.artifact_dir("explore")),
         "train": lambda r: print_train(r, project.artifact_dir("learn")),
         "segments": lambda r: print_segments(r, project.artifact_dir("segments")),
+        "deep": lambda r: print_deep(r, project.artifact_dir("deep")),
     }
     skipped = [stage.name for stage in outcome.stages if stage.status == "skipped"]
+    for stage in outcome.stages:
+        if stage.status == "unavailable":
+            Console().print(f"{stage.name}: not run; {stage.result}")
     for stage in outcome.stages:
         if stage.status == "ran":
             printers[stage.name](stage.result)

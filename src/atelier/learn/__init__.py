@@ -6,6 +6,7 @@
 
 from atelier.learn._auto import AutoClassifier, AutoRegressor, Choice
 from atelier.learn._metrics import get_metric
+from atelier.learn._neural import NeuralClassifier, NeuralRegressor
 from atelier.learn._segments import SegmentsResult, train_segments
 from atelier.learn._stage import TrainResult, load_model, train
 from atelier.learn._validation import choose_splits, validation_plan
@@ -14,6 +15,8 @@ __all__ = [
     "AutoClassifier",
     "AutoRegressor",
     "Choice",
+    "NeuralClassifier",
+    "NeuralRegressor",
     "SegmentsResult",
     "TrainResult",
     "choose_splits",

@@ -407,7 +407,7 @@ def lr_range_test(
             value = loss(out, y[index].view(-1, 1, 1).expand_as(out))
         value.backward()
         optimizer.step()
-        smoothed = 0.9 * smoothed + 0.1 * float(value)
+        smoothed = 0.9 * smoothed + 0.1 * value.item()
         debiased = smoothed / (1 - 0.9 ** (step + 1))
         if not math.isfinite(debiased) or debiased > 4 * best:
             break  # diverged: higher rates only get worse
@@ -466,10 +466,12 @@ def architecture_table(predictor: Predictor, n_numeric: int, n_categories: int) 
 
 def _is_layer(module: nn.Module) -> bool:
     """Modules shown as one row though they hold parameters of sub-modules."""
-    return type(module).__name__ in {"PeriodicEmbeddings", "LinearBatchEnsemble", "_OneHotEncoding"}
+    return type(module).__name__ in {"TabularInputs", "LinearBatchEnsemble"}
 
 
 def _units(module: nn.Module) -> int | None:
+    if isinstance(module, TabularInputs):
+        return sum(module.widths)
     for attribute in ("out_features", "embedding_dim", "num_features"):
         if hasattr(module, attribute):
             return int(getattr(module, attribute))

@@ -196,6 +196,19 @@ class _NeuralBase(BaseEstimator):
         x_cat = np.where((codes < 0) | (codes > limits), 0, codes)
         return x_num.astype(np.float32), x_cat
 
+    def network_inputs(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """The rows as the network reads them: scaled numbers and category indices."""
+        check_is_fitted(self)
+        X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
+        return self._prepare(X)
+
+    def network_targets(self, y) -> np.ndarray:
+        """The targets as the network learns them: class codes, or standardised values."""
+        check_is_fitted(self)
+        if self._is_classifier():
+            return np.searchsorted(self.classes_, y)
+        return (np.asarray(y, dtype=np.float64) - self.target_mean_) / self.target_scale_
+
     def config_(self) -> dict:
         """The network's and the training's settings, as the training loop reads them."""
         return {

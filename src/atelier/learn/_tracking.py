@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 CHAMPION = "champion"
+STAGE_TAG = "atelier.stage"  # which stage's artifacts folder holds the serving card
 _TRUSTED_MODULES = (
     "atelier.",
     "sklearn.",
@@ -27,7 +28,16 @@ _TRUSTED_MODULES = (
     "collections.",
     "builtins.",
 )
-_REQUIREMENTS = ("scikit-learn", "pandas", "numpy", "scipy", "lightgbm", "xgboost", "catboost")
+_REQUIREMENTS = (
+    "scikit-learn",
+    "pandas",
+    "numpy",
+    "scipy",
+    "lightgbm",
+    "xgboost",
+    "catboost",
+    "onnxruntime",
+)
 
 
 def tracking_uri(state_dir: Path) -> str:
@@ -59,6 +69,9 @@ def track(
     scores: dict,
     leaderboard=None,
     artifacts_dir: Path | None = None,
+    stage: str = "learn",
+    champion: bool = True,
+    curves: list[dict] | None = None,
 ) -> dict:
     """Log the search and the final model, register it, and make it the champion.
 
@@ -79,12 +92,21 @@ def track(
     scores : dict
         Final scores (cross-validated and hold-out).
     artifacts_dir : Path or None
-        Files to attach to the run (the stage's figures and tables).
+        Files to attach to the run (the stage's figures and tables), under ``stage``.
+    stage : str, default="learn"
+        The stage that trained the model: the run's name, its tag ``atelier.stage``
+        and the folder of its artifacts (serving reads the card from there).
+    champion : bool, default=True
+        Give the new version the alias ``champion`` (what serving loads); when
+        False the version is registered beside the current champion.
+    curves : list of dict or None
+        One row per epoch (``epoch`` and metrics), logged as the run's metric history.
 
     Returns
     -------
     dict
-        ``run_id``, ``model_uri``, ``registered_model``, ``version``, ``alias``.
+        ``run_id``, ``model_uri``, ``registered_model``, ``version``, ``alias``
+        (None when the version is not the champion).
     """
     with warnings.catch_warnings():
         # MLflow's own notices (its SQLAlchemy use, pip inference, deprecations) are
@@ -99,11 +121,25 @@ def track(
             parameters=parameters,
             scores=scores,
             artifacts_dir=artifacts_dir,
+            stage=stage,
+            champion=champion,
+            curves=curves,
         )
 
 
 def _track(
-    state_dir, *, model_name, model, example, leaderboard, parameters, scores, artifacts_dir
+    state_dir,
+    *,
+    model_name,
+    model,
+    example,
+    leaderboard,
+    parameters,
+    scores,
+    artifacts_dir,
+    stage,
+    champion,
+    curves,
 ) -> dict:
     import logging
 
@@ -121,9 +157,15 @@ def _track(
     else:
         experiment_id = experiment.experiment_id
     client = MlflowClient()
-    with mlflow.start_run(experiment_id=experiment_id, run_name="train") as parent:
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=stage, tags={STAGE_TAG: stage}
+    ) as parent:
         mlflow.log_params({k: str(v)[:500] for k, v in parameters.items()})
         mlflow.log_metrics(_finite(scores))
+        for row in curves or []:
+            mlflow.log_metrics(
+                _finite({k: v for k, v in row.items() if k != "epoch"}), step=row["epoch"]
+            )
         for row in [] if leaderboard is None else leaderboard.to_dict("records"):
             if row["trial"] < 0:
                 continue
@@ -151,7 +193,7 @@ def _track(
             terminal = "FINISHED" if row["status"] == "complete" else "KILLED"
             client.set_terminated(child.info.run_id, status=terminal)
         if artifacts_dir is not None:
-            mlflow.log_artifacts(str(artifacts_dir), artifact_path="learn")
+            mlflow.log_artifacts(str(artifacts_dir), artifact_path=stage)
         signature = infer_signature(example, _predictions(model, example))
         # MLflow prints "Successfully registered model ..." straight to stderr, across the
         # progress display; the stage reports the registration itself
@@ -166,13 +208,14 @@ def _track(
                 skops_trusted_types=trusted_types(model),
             )
     version_number = info.registered_model_version
-    client.set_registered_model_alias(model_name, CHAMPION, version_number)
+    if champion:
+        client.set_registered_model_alias(model_name, CHAMPION, version_number)
     return {
         "run_id": parent.info.run_id,
-        "model_uri": f"models:/{model_name}@{CHAMPION}",
+        "model_uri": f"models:/{model_name}/{version_number}",
         "registered_model": model_name,
         "version": int(version_number),
-        "alias": CHAMPION,
+        "alias": CHAMPION if champion else None,
         "tracking_uri": tracking_uri(state_dir),
     }
 

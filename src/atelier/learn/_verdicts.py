@@ -46,7 +46,35 @@ def holdout_comparison(
         prior = DummyClassifier(strategy="prior").fit(X_train, class_codes(classes, y_train))
         baseline = np.zeros_like(predicted)
         baseline[:, prior.classes_] = prior.predict_proba(X_test)
-    model_loss, baseline_loss = metric.loss(truth, predicted), metric.loss(truth, baseline)
+    gain = paired_gain(truth, baseline, predicted, metric, task, random_state)
+    return {
+        "model": gain["candidate"],
+        "baseline": gain["reference"],
+        "gain": gain["gain"],
+        "gain_low": gain["gain_low"],
+        "gain_high": gain["gain_high"],
+        "interval": INTERVAL,
+        "resamples": gain["resamples"],
+        "beats_baseline": gain["better"],
+    }
+
+
+def paired_gain(truth, reference, candidate, metric: Metric, task: str, random_state) -> dict:
+    """How much ``candidate``'s predictions beat ``reference``'s on the same rows.
+
+    The interval comes from resampling the rows (a paired bootstrap of
+    ``BOOTSTRAP_RESAMPLES``), so that a gain within the rows' noise is not read as
+    real.
+
+    Returns
+    -------
+    dict
+        ``reference`` and ``candidate`` scores (the metric's own direction),
+        ``gain`` (loss of the reference minus loss of the candidate: positive when
+        the candidate is better), ``gain_low`` and ``gain_high`` (the 90% interval),
+        ``resamples``, and ``better``: the whole interval is above zero.
+    """
+    reference_loss, candidate_loss = metric.loss(truth, reference), metric.loss(truth, candidate)
     rng = np.random.default_rng(random_state)
     gains = []
     for _ in range(BOOTSTRAP_RESAMPLES):
@@ -54,20 +82,19 @@ def holdout_comparison(
         if task != REGRESSION and len(np.unique(truth[rows])) < 2:
             continue  # ranking metrics are undefined on one class
         gains.append(
-            metric.loss(truth[rows], baseline[rows]) - metric.loss(truth[rows], predicted[rows])
+            metric.loss(truth[rows], reference[rows]) - metric.loss(truth[rows], candidate[rows])
         )
     gains = np.asarray([g for g in gains if np.isfinite(g)])
     tail = (1 - INTERVAL) / 2
     low, high = np.quantile(gains, [tail, 1 - tail]) if len(gains) else (np.nan, np.nan)
     return {
-        "model": metric.from_loss(model_loss),
-        "baseline": metric.from_loss(baseline_loss),
-        "gain": float(baseline_loss - model_loss),
+        "reference": metric.from_loss(reference_loss),
+        "candidate": metric.from_loss(candidate_loss),
+        "gain": float(reference_loss - candidate_loss),
         "gain_low": float(low),
         "gain_high": float(high),
-        "interval": INTERVAL,
         "resamples": len(gains),
-        "beats_baseline": bool(np.isfinite(low) and low > 0),
+        "better": bool(np.isfinite(low) and low > 0),
     }
 
 

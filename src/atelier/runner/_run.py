@@ -33,7 +33,9 @@ class StageOutcome:
     ----------
     name : str
     status : str
-        ``"ran"`` or ``"skipped"`` (inputs unchanged since its last run).
+        ``"ran"``, ``"skipped"`` (inputs unchanged since its last run) or
+        ``"unavailable"`` (its optional libraries are not installed; ``result`` says
+        what to install).
     duration_s : float
     result : object or None
         The stage's result when it ran.
@@ -110,7 +112,10 @@ def run(
         unchanged = sections is not None and last.get("fingerprint") == _fingerprint(
             project, stage, sections, parameters
         )
-        if not stage.always and stage.name not in forced and published and unchanged:
+        missing = _missing_libraries(stage.name)
+        if missing is not None:
+            done = StageOutcome(stage.name, "unavailable", 0.0, missing)
+        elif not stage.always and stage.name not in forced and published and unchanged:
             done = StageOutcome(stage.name, "skipped", 0.0)
         else:
             started = time.monotonic()
@@ -137,6 +142,17 @@ def run(
         outcome.report = build_report(project)
         listener.finished(StageOutcome("report", "ran", time.monotonic() - started))
     return outcome
+
+
+def _missing_libraries(stage: str) -> str | None:
+    """What to install before ``stage`` can run, or None when nothing is missing."""
+    from importlib.util import find_spec
+
+    if stage == "deep" and find_spec("torch") is None:
+        from atelier.learn._neural import torch_missing_message
+
+        return torch_missing_message("the deep stage")
+    return None
 
 
 def _parameters(project: Project, stage: str, train_budget: float | None) -> dict:
@@ -184,9 +200,13 @@ def _call(name: str, project: Project, train_budget: float | None) -> tuple[Proj
         from atelier.learn import train
 
         return project, train(project, budget=train_budget)
-    from atelier.learn import train_segments
+    if name == "segments":
+        from atelier.learn import train_segments
 
-    return project, train_segments(project)
+        return project, train_segments(project)
+    from atelier.deep import deep
+
+    return project, deep(project)
 
 
 def _read_state(project: Project) -> dict:

@@ -19,7 +19,7 @@ from atelier._artifacts import CARD_FILE, SCHEMA_FILE
 from atelier._project import Project
 from atelier.exceptions import StageOrderError
 from atelier.learn._metrics import BINARY, REGRESSION
-from atelier.learn._tracking import CHAMPION, tracking_uri
+from atelier.learn._tracking import CHAMPION, STAGE_TAG, tracking_uri
 from atelier.serve._explain import explain_records
 from atelier.serve._request import RequestModel
 from atelier.serve._threads import single_threaded
@@ -107,11 +107,13 @@ class ModelService:
 
         client = MlflowClient(tracking_uri=tracking_uri(project.state_dir))
         version = client.get_model_version_by_alias(name, CHAMPION)
+        # the stage that trained it (train, or deep for a network) keeps its serving card
+        stage = client.get_run(version.run_id).data.tags.get(STAGE_TAG, "learn")
         with tempfile.TemporaryDirectory() as folder:
             files = {}
             for file in (CARD_FILE, SCHEMA_FILE):
                 try:
-                    path = client.download_artifacts(version.run_id, f"learn/{file}", folder)
+                    path = client.download_artifacts(version.run_id, f"{stage}/{file}", folder)
                 except Exception:
                     raise StageOrderError(
                         f"{project.root}: the champion ({name} version {version.version}) has "

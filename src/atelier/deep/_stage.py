@@ -1,0 +1,661 @@
+"""The deep stage: a neural network on the project's mart, with everything that explains it.
+
+Reads the same rows as the train stage (the same hold-out, cleaned by the same
+plan), builds a network step by step from a small baseline (each step measured on
+validation rows and kept only if it helps), looks at its errors and tries what
+they call for, trains the final network on all training rows, and compares it
+with the classical champion on the hold-out. It writes
+``.atelier/artifacts/deep/``: the architecture (table and diagram), the training
+method, the curves per epoch, the indicators, the improvements, the errors, the
+ONNX network (checked against torch) and the served pipeline; the run is tracked
+in MLflow and the network becomes the ``champion`` only if it beats the classical
+model on the hold-out beyond the hold-out's noise.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import joblib
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import confusion_matrix, recall_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from atelier._artifacts import CARD_FILE, SCHEMA_FILE, staged_artifact_dir, write_result
+from atelier._naming import snake_case
+from atelier._project import Project
+from atelier._text import Text
+from atelier._values import json_value
+from atelier.deep import _errors, _figures
+from atelier.deep._improvements import BASELINE, Trainer, improve
+from atelier.exceptions import CharterError, DataError, StageOrderError
+from atelier.learn._card import background_of, reference_of
+from atelier.learn._data import SEED, training_data
+from atelier.learn._diagnostics import calibration_of
+from atelier.learn._features import FrameCoercer, categorical_positions, make_preprocessor
+from atelier.learn._metrics import BINARY, REGRESSION, get_metric
+from atelier.learn._schema import accepted_fields, input_schema
+from atelier.learn._thresholds import best_threshold, threshold_table, unit_costs
+from atelier.learn._verdicts import class_codes, paired_gain
+from atelier.sources._snapshot import hash_bytes
+
+STAGE = "deep"
+MODEL_FILE = "model.joblib"
+ONNX_FILE = "network.onnx"
+VALIDATION_SHARE = 0.2  # of the training rows: scores every improvement step
+PATIENCE = 12
+ONNX_TOLERANCE = 1e-4
+FINAL_SHARE = 0.25  # of the budget, kept for the final training and the records
+
+
+@dataclass(frozen=True)
+class DeepResult:
+    """What the deep stage did; ``result.json`` holds the same fields.
+
+    Attributes
+    ----------
+    table, target, task, metric : str
+    rows_fit, rows_validation, rows_holdout : int
+        The rows each step trains on, the rows that score the steps, and the
+        hold-out (the train stage's).
+    architecture : dict
+        ``kind``, ``config``, ``layers`` (one row per layer), ``parameters``,
+        ``inputs`` (numeric and categorical inputs, embeddings), ``declared``.
+    method : dict
+        Loss, optimiser, schedule, learning rate (and the range test), batch size,
+        epochs and early stopping, regularisation, split, seed, device, seconds per
+        epoch.
+    curves : dict
+        ``history`` (one row per epoch), ``best_epoch``, ``stopped_by`` and the
+        ``diagnosis`` read from them.
+    indicators : dict
+        Hold-out scores of the network and of the classical champion on the same
+        rows, the paired gain, and per task: calibration, confusion matrix and
+        per-class recall, or residuals.
+    improvements : dict
+        ``steps`` (see :mod:`atelier.deep._improvements`) and ``search``.
+    errors : dict
+        ``validation`` and ``holdout`` analyses, and ``treatments``.
+    onnx : dict
+        ``file``, ``rows`` compared, ``max_abs_difference``, ``equal``.
+    champion : bool
+        Whether the network became the served model.
+    model_file, model_sha256 : str
+    registry : dict
+    figures : dict of str to str
+    notes : list of str
+    budget_s, duration_s : float
+    """
+
+    table: str
+    target: str
+    task: str
+    metric: str
+    greater_is_better: bool
+    rows_fit: int
+    rows_validation: int
+    rows_holdout: int
+    architecture: dict
+    method: dict
+    curves: dict
+    indicators: dict
+    improvements: dict
+    errors: dict
+    onnx: dict
+    champion: bool
+    model_file: str
+    model_sha256: str
+    registry: dict
+    figures: dict
+    notes: list
+    budget_s: float
+    duration_s: float
+
+
+def deep(project: Project, budget: float | None = None) -> DeepResult:
+    """Train, explain and register the neural network of ``project``.
+
+    Parameters
+    ----------
+    project : Project
+    budget : float or None
+        Seconds for the whole stage; the charter's ``deep.budget_s`` when None.
+
+    Returns
+    -------
+    DeepResult
+
+    Raises
+    ------
+    StageOrderError
+        Before ``atelier train``.
+    CharterError
+        When torch is not installed, or the declared architecture does not fit.
+    DataError
+        When the budget is too small for one epoch, or no column is usable.
+    """
+    started_at, clock = datetime.now(UTC), time.monotonic()
+    charter = project.charter
+    settings = charter.deep
+    budget = float(budget if budget is not None else settings.budget_s)
+    if budget <= 0:
+        raise DataError(f"budget: expected a positive number of seconds, got {budget:g}")
+    try:
+        from atelier.learn._networks import embedding_size
+    except ImportError:
+        from atelier.learn._neural import torch_missing_message
+
+        raise CharterError(torch_missing_message("atelier deep")) from None
+    train_file = project.artifact_dir("learn") / "result.json"
+    if not train_file.exists():
+        raise StageOrderError(
+            f"{project.root}: no classical model to compare with; run `atelier train` first"
+        )
+    trained = json.loads(train_file.read_text())
+    data = training_data(project)
+    task, target = data.task, data.target
+    metric = get_metric(trained["metric"], task)
+    preparation, roles = _preparation(data)
+    X_train = np.asarray(preparation.transform(data.X_train), dtype=np.float64)
+    X_test = np.asarray(preparation.transform(data.X_test), dtype=np.float64)
+    categorical = categorical_positions(roles)
+    stratify = data.y_train if task != REGRESSION else None
+    fit_rows, validation_rows = train_test_split(
+        np.arange(len(data.y_train)),
+        test_size=VALIDATION_SHARE,
+        stratify=stratify,
+        random_state=SEED,
+    )
+    deadline = clock + budget
+    step_deadline = clock + (1 - FINAL_SHARE) * budget
+
+    def make(config):
+        return _estimator(task, config, categorical)
+
+    trainer = Trainer(
+        make,
+        (X_train[fit_rows], data.y_train[fit_rows]),
+        (X_train[validation_rows], data.y_train[validation_rows]),
+        metric,
+        task,
+        step_deadline,
+    )
+    declared = settings.architecture
+    start = _start(settings, declared)
+    _check_declared(declared, start, make, trainer)
+    ladder = improve(
+        trainer,
+        start,
+        declared=declared is not None,
+        trials=settings.trials,
+        range_test=lambda config: _range_test(make, config, trainer, categorical, task),
+    )
+    if time.monotonic() > deadline:
+        first = ladder.steps[0]
+        raise DataError(
+            f"atelier.yaml: deep.budget_s: {budget:g} s is too small: the baseline network "
+            f"alone took {first['seconds']:.1f} s ({first['epochs']} epochs); give it at least "
+            f"{4 * first['seconds'] + 10:.0f} s"
+        )
+    kept_model, kept_score = trainer.fit(ladder.config)
+    validation_errors = _errors.analyse(
+        data.X_train.iloc[validation_rows],
+        _row_errors(kept_model, trainer.X_valid, trainer.y_valid, task),
+        trainer.y_valid,
+        kept_model.predict(trainer.X_valid),
+    )
+    treated = _errors.treatments(trainer, ladder.config, kept_model, kept_score, task)
+    final_config = treated["config"]
+    network = make(final_config).fit(X_train, data.y_train)
+    positive, threshold = _decision(trained, network, trainer, final_config, make, charter)
+    holdout = _holdout(project, data, network, X_test, metric, task, positive)
+    holdout_errors = _errors.analyse(
+        data.X_test,
+        _row_errors(network, X_test, data.y_test, task),
+        data.y_test,
+        network.predict(X_test),
+    )
+    layers = _layer_table(network, categorical)
+    reference = network.predict_proba(X_test) if task != REGRESSION else network.predict(X_test)
+    network.freeze()
+    served = network.predict_proba(X_test) if task != REGRESSION else network.predict(X_test)
+    difference = float(np.max(np.abs(reference - served))) if len(X_test) else 0.0
+    onnx = {
+        "file": ONNX_FILE,
+        "rows": len(X_test),
+        "max_abs_difference": difference,
+        "tolerance": ONNX_TOLERANCE,
+        "equal": difference <= ONNX_TOLERANCE,
+    }
+    if not onnx["equal"]:
+        raise DataError(
+            f"{ONNX_FILE}: the ONNX network differs from torch's by {difference:.2e} "
+            f"(tolerance {ONNX_TOLERANCE:g}); it is not served"
+        )
+    pipeline = Pipeline([*preparation.steps, ("model", network)])
+    champion = holdout["comparison"]["better"]
+    history = network.history_
+    curves = {
+        "history": history,
+        "best_epoch": network.best_epoch_,
+        "stopped_by": network.stopped_by_,
+        "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
+    }
+    architecture = {
+        "kind": final_config["architecture"],
+        "declared": declared is not None,
+        "config": final_config,
+        "layers": layers,
+        "parameters": network.n_parameters_,
+        "inputs": {
+            "embedding_widths": [embedding_size(c + 1) for c in network.cardinalities_],
+            "numeric": len(network.numeric_),
+            "missing_indicators": len(network.indicated_),
+            "categorical": len(categorical),
+            "cardinalities": network.cardinalities_,
+            "rows": len(X_train),
+            "outputs": network.n_outputs_,
+        },
+    }
+    method = _method(network, final_config, ladder, task, len(fit_rows), len(validation_rows))
+    improvements = {"steps": ladder.steps, "search": ladder.search}
+    errors = {
+        "validation": validation_errors,
+        "treatments": treated["tried"],
+        "holdout": holdout_errors,
+    }
+    notes = list(data.notes)
+    with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
+        (folder / ONNX_FILE).write_bytes(network.onnx_)
+        joblib.dump(pipeline, folder / MODEL_FILE)
+        sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
+        cleaner = preparation.named_steps.get("preprocess")
+        cleaned_train = data.X_train if cleaner is None else cleaner.transform(data.X_train)
+        schema = input_schema(cleaned_train, set(getattr(cleaner, "impute_values_", {})))
+        schema["accepted"] = accepted_fields(schema)
+        (folder / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n")
+        card = _card(charter, trained, data, network, holdout, positive, threshold, cleaned_train)
+        card["trained_at"] = started_at.isoformat(timespec="seconds")
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
+        (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
+        say = Text(charter.project.language)
+        figures = _draw(folder, say, curves, ladder, layers, holdout, metric.name, architecture)
+        from atelier.learn._tracking import track
+
+        registry = track(
+            project.state_dir,
+            model_name=snake_case(charter.project.name),
+            model=pipeline,
+            example=data.X_test.head(5),
+            parameters={
+                "table": data.table,
+                "target": target,
+                "metric": metric.name,
+                "budget_s": budget,
+                "architecture": json.dumps(final_config),
+            },
+            scores={
+                f"holdout_{metric.name}": holdout["network"][metric.name],
+                f"classical_holdout_{metric.name}": holdout["classical"][metric.name],
+            },
+            artifacts_dir=folder,
+            stage=STAGE,
+            champion=champion,
+            curves=[
+                {k: row[k] for k in ("epoch", "train_loss", "validation_loss", "learning_rate")}
+                for row in history
+            ],
+        )
+        result = DeepResult(
+            table=data.table,
+            target=target,
+            task=task,
+            metric=metric.name,
+            greater_is_better=metric.greater_is_better,
+            rows_fit=len(fit_rows),
+            rows_validation=len(validation_rows),
+            rows_holdout=len(X_test),
+            architecture=architecture,
+            method=method,
+            curves=curves,
+            indicators=holdout,
+            improvements=improvements,
+            errors=errors,
+            onnx=onnx,
+            champion=champion,
+            model_file=MODEL_FILE,
+            model_sha256=sha256,
+            registry=registry,
+            figures={name: path.name for name, path in figures.items()},
+            notes=notes,
+            budget_s=budget,
+            duration_s=round(time.monotonic() - clock, 3),
+        )
+        write_result(
+            folder,
+            stage=STAGE,
+            result=result,
+            inputs={"table": data.source_hash, "train": hash_bytes(train_file.read_bytes())},
+            parameters={"budget_s": budget, "seed": SEED},
+            started_at=started_at,
+            duration_s=result.duration_s,
+        )
+    return result
+
+
+# ---- steps ------------------------------------------------------------------------
+
+
+def _preparation(data) -> tuple[Pipeline, object]:
+    """The cleaning plan, the column coder and the encoder, fitted on the training rows."""
+    steps = [] if data.cleaner is None else [("preprocess", clone(data.cleaner))]
+    steps.append(("columns", FrameCoercer()))
+    partial = Pipeline(steps).fit(data.X_train)
+    roles = partial[-1].roles_
+    if not roles.features:
+        raise DataError(
+            f"{data.table}: no usable feature column: "
+            + "; ".join(f"{c}: {why}" for c, why in roles.dropped.items())
+        )
+    encoder = make_preprocessor(roles, encoding="ordinal", impute=False, scale=False)
+    steps.append(("encode", encoder.fit(partial.transform(data.X_train), data.y_train)))
+    return Pipeline(steps), roles
+
+
+def _estimator(task: str, config: dict, categorical: list[int]):
+    from atelier.learn._neural import NeuralClassifier, NeuralRegressor
+
+    kind = NeuralRegressor if task == REGRESSION else NeuralClassifier
+    return kind(**config, categorical=categorical, random_state=SEED)
+
+
+def _start(settings, declared) -> dict:
+    start = BASELINE | {"max_epochs": settings.max_epochs, "patience": PATIENCE}
+    if declared is not None:
+        start |= {
+            "architecture": declared.kind,
+            "layers": list(declared.layers),
+            "activation": declared.activation,
+            "dropout": declared.dropout,
+            "numeric_embedding": declared.numeric_embedding,
+            "k": declared.k,
+        }
+    return start
+
+
+def _check_declared(declared, start: dict, make, trainer: Trainer) -> None:
+    """A declared architecture must build on these columns: one line if it does not."""
+    if declared is None:
+        return
+    if declared.kind == "tabm" and len(set(declared.layers)) > 1:
+        raise CharterError(
+            "atelier.yaml: deep.architecture.layers: TabM's blocks all have the same width; "
+            f"got {declared.layers}"
+        )
+    try:
+        make(start | {"max_epochs": 1}).fit(trainer.X_fit[:64], trainer.y_fit[:64])
+    except (ValueError, RuntimeError) as error:
+        raise CharterError(
+            f"atelier.yaml: deep.architecture does not fit the data: {error}"
+        ) from None
+
+
+def _range_test(make, config, trainer: Trainer, categorical, task) -> dict:
+    """The learning-rate range test on the fitting rows, for ``config``'s network."""
+    from atelier.learn import _networks
+
+    probe = make(config | {"max_epochs": 1}).fit(trainer.X_fit, trainer.y_fit)
+    test = _networks.lr_range_test(
+        probe.predictor().network,
+        (*probe.network_inputs(trainer.X_fit), probe.network_targets(trainer.y_fit)),
+        classification=task != REGRESSION,
+        config=probe.config_(),
+        seed=SEED,
+    )
+    return {k: (round(v, 8) if isinstance(v, float) else v) for k, v in test.items()}
+
+
+def _row_errors(model, X, y, task):
+    if task == REGRESSION:
+        return _errors.row_errors(task, y, model.predict(X))
+    return _errors.row_errors(task, y, model.predict_proba(X), model.classes_)
+
+
+def _decision(trained, network, trainer, config, make, charter):
+    """Binary targets: the positive class, and the cost threshold on validation rows.
+
+    The threshold is chosen on the validation rows' predictions by a network trained
+    on the fitting rows (the hold-out stays unseen), as train chooses it out of fold.
+    """
+    if trained["task"] != BINARY:
+        return None, None
+    positive = trained["thresholds"]["positive_class"]
+    labels = [str(c) for c in network.classes_]
+    code = labels.index(str(positive))
+    positive = network.classes_[code]
+    negative = network.classes_[1 - code]
+    model = make(config).fit(trainer.X_fit, trainer.y_fit)
+    proba = model.predict_proba(trainer.X_valid)[:, code]
+    unit = unit_costs(charter.costs, str(positive), str(negative))
+    table = threshold_table(np.asarray(trainer.y_valid).astype(str) == str(positive), proba, unit)
+    return positive, best_threshold(table)
+
+
+def _holdout(project, data, network, X_test, metric, task, positive) -> dict:
+    """The network and the classical champion, scored on the same hold-out rows."""
+    from atelier.learn import load_model
+
+    classical = load_model(project)
+    y_test = data.y_test
+    if task == REGRESSION:
+        truth = np.asarray(y_test, dtype=np.float64)
+        ours, theirs = network.predict(X_test), classical.predict(data.X_test)
+    else:
+        classes = network.classes_
+        truth = class_codes(classes, y_test)
+        ours, theirs = network.predict_proba(X_test), classical.predict_proba(data.X_test)
+    comparison = paired_gain(truth, theirs, ours, metric, task, SEED)
+    indicators = {
+        "network": _scores(truth, ours, metric, task),
+        "classical": _scores(truth, theirs, metric, task),
+        "comparison": comparison,
+    }
+    if task == REGRESSION:
+        residuals = truth - ours
+        indicators["residuals"] = {
+            "mean": float(residuals.mean()),
+            "std": float(residuals.std()),
+            "quantiles": {
+                str(q): float(v)
+                for q, v in zip(
+                    (0.05, 0.5, 0.95), np.quantile(residuals, [0.05, 0.5, 0.95]), strict=True
+                )
+            },
+        }
+        indicators["predicted"] = ours.tolist()[:2000]
+        indicators["truth"] = truth.tolist()[:2000]
+        return indicators
+    predicted = ours.argmax(axis=1)
+    labels = list(range(len(classes)))
+    indicators["classes"] = [json_value(c) for c in classes]
+    indicators["confusion"] = confusion_matrix(truth, predicted, labels=labels).tolist()
+    recalls = recall_score(truth, predicted, labels=labels, average=None, zero_division=0)
+    indicators["recall"] = {str(c): float(r) for c, r in zip(classes, recalls, strict=True)}
+    if positive is not None:
+        code = list(classes).index(positive)
+        indicators["calibration"] = calibration_of(truth == code, ours[:, code])
+    return indicators
+
+
+def _scores(truth, predictions, metric, task) -> dict:
+    from sklearn.metrics import (
+        accuracy_score,
+        log_loss,
+        mean_absolute_error,
+        r2_score,
+        root_mean_squared_error,
+    )
+
+    scores = {metric.name: float(metric.score(truth, predictions))}
+    if task == REGRESSION:
+        scores |= {
+            "rmse": float(root_mean_squared_error(truth, predictions)),
+            "mae": float(mean_absolute_error(truth, predictions)),
+            "r2": float(r2_score(truth, predictions)),
+        }
+    else:
+        labels = list(range(predictions.shape[1]))
+        total = predictions.sum(axis=1, keepdims=True)  # float32 models sum to 1 +- 1e-7
+        scores |= {
+            "accuracy": float(accuracy_score(truth, predictions.argmax(axis=1))),
+            "log_loss": float(log_loss(truth, predictions / total, labels=labels)),
+        }
+    return scores
+
+
+def diagnose(history: list[dict], best_epoch: int, stopped_by: str) -> dict:
+    """Over- or under-fitting, read from the curves.
+
+    - ``overfitting``: after the best epoch the validation loss rose by more than 5%
+      while the training loss kept falling;
+    - ``underfitting``: training stopped at its maximum (or its budget) with the
+      validation loss still at its lowest in the last epochs;
+    - ``good_fit`` otherwise.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``best_epoch``, ``epochs``, ``rise`` (relative rise of the validation
+        loss after its best epoch), ``gap`` (validation minus training loss at the
+        best epoch).
+    """
+    best = history[best_epoch - 1]
+    last = history[-1]
+    rise = (last["validation_loss"] - best["validation_loss"]) / max(
+        abs(best["validation_loss"]), 1e-12
+    )
+    train_fell = last["train_loss"] < best["train_loss"]
+    if rise > 0.05 and train_fell:
+        kind = "overfitting"
+    elif stopped_by != "early stopping" and best_epoch >= len(history) - 2:
+        kind = "underfitting"
+    else:
+        kind = "good_fit"
+    return {
+        "kind": kind,
+        "best_epoch": best_epoch,
+        "epochs": len(history),
+        "rise": round(float(rise), 4),
+        "gap": round(float(best["validation_loss"] - best["train_loss"]), 4),
+    }
+
+
+def _method(network, config, ladder, task, rows_fit, rows_validation) -> dict:
+    seconds = [row["seconds"] for row in network.history_]
+    return {
+        "loss": "mean squared error (standardised target)"
+        if task == REGRESSION
+        else "cross-entropy",
+        "loss_key": "mse" if task == REGRESSION else "cross_entropy",
+        "optimiser": "AdamW",
+        "learning_rate": config["learning_rate"],
+        "range_test": ladder.range_test,
+        "schedule": config["schedule"],
+        "batch_size": min(256, rows_fit),
+        "max_epochs": config["max_epochs"],
+        "patience": config["patience"],
+        "epochs": len(network.history_),
+        "best_epoch": network.best_epoch_,
+        "stopped_by": network.stopped_by_,
+        "dropout": config["dropout"],
+        "weight_decay": config["weight_decay"],
+        "class_weight": config.get("class_weight"),
+        "scaling": config["scaling"],
+        "early_stopping_share": network.validation_fraction,
+        "validation_share": VALIDATION_SHARE,
+        "rows_fit": rows_fit,
+        "rows_validation": rows_validation,
+        "seed": SEED,
+        "device": network.device_,
+        "seconds_per_epoch": round(float(np.mean(seconds)), 4) if seconds else None,
+        "rows_per_second": round(
+            (1 - network.validation_fraction) * (rows_fit + rows_validation) / np.mean(seconds)
+        )
+        if seconds
+        else None,
+    }
+
+
+def _layer_table(network, categorical) -> list[dict]:
+    from atelier.learn import _networks
+
+    return _networks.architecture_table(
+        network.predictor(), network.n_numeric_inputs_, len(categorical)
+    )
+
+
+def _card(charter, trained, data, network, holdout, positive, threshold, cleaned_train) -> dict:
+    """The serving card of the network, as train writes one for its model."""
+    metric = trained["metric"]
+    classes = getattr(network, "classes_", None)
+    return {
+        "target": data.target,
+        "task": data.task,
+        "classes": None if classes is None else [json_value(c) for c in classes],
+        "positive_class": json_value(positive),
+        "threshold": threshold,
+        "metric": metric,
+        "holdout_score": holdout["network"][metric],
+        "rows_train": len(data.X_train),
+        "question": charter.project.question,
+        "decision": charter.project.decision,
+        "answer": None,
+        "at_threshold": None,
+        "currency": charter.costs.currency,
+        "language": charter.project.language,
+        "unit": charter.project.unit,
+        "reference": reference_of(cleaned_train),
+        "background": background_of(cleaned_train, SEED),
+        "model": "neural network (ONNX)",
+    }
+
+
+def _draw(folder, say, curves, ladder, layers, holdout, metric, architecture) -> dict:
+    figures = {
+        "curves": _figures.draw_curves(
+            curves["history"], curves["best_epoch"], metric, folder / "curves.png", say
+        ),
+        "architecture": _figures.draw_architecture(
+            layers,
+            say(
+                "fig_architecture",
+                kind={"mlp": "MLP", "tabm": "TabM"}[architecture["kind"]],
+                n=f"{architecture['parameters']:,}",
+            ),
+            folder / "architecture.png",
+            say,
+        ),
+        "improvements": _figures.draw_improvements(
+            ladder.steps, metric, folder / "improvements.png", say
+        ),
+    }
+    if ladder.range_test is not None:
+        figures["range_test"] = _figures.draw_range_test(
+            ladder.range_test, folder / "range_test.png", say
+        )
+    if "confusion" in holdout:
+        figures["confusion"] = _figures.draw_confusion(
+            holdout["confusion"], holdout["classes"], folder / "confusion.png", say
+        )
+    else:
+        figures["residuals"] = _figures.draw_residuals(
+            np.asarray(holdout["truth"]),
+            np.asarray(holdout["predicted"]),
+            folder / "residuals.png",
+            say,
+        )
+    return figures
