@@ -26,8 +26,10 @@ MINIMAL_FRAMING = {
 
 # The demo's search in tests stops after DEMO_MAX_TRIALS trials (every family's defaults,
 # then tuned ones), whatever the machine's speed; the budget is only a generous ceiling.
-DEMO_MAX_TRIALS = 14
+# Its network likewise: DEMO_DEEP_LIMITS in epochs and trials, under a generous budget.
+DEMO_MAX_TRIALS = 17
 DEMO_TRAIN_BUDGET = 600
+DEMO_DEEP_LIMITS = {"trials": 3, "max_epochs": 12, "budget_s": 900}
 
 
 def write_charter(root: Path, sources: dict, mart: dict | None = None, **sections) -> Path:
@@ -102,6 +104,7 @@ def demo_project(tmp_path_factory) -> Project:
         port=0,
         train_budget=DEMO_TRAIN_BUDGET,
         max_trials=DEMO_MAX_TRIALS,
+        deep_limits=DEMO_DEEP_LIMITS,
     )
     return outcome.project
 

@@ -135,3 +135,21 @@ def write_check(artifacts_root: Path, name: str, outcome: Mapping[str, Any]) -> 
         json.dump(record, stream, indent=2)
     os.replace(temporary, folder / f"{name}.json")
     return folder / f"{name}.json"
+
+
+def champion_result(artifacts_root: Path) -> dict:
+    """The result of the stage whose model is served.
+
+    That is deep's network when it became the champion, otherwise train's model.
+
+    Raises
+    ------
+    FileNotFoundError
+        When nothing was trained.
+    """
+    deep = artifacts_root / "deep" / RESULT_FILE
+    if deep.exists():
+        result = json.loads(deep.read_text())
+        if result.get("champion"):
+            return result
+    return json.loads((artifacts_root / "learn" / RESULT_FILE).read_text())

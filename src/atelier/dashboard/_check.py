@@ -1,11 +1,9 @@
 """``atelier dashboard --check``: every page rendered by Streamlit's own test runner."""
 
-import json
 import os
 
-from atelier._artifacts import RESULT_FILE, write_check
+from atelier._artifacts import champion_result, write_check
 from atelier._project import Project
-from atelier._stages import BY_NAME
 from atelier.dashboard._run import APP_FILE, PAGES, PROJECT_VARIABLE
 from atelier.serve import ModelService
 
@@ -27,9 +25,7 @@ def check_dashboard(project: Project) -> dict:
     from streamlit.testing.v1 import AppTest
 
     ModelService.from_project(project)  # says so when nothing was trained
-    trained = json.loads(
-        (project.artifact_dir(BY_NAME["train"].artifacts) / RESULT_FILE).read_text()
-    )
+    trained = champion_result(project.artifacts_dir)  # the model being served
     from streamlit.logger import set_log_level
 
     # bare-mode runs warn of a missing script context on every page: not the user's concern

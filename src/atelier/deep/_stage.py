@@ -39,7 +39,13 @@ from atelier.learn._diagnostics import calibration_of
 from atelier.learn._features import FrameCoercer, categorical_positions, make_preprocessor
 from atelier.learn._metrics import BINARY, REGRESSION, get_metric
 from atelier.learn._schema import accepted_fields, input_schema
-from atelier.learn._thresholds import best_threshold, threshold_table, unit_costs
+from atelier.learn._thresholds import (
+    at,
+    best_threshold,
+    in_plain_words,
+    threshold_table,
+    unit_costs,
+)
 from atelier.learn._verdicts import class_codes, paired_gain
 from atelier.sources._snapshot import hash_bytes
 
@@ -49,7 +55,9 @@ ONNX_FILE = "network.onnx"
 VALIDATION_SHARE = 0.2  # of the training rows: scores every improvement step
 PATIENCE = 12
 ONNX_TOLERANCE = 1e-4
-FINAL_SHARE = 0.25  # of the budget, kept for the final training and the records
+# shares of the budget by the end of each phase: the steps and the search, the
+# treatments of the errors; the rest is for the final training and the records
+IMPROVED_BY, TREATED_BY = 0.5, 0.7
 
 
 @dataclass(frozen=True)
@@ -171,7 +179,6 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         random_state=SEED,
     )
     deadline = clock + budget
-    step_deadline = clock + (1 - FINAL_SHARE) * budget
 
     def make(config):
         return _estimator(task, config, categorical)
@@ -182,7 +189,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         (X_train[validation_rows], data.y_train[validation_rows]),
         metric,
         task,
-        step_deadline,
+        deadline=clock + IMPROVED_BY * budget,
     )
     declared = settings.architecture
     start = _start(settings, declared)
@@ -208,6 +215,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         trainer.y_valid,
         kept_model.predict(trainer.X_valid),
     )
+    trainer.deadline = clock + TREATED_BY * budget
     treated = _errors.treatments(trainer, ladder.config, kept_model, kept_score, task)
     final_config = treated["config"]
     network = make(final_config).fit(X_train, data.y_train)
@@ -280,6 +288,15 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         (folder / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n")
         card = _card(charter, trained, data, network, holdout, positive, threshold, cleaned_train)
         card["trained_at"] = started_at.isoformat(timespec="seconds")
+        if positive is not None:
+            card |= _at_threshold(
+                served[:, list(network.classes_).index(positive)],
+                data.y_test,
+                positive,
+                threshold,
+                charter.costs,
+                next(c for c in network.classes_ if c != positive),
+            )
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
         say = Text(charter.project.language)
@@ -489,6 +506,19 @@ def _holdout(project, data, network, X_test, metric, task, positive) -> dict:
         code = list(classes).index(positive)
         indicators["calibration"] = calibration_of(truth == code, ours[:, code])
     return indicators
+
+
+def _at_threshold(proba, y_test, positive, threshold, costs, negative) -> dict:
+    """The serving card's decision facts on the hold-out, as train writes them."""
+    unit = unit_costs(costs, str(positive), str(negative))
+    table = threshold_table(np.asarray(y_test).astype(str) == str(positive), proba, unit)
+    row, half = at(table, threshold), at(table, 0.5)
+    return {
+        "answer": in_plain_words(row, f"the {positive!s} cases", costs.currency, half),
+        "at_threshold": {
+            key: row[key] for key in ("threshold", "recall", "precision", "cost_per_1000")
+        },
+    }
 
 
 def _scores(truth, predictions, metric, task) -> dict:

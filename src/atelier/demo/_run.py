@@ -1,6 +1,7 @@
 """``atelier demo``: build the demo project, then run every stage that exists."""
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -16,12 +17,15 @@ from atelier.runner import RunResult, run
 PORT_VARIABLE = "ATELIER_DEMO_API_PORT"
 
 
-def create_demo(directory: Path, max_trials: int | None = None) -> Path:
+def create_demo(
+    directory: Path, max_trials: int | None = None, deep_limits: dict | None = None
+) -> Path:
     """Write the demo's charter and data sources into ``directory``.
 
     Existing data files are kept, so a second call changes nothing; the charter is
     written only if absent, so a user's edits survive. ``max_trials``, when given,
-    goes into the new charter's ``training`` section.
+    goes into the new charter's ``training`` section, and ``deep_limits`` (say
+    ``{"trials": 3, "max_epochs": 12}``) into its ``deep`` section.
 
     Returns
     -------
@@ -37,6 +41,14 @@ def create_demo(directory: Path, max_trials: int | None = None) -> Path:
         text = files("atelier.demo").joinpath("charter.yaml").read_text(encoding="utf-8")
         if max_trials is not None:
             text = text.replace("\ntraining:\n", f"\ntraining:\n  max_trials: {max_trials:d}\n", 1)
+        head, deep_section = text.split("\ndeep:\n", 1)
+        for name, value in (deep_limits or {}).items():
+            line = re.compile(rf"^  {name}: .*$", re.MULTILINE)
+            if line.search(deep_section):
+                deep_section = line.sub(f"  {name}: {value:d}", deep_section, count=1)
+            else:
+                deep_section = f"  {name}: {value:d}\n" + deep_section
+        text = f"{head}\ndeep:\n{deep_section}"
         charter.write_text(text, encoding="utf-8")
     return directory
 
@@ -62,6 +74,7 @@ def run_demo(
     port: int = 8765,
     train_budget: float | None = None,
     max_trials: int | None = None,
+    deep_limits: dict | None = None,
     listener=None,
 ) -> RunResult:
     """Create the demo project and ``atelier run`` it, serving its plans API meanwhile.
@@ -77,6 +90,8 @@ def run_demo(
     max_trials : int or None
         Written into the charter's ``training.max_trials``: the search stops after
         that many trials, so that the demo's model is the same on any machine.
+    deep_limits : dict or None
+        Written into the charter's ``deep`` section (``trials``, ``max_epochs``).
     listener : object or None
         Told of each stage's progress (see :func:`atelier.runner.run`).
 
@@ -85,7 +100,7 @@ def run_demo(
     RunResult
         Each stage's outcome, the project and the dossier's path.
     """
-    project = Project.load(create_demo(directory, max_trials=max_trials))
+    project = Project.load(create_demo(directory, max_trials=max_trials, deep_limits=deep_limits))
     with plans_api(project.root, port):
         outcome = run(project, train_budget=train_budget, listener=listener, report=False)
     # the API and the dashboard are tried on the trained model before the dossier is

@@ -1,5 +1,6 @@
 """The artifacts of a run, read once for the report; nothing is recomputed."""
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,13 @@ class Artifacts:
     def get(self, stage: str) -> dict | None:
         """The result of ``stage``, or None when it has not run."""
         return self.results.get(stage)
+
+    def file_sha256(self, stage: str, name: str | None) -> str | None:
+        """The sha256 of one of ``stage``'s files as it is on disk now, or None if absent."""
+        if not name:
+            return None
+        path = self.project.artifact_dir(BY_NAME[stage].artifacts) / Path(name).name
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
     def figure(self, stage: str, name: str) -> Path | None:
         """The path of one of ``stage``'s figures, if it drew it."""

@@ -34,7 +34,6 @@ NOT_BUILT = frozenset(
         "resources_check",
         "technology_partners",
         "market_watch",
-        "deep_learning",
         "big_data",
         "oral_presentation",
         "privacy_tooling",
@@ -327,6 +326,69 @@ def optimisation_justified(a: Artifacts) -> Verdict:
     return _when(bool(tuned["improved"]), "ml-leaderboard", PARTLY)
 
 
+# ---- block 4: deep learning ---------------------------------------------------------
+
+
+def _deep(a: Artifacts) -> dict:
+    return a.get("deep") or {}
+
+
+@rule
+def deep_method(a: Artifacts) -> Verdict:
+    """The training method is recorded with a rate chosen by a range test, and curves."""
+    deep = _deep(a)
+    method = deep.get("method") or {}
+    history = (deep.get("curves") or {}).get("history") or []
+    explained = all(
+        method.get(key) is not None
+        for key in ("loss", "optimiser", "learning_rate", "batch_size", "seed", "device")
+    )
+    range_tested = bool((method.get("range_test") or {}).get("losses"))
+    return _when(explained and range_tested and len(history) >= 2, "deep-method")
+
+
+@rule
+def deep_architecture(a: Artifacts) -> Verdict:
+    """A layer table whose parameters add up to the saved network's, served by ONNX as trained."""
+    deep = _deep(a)
+    architecture = deep.get("architecture") or {}
+    layers = architecture.get("layers") or []
+    counted = sum(layer["parameters"] for layer in layers)
+    matches = bool(layers) and counted == architecture.get("parameters")
+    saved = a.file_sha256("deep", deep.get("model_file")) == deep.get("model_sha256")
+    return _when(matches and saved and (deep.get("onnx") or {}).get("equal"), "deep-architecture")
+
+
+@rule
+def deep_indicators(a: Artifacts) -> Verdict:
+    """The network and the classical model on the same hold-out, and the task's indicators."""
+    indicators = _deep(a).get("indicators") or {}
+    compared = all(k in indicators for k in ("network", "classical", "comparison"))
+    own = "confusion" in indicators or "residuals" in indicators
+    return _when(compared and own, "deep-indicators")
+
+
+@rule
+def deep_improvements(a: Artifacts) -> Verdict:
+    """Steps measured from a baseline; met when at least one of them was kept."""
+    steps = (_deep(a).get("improvements") or {}).get("steps") or []
+    measured = [s for s in steps[1:] if s.get("validation") is not None]
+    if not measured:
+        return NOT_YET, ""
+    return _when(any(s["kept"] for s in measured), "deep-improvements", PARTLY)
+
+
+@rule
+def deep_errors(a: Artifacts) -> Verdict:
+    """Errors analysed on the hold-out; met when a treatment they called for was measured."""
+    errors = _deep(a).get("errors") or {}
+    analysed = bool((errors.get("holdout") or {}).get("largest"))
+    if not analysed:
+        return NOT_YET, ""
+    treated = [t for t in errors.get("treatments", []) if t.get("validation") is not None]
+    return _when(bool(treated), "deep-errors", PARTLY)
+
+
 # ---- block 5: deployment -----------------------------------------------------------
 
 
@@ -339,9 +401,11 @@ def business_summary(a: Artifacts) -> Verdict:
 
 
 def _checked(a: Artifacts, name: str) -> bool:
-    """Whether ``atelier serve --check`` or ``dashboard --check`` passed on this model."""
+    """Whether ``atelier serve --check`` or ``dashboard --check`` passed on the served model."""
     check = a.checks.get(name) or {}
-    return bool(check.get("passed")) and check.get("model_sha256") == _train(a).get(
+    deep = a.get("deep") or {}
+    served = deep if deep.get("champion") else _train(a)
+    return bool(check.get("passed")) and check.get("model_sha256") == served.get(
         "model_sha256", "no model"
     )
 

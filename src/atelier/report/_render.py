@@ -11,6 +11,7 @@ from atelier._project import Project
 from atelier._text import Text
 from atelier._version import __version__
 from atelier.report._artifacts import STAGES, Artifacts, load_artifacts
+from atelier.report._deep import deep_sentences
 from atelier.report._facts import money
 from atelier.report._observations import observations
 from atelier.report._referential import referential
@@ -32,6 +33,12 @@ FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "learning_curve": ("train", "learning_curve"),
     "importance": ("train", "importance"),
     "calibration": ("train", "calibration"),
+    "deep_architecture": ("deep", "architecture"),
+    "deep_range_test": ("deep", "range_test"),
+    "deep_curves": ("deep", "curves"),
+    "deep_improvements": ("deep", "improvements"),
+    "deep_confusion": ("deep", "confusion"),
+    "deep_residuals": ("deep", "residuals"),
 }
 
 
@@ -103,6 +110,7 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
         "unit": unit_of(artifacts, text),
         "ml": ml_sentences(train, text) if train else {},
+        "dl": deep_sentences(results["deep"], text) if results.get("deep") else {},
         "leaderboard": best_of_each_family(train.get("leaderboard", [])),
         "observations": observations(artifacts, text),
         "api_fields": (artifacts.serving or {}).get("accepted", []),

@@ -1,15 +1,13 @@
 """``atelier serve --check``: the documented request, answered by a real server on 127.0.0.1."""
 
-import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from atelier._artifacts import RESULT_FILE, write_check
+from atelier._artifacts import champion_result, write_check
 from atelier._project import Project
-from atelier._stages import BY_NAME
 from atelier.serve._app import create_app
 from atelier.serve._service import ModelService
 
@@ -53,9 +51,7 @@ def check_api(project: Project) -> dict:
     import httpx
 
     service = ModelService.from_project(project)  # says so when nothing was trained
-    trained = json.loads(
-        (project.artifact_dir(BY_NAME["train"].artifacts) / RESULT_FILE).read_text()
-    )
+    trained = champion_result(project.artifacts_dir)  # the model being served
     steps, problem = [], None
     with (
         _serving(create_app(service)) as url,
