@@ -12,8 +12,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstalled whenever pyproject.toml changes.
+# Reinstalled whenever pyproject.toml changes. PyTorch's CPU build first: the deep
+# extra's range is then met, where a bare "torch" would resolve to a CUDA build of GBs.
+TORCH := torch==2.13.0
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 

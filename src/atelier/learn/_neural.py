@@ -24,6 +24,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder, QuantileTransformer, StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -62,7 +63,7 @@ class _NeuralBase(BaseEstimator):
         "categorical": [list, tuple, None],
         "deadline": [Real, None],
         "device": [StrOptions({"auto", "cpu"})],
-        "class_weight": [StrOptions({"balanced"}), None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -380,8 +381,9 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         ``time.monotonic()`` value after which no new epoch starts.
     device : {"auto", "cpu"}, default="auto"
         ``auto`` trains on a CUDA GPU when there is one (bfloat16 mixed precision).
-    class_weight : {"balanced"} or None
-        Weigh each class's loss by the inverse of its frequency.
+    class_weight : {"balanced"}, dict or None
+        Weights of the classes in the loss: ``balanced`` weighs each by the inverse
+        of its frequency; a dict maps labels to weights.
     n_jobs : int or None
         Threads torch may use while fitting.
     random_state : int, RandomState or None
@@ -400,16 +402,16 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         The frozen network (see :meth:`freeze`).
     """
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y):
         """Train the network on ``X`` and class labels ``y``; returns ``self``."""
+        _, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=None)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         codes = encoder.transform(y)
         weights = None
-        if self.class_weight == "balanced":
-            counts = np.bincount(codes, minlength=len(self.classes_))
-            weights = (len(codes) / (len(self.classes_) * np.maximum(counts, 1))).tolist()
+        if self.class_weight is not None:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y).tolist()
         return self._fit(X, codes, classification=True, class_weights=weights)
 
     def predict_proba(self, X):
@@ -419,7 +421,8 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
 
     def predict(self, X):
         """The most probable class of each row."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
     @staticmethod
     def _validation_score(codes, proba):
@@ -434,15 +437,15 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
     the validation R²), except ``class_weight``, which must stay None.
     """
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y):
         """Train the network on ``X`` and numeric targets ``y``; returns ``self``."""
         if self.class_weight is not None:
             raise ValueError(
                 "The 'class_weight' parameter of NeuralRegressor must be None: a regression "
                 f"has no classes. Got {self.class_weight!r} instead."
             )
-        y = np.asarray(y, dtype=np.float64)
-        return self._fit(X, y, classification=False)
+        _, y = validate_data(self, X, y, ensure_all_finite="allow-nan", y_numeric=True)
+        return self._fit(X, np.asarray(y, dtype=np.float64), classification=False)
 
     def predict(self, X):
         """The predicted value of each row."""
