@@ -62,7 +62,7 @@ bench-ingest: setup
 	$(BIN)/python bench/ingest.py
 
 bench-profile: setup
-	$(BIN)/python bench/profile.py --big
+	$(BIN)/python bench/profiling.py --big
 
 bench-automl: setup
 	$(BIN)/python bench/automl.py --budgets 60 300

@@ -100,10 +100,12 @@ def test_schema_change_flag_is_offered_and_works(tmp_path):
 
 @pytest.mark.slow
 def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
-    process = atelier("demo", str(tmp_path / "demo"), "--port", "0", "--budget", "15")
+    process = atelier(
+        "demo", str(tmp_path / "demo"), "--port", "0", "--budget", "15", "--deep-budget", "20"
+    )
     assert process.returncode == 0, process.stderr
     assert "mart.customers (7,068 rows" in process.stdout
-    for shown in ("warehouse.duckdb", "schema.png", "Leaderboard", "as @champion"):
+    for shown in ("warehouse.duckdb", "schema.png", "Leaderboard", "as @champion", "network"):
         assert shown in process.stdout
     assert re.search(r"At a threshold of 0\.\d\d the model finds \d+% of", process.stdout)
     assert (tmp_path / "demo" / ".atelier" / "artifacts" / "ingest" / "schema.png").is_file()

@@ -318,5 +318,11 @@ def test_every_rule_of_the_criteria_is_tested():
         "warehouse_diagram",
         "software_resources",
         "progress_board",
+        # tests/report/test_evidence_deep.py
+        "deep_method",
+        "deep_architecture",
+        "deep_indicators",
+        "deep_improvements",
+        "deep_errors",
     }
     assert {c["evidence"] for c in criteria()} - NOT_BUILT <= tested

@@ -42,9 +42,15 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _check_budget(budget: float | None) -> None:
+def _check_budget(budget: float | None, option: str = "--budget") -> None:
     if budget is not None and not budget > 0:
-        _fail(f"--budget: expected a positive number of seconds, got {budget:g}")
+        _fail(f"{option}: expected a positive number of seconds, got {budget:g}")
+
+
+DeepBudgetOption = Annotated[
+    float | None,
+    typer.Option(help="Seconds for the deep stage (default: deep.budget_s)."),
+]
 
 
 STAGE_CHOICES = ", ".join(STAGE_NAMES) + " or all"
@@ -210,6 +216,7 @@ def run_all(
         float | None,
         typer.Option(help="Seconds for the train stage (default: training.budget_s)."),
     ] = None,
+    deep_budget: DeepBudgetOption = None,
 ) -> None:
     """Run every stage in order, skipping those whose inputs did not change, then report."""
     from atelier._project import Project
@@ -220,10 +227,17 @@ def run_all(
     if unknown:
         _fail(f"--force: unknown stage {unknown[0]!r}; expected {STAGE_CHOICES}")
     _check_budget(budget)
+    _check_budget(deep_budget, "--deep-budget")
     with user_errors():
         loaded = Project.load(project)
         with StageProgress() as progress:
-            outcome = run(loaded, force=force or (), train_budget=budget, listener=progress)
+            outcome = run(
+                loaded,
+                force=force or (),
+                train_budget=budget,
+                deep_budget=deep_budget,
+                listener=progress,
+            )
     typer.echo(f"dossier: {outcome.report}")
 
 
@@ -322,6 +336,7 @@ def demo(
         float | None,
         typer.Option(help="Seconds for the train stage (default: the charter's, 60)."),
     ] = None,
+    deep_budget: DeepBudgetOption = None,
 ) -> None:
     """Build the churn demo project from real data, then `atelier run` it: stages and dossier."""
     from atelier.cli._progress import StageProgress
@@ -329,8 +344,15 @@ def demo(
     from atelier.demo import run_demo
 
     _check_budget(budget)
+    _check_budget(deep_budget, "--deep-budget")
     with user_errors(), StageProgress() as progress:
-        outcome = run_demo(directory, port=port, train_budget=budget, listener=progress)
+        outcome = run_demo(
+            directory,
+            port=port,
+            train_budget=budget,
+            deep_budget=deep_budget,
+            listener=progress,
+        )
     print_stages(outcome)
     typer.echo(f"demo project: {outcome.project.root}")
     typer.echo(f"dossier: {outcome.report}")

@@ -218,8 +218,9 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     trainer.deadline = clock + TREATED_BY * budget
     treated = _errors.treatments(trainer, ladder.config, kept_model, kept_score, task)
     final_config = treated["config"]
-    network = make(final_config).fit(X_train, data.y_train)
-    positive, threshold = _decision(trained, network, trainer, final_config, make, charter)
+    # the final training may not outlast the budget: no new epoch after its deadline
+    network = make(final_config | {"deadline": deadline}).fit(X_train, data.y_train)
+    positive, threshold = _decision(trained, network, trainer, final_config, charter)
     holdout = _holdout(project, data, network, X_test, metric, task, positive)
     holdout_errors = _errors.analyse(
         data.X_test,
@@ -442,7 +443,7 @@ def _row_errors(model, X, y, task):
     return _errors.row_errors(task, y, model.predict_proba(X), model.classes_)
 
 
-def _decision(trained, network, trainer, config, make, charter):
+def _decision(trained, network, trainer, config, charter):
     """Binary targets: the positive class, and the cost threshold on validation rows.
 
     The threshold is chosen on the validation rows' predictions by a network trained
@@ -455,7 +456,7 @@ def _decision(trained, network, trainer, config, make, charter):
     code = labels.index(str(positive))
     positive = network.classes_[code]
     negative = network.classes_[1 - code]
-    model = make(config).fit(trainer.X_fit, trainer.y_fit)
+    model, _ = trainer.fit(config)  # trained already by the steps, unless time ran out
     proba = model.predict_proba(trainer.X_valid)[:, code]
     unit = unit_costs(charter.costs, str(positive), str(negative))
     table = threshold_table(np.asarray(trainer.y_valid).astype(str) == str(positive), proba, unit)

@@ -73,6 +73,7 @@ def run_demo(
     *,
     port: int = 8765,
     train_budget: float | None = None,
+    deep_budget: float | None = None,
     max_trials: int | None = None,
     deep_limits: dict | None = None,
     listener=None,
@@ -87,6 +88,8 @@ def run_demo(
         Port for the plans API on 127.0.0.1; another free port if it is taken.
     train_budget : float or None
         Seconds for the train stage; the charter's ``training.budget_s`` when None.
+    deep_budget : float or None
+        Seconds for the deep stage; the charter's ``deep.budget_s`` when None.
     max_trials : int or None
         Written into the charter's ``training.max_trials``: the search stops after
         that many trials, so that the demo's model is the same on any machine.
@@ -102,7 +105,13 @@ def run_demo(
     """
     project = Project.load(create_demo(directory, max_trials=max_trials, deep_limits=deep_limits))
     with plans_api(project.root, port):
-        outcome = run(project, train_budget=train_budget, listener=listener, report=False)
+        outcome = run(
+            project,
+            train_budget=train_budget,
+            deep_budget=deep_budget,
+            listener=listener,
+            report=False,
+        )
     # the API and the dashboard are tried on the trained model before the dossier is
     # written, so that it credits them from what they did
     from atelier.dashboard import check_dashboard

@@ -73,6 +73,7 @@ def run(
     *,
     force: tuple[str, ...] | list[str] = (),
     train_budget: float | None = None,
+    deep_budget: float | None = None,
     report: bool = True,
     listener=None,
 ) -> RunResult:
@@ -85,6 +86,8 @@ def run(
         Stages to rerun even if their inputs did not change (``"all"`` for every one).
     train_budget : float or None
         Seconds for the train stage; the charter's ``training.budget_s`` when None.
+    deep_budget : float or None
+        Seconds for the deep stage; the charter's ``deep.budget_s`` when None.
     report : bool, default=True
         Render ``report/index.html`` at the end.
     listener : object or None
@@ -103,9 +106,10 @@ def run(
     listener = listener or _Silent()
     state = _read_state(project)
     outcome = RunResult(project=project)
+    budgets = {"train": train_budget, "deep": deep_budget}
     for stage in STAGES:
         listener.started(stage.name)
-        parameters = _parameters(project, stage.name, train_budget)
+        parameters = _parameters(project, stage.name, budgets)
         last = state.get(stage.name, {})
         sections = last.get("sections")
         published = (project.artifact_dir(stage.artifacts) / RESULT_FILE).exists()
@@ -120,7 +124,7 @@ def run(
         else:
             started = time.monotonic()
             with recording_reads() as read:
-                project, result = _call(stage.name, project, train_budget)
+                project, result = _call(stage.name, project, budgets)
             done = StageOutcome(stage.name, "ran", time.monotonic() - started, result)
             # after the stage: clean may have written its plan into the charter
             sections = sorted(read)
@@ -155,9 +159,11 @@ def _missing_libraries(stage: str) -> str | None:
     return None
 
 
-def _parameters(project: Project, stage: str, train_budget: float | None) -> dict:
-    if stage == "train":
-        budget = train_budget if train_budget is not None else project.charter.training.budget_s
+def _parameters(project: Project, stage: str, budgets: dict) -> dict:
+    charter = project.charter
+    defaults = {"train": charter.training.budget_s, "deep": charter.deep.budget_s}
+    if stage in defaults:
+        budget = budgets[stage] if budgets[stage] is not None else defaults[stage]
         return {"budget_s": float(budget)}
     return {}
 
@@ -178,7 +184,7 @@ def _fingerprint(project: Project, stage: Stage, sections: list[str], parameters
     return fingerprint(stage.name, read, upstream, parameters)
 
 
-def _call(name: str, project: Project, train_budget: float | None) -> tuple[Project, Any]:
+def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
     """Run one stage; return the project (reloaded when the stage changed the charter)."""
     if name == "ingest":
         from atelier.warehouse import ingest
@@ -199,14 +205,14 @@ def _call(name: str, project: Project, train_budget: float | None) -> tuple[Proj
     if name == "train":
         from atelier.learn import train
 
-        return project, train(project, budget=train_budget)
+        return project, train(project, budget=budgets["train"])
     if name == "segments":
         from atelier.learn import train_segments
 
         return project, train_segments(project)
     from atelier.deep import deep
 
-    return project, deep(project)
+    return project, deep(project, budget=budgets["deep"])
 
 
 def _read_state(project: Project) -> dict:

@@ -15,7 +15,10 @@ The anchors are installed into an environment of their own (bench/.envs/), as th
 pin versions that must not constrain atelier's. ``--big`` also profiles a
 20,000,000-row file with DuckDB's memory capped at 2 GB.
 
-Usage: ``python bench/profile.py [--rows 1000000] [--limit 600] [--big]``
+(Named ``profiling.py``: a ``profile.py`` in ``bench/`` would shadow the standard library's
+module, which PyTorch imports, in every script run from this folder.)
+
+Usage: ``python bench/profiling.py [--rows 1000000] [--limit 600] [--big]``
 """
 
 import argparse
