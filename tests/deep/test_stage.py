@@ -234,3 +234,48 @@ def test_a_run_skips_the_network_when_nothing_changed_or_torch_is_missing(
     outcome = run(Project.load(copy), report=False)
     assert outcome.outcome("deep").status == "unavailable"
     assert "pip install torch==2.13.0" in outcome.outcome("deep").result
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # MLflow's own SQLAlchemy use
+def test_a_network_champion_is_served_through_onnx_without_torch(demo_project, tmp_path):
+    import subprocess
+    import sys
+
+    from mlflow.tracking import MlflowClient
+
+    from atelier.learn._tracking import CHAMPION, tracking_uri
+
+    copy = tmp_path / "churn"
+    shutil.copytree(demo_project.root, copy)
+    registry = json.loads((copy / ".atelier/artifacts/deep/result.json").read_text())["registry"]
+    client = MlflowClient(tracking_uri=tracking_uri(copy / ".atelier"))
+    # whatever this run decided, make the network the champion of the copy
+    client.set_registered_model_alias(registry["registered_model"], CHAMPION, registry["version"])
+    script = f"""
+import sys
+
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError("torch is not installed here")
+
+sys.meta_path.insert(0, NoTorch())
+import warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+from atelier import Project
+from atelier.serve._service import ModelService
+
+service = ModelService.from_project(Project.load({str(copy)!r}))
+network = service.model.steps[-1][1]
+assert type(network).__name__ == "NeuralClassifier" and network.onnx_ is not None
+records = pd.DataFrame.from_records(service.card["background"][:3])
+answer = service.predict(records)
+assert len(answer["decision"]) == 3 and all(0 <= p <= 1 for p in answer["probability"])
+assert service.explain(records.head(1))[0]["reasons"]
+assert "torch" not in sys.modules
+print(service.info.version)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.strip()) == registry["version"]

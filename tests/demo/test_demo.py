@@ -72,7 +72,9 @@ def test_second_demo_run_finds_everything_unchanged(demo_project):
     assert {source.status for source in ingested.sources} == {"unchanged"}
     assert not ingested.mart_rebuilt
     later = {stage.name: stage.status for stage in outcome.stages if stage.name != "ingest"}
-    assert later == dict.fromkeys(["profile", "clean", "explore", "train", "segments"], "skipped")
+    assert later == dict.fromkeys(
+        ["profile", "clean", "explore", "train", "segments", "deep"], "skipped"
+    )
     assert outcome.report == demo_project.root / "report" / "index.html"
 
 

@@ -44,7 +44,8 @@ def test_the_matrix_lists_every_criterion_with_an_honest_status(dossier):
         else:  # every claim links to a section that exists
             assert f'id="{entry["evidence"][1:]}"' in html, entry
     by_block = {b: [e["status"] for e in matrix if e["block"] == b] for b in range(1, 6)}
-    assert set(by_block[4]) == {"not_yet"}, "deep learning is not built: nothing may be met"
+    # the network's records are all there; errors are "met" only once a treatment was measured
+    assert by_block[4][:4] == ["met"] * 4 and by_block[4][4] in {"met", "partly"}, by_block[4]
     # a short budget may leave no time to tune beyond each family's defaults: "partly"
     assert "not_yet" not in by_block[3] and by_block[3].count("met") >= 9, by_block[3]
     assert by_block[2].count("met") >= 13

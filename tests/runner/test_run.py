@@ -11,7 +11,7 @@ from atelier.runner import run
 from tests.conftest import write_charter
 
 pytestmark = pytest.mark.slow
-LATER = ["profile", "clean", "explore", "train", "segments"]
+LATER = ["profile", "clean", "explore", "train", "segments", "deep"]
 
 
 @pytest.fixture
@@ -28,6 +28,8 @@ def credit_project(tmp_path) -> Project:
         {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
         target={"column": "y", "positive_class": "Yes"},
         training={"budget_s": 300, "max_trials": 4, "families": ["linear", "lightgbm"]},
+        # a few epochs and no search: the network's records, not its quality, are run here
+        deep={"budget_s": 300, "max_epochs": 4, "trials": 0},
     )
     return Project.load(tmp_path)
 
@@ -65,36 +67,40 @@ def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
         "explore": "ran",
         "train": "ran",
         "segments": "ran",
+        "deep": "ran",
     }
     assert resumed.report.exists()
 
     again = run(Project.load(credit_project.root))
-    assert [statuses(again)[name] for name in LATER] == ["skipped"] * 5
+    assert [statuses(again)[name] for name in LATER] == ["skipped"] * 6
 
     forced = run(Project.load(credit_project.root), force=["explore"], report=False)
     assert statuses(forced)["explore"] == "ran"
     assert statuses(forced)["train"] == "skipped", "train does not read explore's artifacts"
     assert statuses(forced)["segments"] == "skipped"
+    assert statuses(forced)["deep"] == "skipped", "deep does not read explore's artifacts"
 
 
 EDITS = [  # a change to one section of the charter, and the stages that must rerun
+    # (deep reads train's model: it reruns whenever train does)
     ("stakeholders", lambda c: c.update(stakeholders=[{"name": "CFO", "role": "sponsor"}]), set()),
-    ("costs", lambda c: c["costs"].update(false_negative=50), {"train"}),
-    ("training", lambda c: c["training"].update(holdout=0.25), {"train"}),
+    ("costs", lambda c: c["costs"].update(false_negative=50), {"train", "deep"}),
+    ("training", lambda c: c["training"].update(holdout=0.25), {"train", "deep"}),
+    ("deep", lambda c: c["deep"].update(max_epochs=5), {"deep"}),
     (  # the profile and the charts are written in the project's language; the card has its question
         "project",
         lambda c: c["project"].update(question="Who defaults?"),
-        {"profile", "explore", "train", "segments"},
+        {"profile", "explore", "train", "segments", "deep"},
     ),
     (
         "cleaning",
         lambda c: c["cleaning"].update(impute={"income": "mean"}),
-        {"clean", "explore", "train", "segments"},
+        {"clean", "explore", "train", "segments", "deep"},
     ),
     (  # clean read the target only to propose its plan: with a plan it does not
         "target",
         lambda c: c["target"].update(positive_class="No"),
-        {"profile", "explore", "train", "segments"},
+        {"profile", "explore", "train", "segments", "deep"},
     ),
 ]
 

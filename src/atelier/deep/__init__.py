@@ -7,6 +7,7 @@ hold-out. The networks themselves are scikit-learn estimators in
 :mod:`atelier.learn` (``NeuralClassifier``, ``NeuralRegressor``).
 """
 
-from atelier.deep._stage import DeepResult, deep, diagnose
+from atelier.deep._records import diagnose
+from atelier.deep._stage import DeepResult, deep
 
 __all__ = ["DeepResult", "deep", "diagnose"]

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 import joblib
 import numpy as np
 from sklearn.base import clone
-from sklearn.metrics import confusion_matrix, recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
@@ -32,27 +31,24 @@ from atelier._text import Text
 from atelier._values import json_value
 from atelier.deep import _errors, _figures
 from atelier.deep._improvements import BASELINE, Trainer, improve
+from atelier.deep._indicators import at_threshold, holdout_indicators
+from atelier.deep._records import VALIDATION_SHARE, diagnose, method_record
 from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._card import background_of, reference_of
 from atelier.learn._data import SEED, training_data
-from atelier.learn._diagnostics import calibration_of
 from atelier.learn._features import FrameCoercer, categorical_positions, make_preprocessor
 from atelier.learn._metrics import BINARY, REGRESSION, get_metric
 from atelier.learn._schema import accepted_fields, input_schema
 from atelier.learn._thresholds import (
-    at,
     best_threshold,
-    in_plain_words,
     threshold_table,
     unit_costs,
 )
-from atelier.learn._verdicts import class_codes, paired_gain
 from atelier.sources._snapshot import hash_bytes
 
 STAGE = "deep"
 MODEL_FILE = "model.joblib"
 ONNX_FILE = "network.onnx"
-VALIDATION_SHARE = 0.2  # of the training rows: scores every improvement step
 PATIENCE = 12
 ONNX_TOLERANCE = 1e-4
 # shares of the budget by the end of each phase: the steps and the search, the
@@ -221,7 +217,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     # the final training may not outlast the budget: no new epoch after its deadline
     network = make(final_config | {"deadline": deadline}).fit(X_train, data.y_train)
     positive, threshold = _decision(trained, network, trainer, final_config, charter)
-    holdout = _holdout(project, data, network, X_test, metric, task, positive)
+    holdout = holdout_indicators(project, data, network, X_test, metric, task, positive)
     holdout_errors = _errors.analyse(
         data.X_test,
         _row_errors(network, X_test, data.y_test, task),
@@ -270,7 +266,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
             "outputs": network.n_outputs_,
         },
     }
-    method = _method(network, final_config, ladder, task, len(fit_rows), len(validation_rows))
+    method = method_record(network, final_config, ladder, task, len(fit_rows), len(validation_rows))
     improvements = {"steps": ladder.steps, "search": ladder.search}
     errors = {
         "validation": validation_errors,
@@ -290,7 +286,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         card = _card(charter, trained, data, network, holdout, positive, threshold, cleaned_train)
         card["trained_at"] = started_at.isoformat(timespec="seconds")
         if positive is not None:
-            card |= _at_threshold(
+            card |= at_threshold(
                 served[:, list(network.classes_).index(positive)],
                 data.y_test,
                 positive,
@@ -461,164 +457,6 @@ def _decision(trained, network, trainer, config, charter):
     unit = unit_costs(charter.costs, str(positive), str(negative))
     table = threshold_table(np.asarray(trainer.y_valid).astype(str) == str(positive), proba, unit)
     return positive, best_threshold(table)
-
-
-def _holdout(project, data, network, X_test, metric, task, positive) -> dict:
-    """The network and the classical champion, scored on the same hold-out rows."""
-    from atelier.learn import load_model
-
-    classical = load_model(project)
-    y_test = data.y_test
-    if task == REGRESSION:
-        truth = np.asarray(y_test, dtype=np.float64)
-        ours, theirs = network.predict(X_test), classical.predict(data.X_test)
-    else:
-        classes = network.classes_
-        truth = class_codes(classes, y_test)
-        ours, theirs = network.predict_proba(X_test), classical.predict_proba(data.X_test)
-    comparison = paired_gain(truth, theirs, ours, metric, task, SEED)
-    indicators = {
-        "network": _scores(truth, ours, metric, task),
-        "classical": _scores(truth, theirs, metric, task),
-        "comparison": comparison,
-    }
-    if task == REGRESSION:
-        residuals = truth - ours
-        indicators["residuals"] = {
-            "mean": float(residuals.mean()),
-            "std": float(residuals.std()),
-            "quantiles": {
-                str(q): float(v)
-                for q, v in zip(
-                    (0.05, 0.5, 0.95), np.quantile(residuals, [0.05, 0.5, 0.95]), strict=True
-                )
-            },
-        }
-        indicators["predicted"] = ours.tolist()[:2000]
-        indicators["truth"] = truth.tolist()[:2000]
-        return indicators
-    predicted = ours.argmax(axis=1)
-    labels = list(range(len(classes)))
-    indicators["classes"] = [json_value(c) for c in classes]
-    indicators["confusion"] = confusion_matrix(truth, predicted, labels=labels).tolist()
-    recalls = recall_score(truth, predicted, labels=labels, average=None, zero_division=0)
-    indicators["recall"] = {str(c): float(r) for c, r in zip(classes, recalls, strict=True)}
-    if positive is not None:
-        code = list(classes).index(positive)
-        indicators["calibration"] = calibration_of(truth == code, ours[:, code])
-    return indicators
-
-
-def _at_threshold(proba, y_test, positive, threshold, costs, negative) -> dict:
-    """The serving card's decision facts on the hold-out, as train writes them."""
-    unit = unit_costs(costs, str(positive), str(negative))
-    table = threshold_table(np.asarray(y_test).astype(str) == str(positive), proba, unit)
-    row, half = at(table, threshold), at(table, 0.5)
-    return {
-        "answer": in_plain_words(row, f"the {positive!s} cases", costs.currency, half),
-        "at_threshold": {
-            key: row[key] for key in ("threshold", "recall", "precision", "cost_per_1000")
-        },
-    }
-
-
-def _scores(truth, predictions, metric, task) -> dict:
-    from sklearn.metrics import (
-        accuracy_score,
-        log_loss,
-        mean_absolute_error,
-        r2_score,
-        root_mean_squared_error,
-    )
-
-    scores = {metric.name: float(metric.score(truth, predictions))}
-    if task == REGRESSION:
-        scores |= {
-            "rmse": float(root_mean_squared_error(truth, predictions)),
-            "mae": float(mean_absolute_error(truth, predictions)),
-            "r2": float(r2_score(truth, predictions)),
-        }
-    else:
-        labels = list(range(predictions.shape[1]))
-        total = predictions.sum(axis=1, keepdims=True)  # float32 models sum to 1 +- 1e-7
-        scores |= {
-            "accuracy": float(accuracy_score(truth, predictions.argmax(axis=1))),
-            "log_loss": float(log_loss(truth, predictions / total, labels=labels)),
-        }
-    return scores
-
-
-def diagnose(history: list[dict], best_epoch: int, stopped_by: str) -> dict:
-    """Over- or under-fitting, read from the curves.
-
-    - ``overfitting``: after the best epoch the validation loss rose by more than 5%
-      while the training loss kept falling;
-    - ``underfitting``: training stopped at its maximum (or its budget) with the
-      validation loss still at its lowest in the last epochs;
-    - ``good_fit`` otherwise.
-
-    Returns
-    -------
-    dict
-        ``kind``, ``best_epoch``, ``epochs``, ``rise`` (relative rise of the validation
-        loss after its best epoch), ``gap`` (validation minus training loss at the
-        best epoch).
-    """
-    best = history[best_epoch - 1]
-    last = history[-1]
-    rise = (last["validation_loss"] - best["validation_loss"]) / max(
-        abs(best["validation_loss"]), 1e-12
-    )
-    train_fell = last["train_loss"] < best["train_loss"]
-    if rise > 0.05 and train_fell:
-        kind = "overfitting"
-    elif stopped_by != "early stopping" and best_epoch >= len(history) - 2:
-        kind = "underfitting"
-    else:
-        kind = "good_fit"
-    return {
-        "kind": kind,
-        "best_epoch": best_epoch,
-        "epochs": len(history),
-        "rise": round(float(rise), 4),
-        "gap": round(float(best["validation_loss"] - best["train_loss"]), 4),
-    }
-
-
-def _method(network, config, ladder, task, rows_fit, rows_validation) -> dict:
-    seconds = [row["seconds"] for row in network.history_]
-    return {
-        "loss": "mean squared error (standardised target)"
-        if task == REGRESSION
-        else "cross-entropy",
-        "loss_key": "mse" if task == REGRESSION else "cross_entropy",
-        "optimiser": "AdamW",
-        "learning_rate": config["learning_rate"],
-        "range_test": ladder.range_test,
-        "schedule": config["schedule"],
-        "batch_size": min(256, rows_fit),
-        "max_epochs": config["max_epochs"],
-        "patience": config["patience"],
-        "epochs": len(network.history_),
-        "best_epoch": network.best_epoch_,
-        "stopped_by": network.stopped_by_,
-        "dropout": config["dropout"],
-        "weight_decay": config["weight_decay"],
-        "class_weight": config.get("class_weight"),
-        "scaling": config["scaling"],
-        "early_stopping_share": network.validation_fraction,
-        "validation_share": VALIDATION_SHARE,
-        "rows_fit": rows_fit,
-        "rows_validation": rows_validation,
-        "seed": SEED,
-        "device": network.device_,
-        "seconds_per_epoch": round(float(np.mean(seconds)), 4) if seconds else None,
-        "rows_per_second": round(
-            (1 - network.validation_fraction) * (rows_fit + rows_validation) / np.mean(seconds)
-        )
-        if seconds
-        else None,
-    }
 
 
 def _layer_table(network, categorical) -> list[dict]:
