@@ -60,6 +60,13 @@ def test_train_before_profile_says_what_to_run(tmp_path):
     (tmp_path / "t.csv").write_text("x,y\n1,a\n2,b\n")
     assert atelier("ingest", "-p", str(tmp_path)).returncode == 0
     assert_one_line_error(atelier("train", "-p", str(tmp_path)), r"run `atelier profile")
+    assert_one_line_error(
+        atelier("deep", "-p", str(tmp_path)),
+        r"no classical model to compare with; run `atelier train",
+    )
+    assert_one_line_error(
+        atelier("deep", "-p", str(tmp_path), "--budget", "0"), r"--budget: expected a positive"
+    )
 
 
 def test_ingest_without_a_charter(tmp_path):

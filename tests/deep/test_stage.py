@@ -221,17 +221,21 @@ def test_a_run_skips_the_network_when_nothing_changed_or_torch_is_missing(
     import importlib.util
 
     from atelier._project import Project
+    from atelier.demo._run import plans_api
     from atelier.runner import run
 
     copy = tmp_path / "churn"
     shutil.copytree(demo_project.root, copy)
-    outcome = run(Project.load(copy), report=False)
-    assert outcome.outcome("deep").status == "skipped"
-    found = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else found(name, *a)
-    )
-    outcome = run(Project.load(copy), report=False)
+    with plans_api(copy, 0):  # ingest reads the demo's plans API
+        outcome = run(Project.load(copy), report=False)
+        assert outcome.outcome("deep").status == "skipped"
+        found = importlib.util.find_spec
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a: None if name == "torch" else found(name, *a),
+        )
+        outcome = run(Project.load(copy), report=False)
     assert outcome.outcome("deep").status == "unavailable"
     assert "pip install torch==2.13.0" in outcome.outcome("deep").result
 

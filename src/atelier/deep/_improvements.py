@@ -54,7 +54,8 @@ class Ladder:
     steps : list of dict
         One row per step: ``step``, ``change``, ``validation`` (the metric), ``delta``
         (against the network it started from; positive is better), ``kept``,
-        ``epochs``, ``best_epoch``, ``parameters``, ``seconds``; or ``skipped`` with why.
+        ``epochs``, ``best_epoch``, ``stopped_by``, ``parameters``, ``seconds``; or
+        ``skipped`` with why.
     range_test : dict or None
     search : dict or None
         The Optuna study: ``trials``, ``best`` and ``importance`` of each parameter.
@@ -94,7 +95,9 @@ class Trainer:
         key = json.dumps(config, sort_keys=True)
         if key not in self._fitted:
             started = time.monotonic()
-            model = self.make(config).fit(self.X_fit, self.y_fit)
+            # no epoch starts after the deadline: a step far costlier than the one before
+            # (an ensemble after a small network) cannot overrun the budget
+            model = self.make(config | {"deadline": self.deadline}).fit(self.X_fit, self.y_fit)
             self.last_seconds = time.monotonic() - started
             self._fitted[key] = (model, self.score(model), self.last_seconds)
         model, score, seconds = self._fitted[key]
@@ -163,6 +166,7 @@ def _row(step, change, score, delta, kept, model, seconds) -> dict:
         "kept": kept,
         "epochs": len(model.history_),
         "best_epoch": model.best_epoch_,
+        "stopped_by": model.stopped_by_,
         "parameters": model.n_parameters_,
         "seconds": round(seconds, 2),
     }

@@ -189,6 +189,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     )
     declared = settings.architecture
     start = _start(settings, declared)
+    prepared_s = time.monotonic() - clock
     _check_declared(declared, start, make, trainer)
     ladder = improve(
         trainer,
@@ -197,8 +198,8 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         trials=settings.trials,
         range_test=lambda config: _range_test(make, config, trainer, categorical, task),
     )
-    if time.monotonic() > deadline:
-        first = ladder.steps[0]
+    first = ladder.steps[0]
+    if prepared_s + first["seconds"] > budget:
         raise DataError(
             f"atelier.yaml: deep.budget_s: {budget:g} s is too small: the baseline network "
             f"alone took {first['seconds']:.1f} s ({first['epochs']} epochs); give it at least "
