@@ -11,7 +11,7 @@ from PIL import Image
 
 from atelier.charter import load_charter
 from atelier.exceptions import CharterError, DataError
-from tests.conftest import DEMO_DEEP_LIMITS, write_charter
+from tests.conftest import DEMO_DEEP_LIMITS, DEMO_TRAIN_BUDGET, write_charter
 
 pytestmark = pytest.mark.slow
 
@@ -227,7 +227,8 @@ def test_a_run_skips_the_network_when_nothing_changed_or_torch_is_missing(
     copy = tmp_path / "churn"
     shutil.copytree(demo_project.root, copy)
     with plans_api(copy, 0):  # ingest reads the demo's plans API
-        outcome = run(Project.load(copy), report=False)
+        # the fixture's train budget: with the charter's, train (and so deep) would rerun
+        outcome = run(Project.load(copy), train_budget=DEMO_TRAIN_BUDGET, report=False)
         assert outcome.outcome("deep").status == "skipped"
         found = importlib.util.find_spec
         monkeypatch.setattr(
@@ -235,7 +236,7 @@ def test_a_run_skips_the_network_when_nothing_changed_or_torch_is_missing(
             "find_spec",
             lambda name, *a: None if name == "torch" else found(name, *a),
         )
-        outcome = run(Project.load(copy), report=False)
+        outcome = run(Project.load(copy), train_budget=DEMO_TRAIN_BUDGET, report=False)
     assert outcome.outcome("deep").status == "unavailable"
     assert "pip install torch==2.13.0" in outcome.outcome("deep").result
 

@@ -25,13 +25,21 @@ def test_every_image_loads_and_no_section_is_empty(demo_project, browser, tmp_pa
         "return Array.from(document.querySelectorAll('section'))"
         ".map(s => [s.id, s.innerText.trim().length - s.querySelector('h2').innerText.length])"
     )
-    assert {name for name, _ in sections} >= {"summary", "framing", "data", "ml", "referential"}
+    assert {name for name, _ in sections} >= {
+        "summary",
+        "framing",
+        "data",
+        "ml",
+        "deep",
+        "referential",
+    }
     assert [name for name, length in sections if length < 40] == []
     folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     shots = {
         "dossier-summary.png": browser.find_element(By.ID, "summary"),
         "dossier-ml.png": browser.find_element(By.ID, "ml-leaderboard"),
+        "dossier-deep.png": browser.find_element(By.ID, "deep-architecture"),
     }
     for name, element in shots.items():
         browser.execute_script("arguments[0].scrollIntoView()", element)
