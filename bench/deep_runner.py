@@ -48,7 +48,10 @@ def fit(system: str, task: str, budget: float, X: pd.DataFrame, y: pd.Series):
         from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
 
         kind = RealMLP_TD_Regressor if task == "regression" else RealMLP_TD_Classifier
-        X = as_categories(X)
+        # RealMLP refuses missing numbers: the training medians fill them (and the test's)
+        numbers = X.select_dtypes("number")
+        MEDIANS.update(numbers.median().to_dict())
+        X = as_categories(X.fillna(MEDIANS))
         return kind(n_threads=CORES, random_state=0, device="cpu").fit(X, y), X.columns
     from atelier import AutoClassifier, AutoRegressor
 
@@ -64,6 +67,9 @@ def fit(system: str, task: str, budget: float, X: pd.DataFrame, y: pd.Series):
     return model.fit(X, y), None
 
 
+MEDIANS: dict = {}  # realmlp's imputation, learnt on the training rows
+
+
 def as_categories(X: pd.DataFrame) -> pd.DataFrame:
     X = X.copy()
     for column in X.columns:
@@ -74,7 +80,7 @@ def as_categories(X: pd.DataFrame) -> pd.DataFrame:
 
 def predict(model, task: str, X: pd.DataFrame, columns) -> np.ndarray:
     if columns is not None:
-        X = as_categories(X)
+        X = as_categories(X.fillna(MEDIANS))
     if task == "regression":
         return np.asarray(model.predict(X), dtype=np.float64)
     return np.asarray(model.predict_proba(X), dtype=np.float64)
