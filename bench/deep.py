@@ -94,7 +94,7 @@ def report(results: list[dict]) -> None:
             if pd.isna(row.get("score")):
                 cells.append(f"failed: {str(row.get('error', ''))[:40]}")
                 continue
-            gap = sign * (row["score"] - reference) / abs(reference) * 100
+            gap = sign * (row["score"] - reference) / abs(reference) * 100 + 0.0  # no "-0.0"
             cells.append(f"{row['score']:.4f} ({gap:+.1f}%); {row['wall_s']:.0f} s")
         print(f"| {name} | {METRIC_NAMES[task]} | " + " | ".join(cells) + " |")
     print()

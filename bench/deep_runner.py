@@ -23,17 +23,6 @@ import pandas as pd
 
 CORES = 2
 NEURAL = ["mlp", "tabm"]
-CLASSICAL = [
-    "dummy",
-    "linear",
-    "hist_gb",
-    "lightgbm",
-    "knn",
-    "extra_trees",
-    "random_forest",
-    "xgboost",
-    "catboost",
-]
 METRICS = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
 
 
@@ -54,8 +43,10 @@ def fit(system: str, task: str, budget: float, X: pd.DataFrame, y: pd.Series):
         X = as_categories(X.fillna(MEDIANS))
         return kind(n_threads=CORES, random_state=0, device="cpu").fit(X, y), X.columns
     from atelier import AutoClassifier, AutoRegressor
+    from atelier.learn._families import FAMILIES
 
-    families = {"network": NEURAL, "atelier": CLASSICAL, "atelier+nn": None}[system]
+    classical = [name for name in FAMILIES if name not in NEURAL]
+    families = {"network": NEURAL, "atelier": classical, "atelier+nn": None}[system]
     kind = AutoRegressor if task == "regression" else AutoClassifier
     model = kind(
         time_budget=budget,

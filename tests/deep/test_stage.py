@@ -33,7 +33,7 @@ def test_the_architecture_is_recorded_layer_by_layer_and_matches_the_saved_netwo
     pipeline = joblib.load(demo_project.artifact_dir("deep") / "model.joblib")
     network = pipeline[-1]
     assert network.onnx_ is not None and network.n_parameters_ == architecture["parameters"]
-    assert network.config_()["layers"] == architecture["config"]["layers"]
+    assert network.network_config()["layers"] == architecture["config"]["layers"]
     onnx = (demo_project.artifact_dir("deep") / "network.onnx").read_bytes()
     assert onnx == network.onnx_ and deep_result["onnx"]["equal"]
     assert deep_result["onnx"]["max_abs_difference"] <= 1e-4

@@ -428,7 +428,7 @@ def _range_test(make, config, trainer: Trainer, categorical, task) -> dict:
         probe.predictor().network,
         (*probe.network_inputs(trainer.X_fit), probe.network_targets(trainer.y_fit)),
         classification=task != REGRESSION,
-        config=probe.config_(),
+        config=probe.network_config(),
         seed=SEED,
     )
     return {k: (round(v, 8) if isinstance(v, float) else v) for k, v in test.items()}

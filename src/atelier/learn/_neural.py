@@ -121,8 +121,7 @@ class _NeuralBase(BaseEstimator):
     def _fit(self, X, y, classification: bool, class_weights=None):
         self._validate_params()
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
-        layers = [int(units) for units in self.layers]
-        if not layers or min(layers) < 1:
+        if not self.layers or min(int(units) for units in self.layers) < 1:
             raise ValueError(
                 f"The 'layers' parameter of {type(self).__name__} must be a non-empty list of "
                 f"positive integers. Got {list(self.layers)!r} instead."
@@ -148,7 +147,7 @@ class _NeuralBase(BaseEstimator):
         targets = y if classification else self._standardise_target(y, fit_rows)
         train = (x_num[fit_rows], x_cat[fit_rows], targets[fit_rows])
         validation = (x_num[validation_rows], x_cat[validation_rows], targets[validation_rows])
-        self._train(train, validation, classification, layers, seed, class_weights)
+        self._train(train, validation, classification, seed, class_weights)
         return self
 
     def _standardise_target(self, y, fit_rows):
@@ -211,7 +210,7 @@ class _NeuralBase(BaseEstimator):
             return np.searchsorted(self.classes_, y)
         return (np.asarray(y, dtype=np.float64) - self.target_mean_) / self.target_scale_
 
-    def config_(self) -> dict:
+    def network_config(self) -> dict:
         """The network's and the training's settings, as the training loop reads them."""
         return {
             "architecture": self.architecture,
@@ -230,12 +229,12 @@ class _NeuralBase(BaseEstimator):
             "device": self.device,
         }
 
-    def _train(self, train, validation, classification, layers, seed, class_weights):
+    def _train(self, train, validation, classification, seed, class_weights):
         import torch
 
         from atelier.learn import _networks
 
-        config = self.config_() | {"class_weights": class_weights}
+        config = self.network_config() | {"class_weights": class_weights}
         self.n_outputs_ = len(self.classes_) if classification else 1
         threads = torch.get_num_threads()
         # scikit-learn's convention: None is one thread. Small tables train fastest on one
@@ -312,7 +311,7 @@ class _NeuralBase(BaseEstimator):
             from atelier.learn import _networks
 
             network = _networks.build_network(
-                self.config_(), self.n_numeric_inputs_, self.cardinalities_, self.n_outputs_
+                self.network_config(), self.n_numeric_inputs_, self.cardinalities_, self.n_outputs_
             )
             network.load_state_dict({k: torch.as_tensor(v) for k, v in self.state_.items()})
             runtime = _networks.Predictor(network, self._is_classifier()).eval()
