@@ -9,6 +9,7 @@ import pytest
 
 from atelier import Project
 from atelier.clean import clean
+from atelier.deep import deep
 from atelier.explore import explore
 from atelier.learn import train
 from atelier.quality import profile
@@ -31,6 +32,7 @@ def trained(root, data: pd.DataFrame, **sections) -> Project:
         root,
         {"t": {"kind": "csv", "path": "t.csv", "key": "id"}},
         training={"families": ["linear", "lightgbm"], "max_trials": 4},
+        deep={"max_epochs": 6, "trials": 0},
         **sections,
     )
     project = Project.load(root)
@@ -91,6 +93,22 @@ def test_regression_and_multiclass_dossiers_render(tmp_path, kind):
     assert '<html lang="fr">' in html and "Oui, dans une mesure utile" in html
     assert "commandes" in html and "clients" not in html
     assert "Validation croisée : validation" in html and "Robustesse aux plis extrêmes" in html
+    assert "L'étape deep n'a pas tourné" in html
+    # the network of this task, with its own indicators, in the charter's language
+    result = deep(project, budget=300)
+    indicators = result.indicators
+    if kind == "regression":
+        assert {"rmse", "mae", "r2"} <= set(indicators["network"]) and "residuals" in indicators
+        assert "residuals" in result.figures and indicators["network"]["r2"] > 0.5
+    else:
+        assert len(indicators["confusion"]) == 3 and set(indicators["recall"]) == {
+            "high",
+            "low",
+            "mid",
+        }
+    html = unescape(build_report(project).read_text())
+    chapter = html[html.index('id="deep"') : html.index('id="deploy"')]
+    assert "Méthode d'entraînement" in chapter and "Perte : " in chapter
 
 
 def test_the_dashboard_speaks_the_charters_language(tmp_path, monkeypatch):
