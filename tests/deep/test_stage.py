@@ -161,6 +161,7 @@ def test_a_budget_too_small_for_the_baseline_says_so_and_writes_nothing(demo_pro
         ({"layers": [64, 0]}, r"deep.architecture.layers: .*layer 2 has 0 units"),
         ({"layers": [64], "activation": "swish"}, r"deep.architecture.activation"),
         ({"layers": []}, r"deep.architecture.layers"),
+        ({"kind": "tabm", "layers": [256, 128]}, r"deep.architecture: .*same width"),
     ],
 )
 def test_a_declared_architecture_that_cannot_be_built_names_the_field(
@@ -181,7 +182,7 @@ def test_without_torch_the_deep_stage_names_the_extra_to_install(demo_project, m
     class NoNetworks:  # what a machine without torch sees: the network module cannot import
         def find_spec(self, name, path=None, target=None):
             if name == "atelier.learn._networks":
-                raise ImportError("No module named 'torch'")
+                raise ModuleNotFoundError("No module named 'torch'", name="torch")
 
     monkeypatch.delitem(sys.modules, "atelier.learn._networks", raising=False)
     monkeypatch.setattr(sys, "meta_path", [NoNetworks(), *sys.meta_path])

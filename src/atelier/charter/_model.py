@@ -216,6 +216,12 @@ class Architecture(_Strict):
                 )
         return layers
 
+    @model_validator(mode="after")
+    def _tabm_blocks_alike(self):
+        if self.kind == "tabm" and len(set(self.layers)) > 1:
+            raise ValueError(f"TabM's blocks all have the same width; got layers {self.layers}")
+        return self
+
 
 class Deep(_Strict):
     """How ``atelier deep`` trains its network.

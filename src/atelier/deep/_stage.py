@@ -47,6 +47,7 @@ from atelier.learn._thresholds import (
 from atelier.sources._snapshot import hash_bytes
 
 STAGE = "deep"
+DEEP_LIBRARIES = {"torch", "tabm", "rtdl_num_embeddings", "onnx"}  # the deep extra's
 MODEL_FILE = "model.joblib"
 ONNX_FILE = "network.onnx"
 PATIENCE = 12
@@ -138,7 +139,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     StageOrderError
         Before ``atelier train``.
     CharterError
-        When torch is not installed, or the declared architecture does not fit.
+        When torch (or another library of the ``deep`` extra) is not installed.
     DataError
         When the budget is too small for one epoch, or no column is usable.
     """
@@ -150,7 +151,9 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         raise DataError(f"budget: expected a positive number of seconds, got {budget:g}")
     try:
         from atelier.learn._networks import embedding_size
-    except ImportError:
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in DEEP_LIBRARIES:
+            raise
         from atelier.learn._neural import torch_missing_message
 
         raise CharterError(torch_missing_message("atelier deep")) from None
@@ -190,7 +193,6 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     declared = settings.architecture
     start = _start(settings, declared)
     prepared_s = time.monotonic() - clock
-    _check_declared(declared, start, make, trainer)
     ladder = improve(
         trainer,
         start,
@@ -400,23 +402,6 @@ def _start(settings, declared) -> dict:
             "k": declared.k,
         }
     return start
-
-
-def _check_declared(declared, start: dict, make, trainer: Trainer) -> None:
-    """A declared architecture must build on these columns: one line if it does not."""
-    if declared is None:
-        return
-    if declared.kind == "tabm" and len(set(declared.layers)) > 1:
-        raise CharterError(
-            "atelier.yaml: deep.architecture.layers: TabM's blocks all have the same width; "
-            f"got {declared.layers}"
-        )
-    try:
-        make(start | {"max_epochs": 1}).fit(trainer.X_fit[:64], trainer.y_fit[:64])
-    except (ValueError, RuntimeError) as error:
-        raise CharterError(
-            f"atelier.yaml: deep.architecture does not fit the data: {error}"
-        ) from None
 
 
 def _range_test(make, config, trainer: Trainer, categorical, task) -> dict:
