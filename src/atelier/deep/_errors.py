@@ -154,7 +154,8 @@ def treatments(trainer: Trainer, config: dict, model, score: float, task: str) -
     -------
     dict
         ``tried`` (each treatment: ``treatment``, ``why``, ``validation``, ``delta``,
-        ``kept``) and ``config``, the network's parameters after the kept ones.
+        ``kept``), ``config`` (the network's parameters after the kept ones) and its
+        validation ``score``.
     """
     tried = []
     history = model.history_
@@ -207,7 +208,7 @@ def treatments(trainer: Trainer, config: dict, model, score: float, task: str) -
             config, score = candidate, new_score
     if not candidates:
         tried.append({"treatment": "none", "why": {"reason": "no_signal"}})
-    return {"tried": tried, "config": config}
+    return {"tried": tried, "config": config, "score": score}
 
 
 def _concentration(model, trainer: Trainer) -> dict | None:

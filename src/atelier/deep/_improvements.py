@@ -3,8 +3,8 @@
 Every step changes one thing of the network or of its training, is trained on the
 fitting rows and scored with the project's metric on the validation rows (which
 early stopping never sees), and is kept only when it scores better than the
-network it started from. The sequence ends with an Optuna search around the kept
-network. The hold-out is not touched here.
+network it started from. After the errors' treatments (:mod:`atelier.deep._errors`),
+:func:`search` tunes the kept network with Optuna. The hold-out is not touched here.
 """
 
 import json
@@ -59,12 +59,15 @@ class Ladder:
     range_test : dict or None
     search : dict or None
         The Optuna study: ``trials``, ``best`` and ``importance`` of each parameter.
+    score : float or None
+        The kept network's validation score.
     """
 
     config: dict
     steps: list[dict] = field(default_factory=list)
     range_test: dict | None = None
     search: dict | None = None
+    score: float | None = None
 
 
 class Trainer:
@@ -113,8 +116,8 @@ def better(metric: Metric, new: float, old: float) -> float:
     return new - old if metric.greater_is_better else old - new
 
 
-def improve(trainer: Trainer, start: dict, *, declared: bool, trials: int, range_test) -> Ladder:
-    """Run the steps from ``start``, then the search, within the trainer's deadline.
+def improve(trainer: Trainer, start: dict, *, declared: bool, range_test) -> Ladder:
+    """Run the steps from ``start`` within the trainer's deadline.
 
     Parameters
     ----------
@@ -124,8 +127,6 @@ def improve(trainer: Trainer, start: dict, *, declared: bool, trials: int, range
     declared : bool
         The charter declared the architecture: only training steps run, and the
         search leaves the layers alone.
-    trials : int
-        Optuna trials of the final search (0: none).
     range_test : callable
         ``range_test(config) -> dict`` (see :func:`atelier.learn._networks.lr_range_test`).
     """
@@ -152,8 +153,7 @@ def improve(trainer: Trainer, start: dict, *, declared: bool, trials: int, range
         ladder.steps.append(_row(name, change, new_score, delta, kept, model, trainer.seconds))
         if kept:
             ladder.config, score = candidate, new_score
-    if trials:
-        ladder.search = _search(trainer, ladder, score, trials, declared)
+    ladder.score = score
     return ladder
 
 
@@ -172,8 +172,16 @@ def _row(step, change, score, delta, kept, model, seconds) -> dict:
     }
 
 
-def _search(trainer: Trainer, ladder: Ladder, score: float, trials: int, declared: bool) -> dict:
-    """Optuna's TPE around the kept network; the best trial replaces it if it is better."""
+def search(trainer: Trainer, ladder: Ladder, trials: int, declared: bool) -> None:
+    """Optuna's TPE around the kept network; the best trial replaces it if it is better.
+
+    Adds the ``search`` step to ``ladder.steps`` and sets ``ladder.search``: the
+    ``trials`` run, the ``best`` parameters and value, and the ``importance`` of each
+    parameter (PED-ANOVA, from three finished trials).
+    """
+    if not trials:
+        return
+    score = ladder.score
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -207,7 +215,7 @@ def _search(trainer: Trainer, ladder: Ladder, score: float, trials: int, declare
     delta = better(trainer.metric, best.value, score) if best else 0.0
     kept_search = best is not None and delta > 0
     if kept_search:
-        ladder.config = models[best.number][0]
+        ladder.config, ladder.score = models[best.number][0], best.value
     model = models[best.number][1] if best else None
     if best is not None:
         ladder.steps.append(
@@ -221,7 +229,7 @@ def _search(trainer: Trainer, ladder: Ladder, score: float, trials: int, declare
             importance = optuna.importance.get_param_importances(study, evaluator=evaluator)
         except (RuntimeError, ValueError):  # too few distinct trials for the estimate
             importance = {}
-    return {
+    ladder.search = {
         "trials": len(finished),
         "best": best.params if best else None,
         "best_value": best.value if best else None,

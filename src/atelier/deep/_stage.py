@@ -30,7 +30,7 @@ from atelier._project import Project
 from atelier._text import Text
 from atelier._values import json_value
 from atelier.deep import _errors, _figures
-from atelier.deep._improvements import BASELINE, Trainer, improve
+from atelier.deep._improvements import BASELINE, Trainer, improve, search
 from atelier.deep._indicators import at_threshold, holdout_indicators
 from atelier.deep._records import VALIDATION_SHARE, diagnose, method_record
 from atelier.exceptions import CharterError, DataError, StageOrderError
@@ -52,9 +52,9 @@ MODEL_FILE = "model.joblib"
 ONNX_FILE = "network.onnx"
 PATIENCE = 12
 ONNX_TOLERANCE = 1e-4
-# shares of the budget by the end of each phase: the steps and the search, the
-# treatments of the errors; the rest is for the final training and the records
-IMPROVED_BY, TREATED_BY = 0.5, 0.7
+# shares of the budget by the end of each phase: the steps, the treatments of the
+# errors, the search; the rest is for the final training and the records
+IMPROVED_BY, TREATED_BY, SEARCHED_BY = 0.35, 0.55, 0.75
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,6 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         trainer,
         start,
         declared=declared is not None,
-        trials=settings.trials,
         range_test=lambda config: _range_test(make, config, trainer, categorical, task),
     )
     first = ladder.steps[0]
@@ -216,7 +215,11 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     )
     trainer.deadline = clock + TREATED_BY * budget
     treated = _errors.treatments(trainer, ladder.config, kept_model, kept_score, task)
-    final_config = treated["config"]
+    # the search tunes the network the steps and the treatments kept
+    ladder.config, ladder.score = treated["config"], treated["score"]
+    trainer.deadline = clock + SEARCHED_BY * budget
+    search(trainer, ladder, settings.trials, declared is not None)
+    final_config = ladder.config
     # the final training may not outlast the budget: no new epoch after its deadline
     network = make(final_config | {"deadline": deadline}).fit(X_train, data.y_train)
     positive, threshold = _decision(trained, network, trainer, final_config, charter)
