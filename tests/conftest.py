@@ -32,6 +32,19 @@ DEMO_MAX_TRIALS = 17
 DEMO_TRAIN_BUDGET = 1500
 DEMO_DEEP_LIMITS = {"trials": 3, "max_epochs": 12, "budget_s": 900}
 
+# The start of a script run in a fresh Python where torch cannot be imported, as on a
+# machine without the deep extra: what serves a network must not need it.
+WITHOUT_TORCH = """
+import sys
+
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError("torch is not installed here")
+
+sys.meta_path.insert(0, NoTorch())
+"""
+
 
 def write_charter(root: Path, sources: dict, mart: dict | None = None, **sections) -> Path:
     """Write a minimal valid charter over ``sources`` into ``root``."""

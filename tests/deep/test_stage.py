@@ -11,7 +11,7 @@ from PIL import Image
 
 from atelier.charter import load_charter
 from atelier.exceptions import CharterError, DataError
-from tests.conftest import DEMO_DEEP_LIMITS, DEMO_TRAIN_BUDGET, write_charter
+from tests.conftest import DEMO_DEEP_LIMITS, DEMO_TRAIN_BUDGET, WITHOUT_TORCH, write_charter
 
 pytestmark = pytest.mark.slow
 
@@ -257,15 +257,9 @@ def test_a_network_champion_is_served_through_onnx_without_torch(demo_project, t
     client = MlflowClient(tracking_uri=tracking_uri(copy / ".atelier"))
     # whatever this run decided, make the network the champion of the copy
     client.set_registered_model_alias(registry["registered_model"], CHAMPION, registry["version"])
-    script = f"""
-import sys
-
-class NoTorch:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "torch":
-            raise ImportError("torch is not installed here")
-
-sys.meta_path.insert(0, NoTorch())
+    script = (
+        WITHOUT_TORCH
+        + f"""
 import warnings
 warnings.simplefilter("ignore")
 import pandas as pd
@@ -282,6 +276,7 @@ assert service.explain(records.head(1))[0]["reasons"]
 assert "torch" not in sys.modules
 print(service.info.version)
 """
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert int(out.stdout.strip()) == registry["version"]

@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from atelier.learn import NeuralClassifier, NeuralRegressor
 from atelier.learn._neural import VALIDATION_SEED_OFFSET
+from tests.conftest import WITHOUT_TORCH
 
 FAST = dict(layers=[32, 32], max_epochs=8, batch_size=64, random_state=0, n_jobs=1)
 
@@ -96,20 +97,17 @@ def test_a_frozen_network_predicts_where_torch_cannot_be_imported(tmp_path):
     path = tmp_path / "network.pkl"
     path.write_bytes(pickle.dumps(model))
     np.save(tmp_path / "rows.npy", X[:5])
-    script = f"""
-import pickle, sys
+    script = (
+        WITHOUT_TORCH
+        + f"""
+import pickle
 import numpy as np
 
-class NoTorch:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "torch":
-            raise ImportError("torch is not installed here")
-
-sys.meta_path.insert(0, NoTorch())
 model = pickle.loads(open({str(path)!r}, "rb").read())
 print(model.predict(np.load({str(tmp_path / "rows.npy")!r})).tolist())
 assert "torch" not in sys.modules
 """
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     np.testing.assert_allclose(eval(out.stdout), expected, rtol=1e-5)
