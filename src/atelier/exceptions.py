@@ -14,7 +14,9 @@ and keeps its traceback.
      │                         also a ValueError, as scikit-learn's estimators raise
      ├── WarehouseBusyError    the warehouse file is held by another connection
      ├── StageOrderError       a stage ran before the stage whose artifacts it reads
-     └── ExposureError         a setting would expose the model or data without protection
+     ├── ExposureError         a setting would expose the model or data without protection
+     └── PrivacyError          personal data would be handled against the policy or the law
+          └── PrivacyKeyError      pseudonymisation without ATELIER_PSEUDO_KEY
 """
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "CharterError",
     "DataError",
     "ExposureError",
+    "PrivacyError",
+    "PrivacyKeyError",
     "SchemaChangedError",
     "SourceError",
     "StageOrderError",
@@ -63,3 +67,11 @@ class StageOrderError(AtelierError):
 
 class ExposureError(AtelierError):
     """A setting would expose the model or the data without protection (no API key)."""
+
+
+class PrivacyError(AtelierError):
+    """Personal data would be handled against the charter's policy or the law."""
+
+
+class PrivacyKeyError(PrivacyError):
+    """The policy pseudonymises, but ``ATELIER_PSEUDO_KEY`` is missing or too short."""

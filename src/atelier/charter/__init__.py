@@ -17,6 +17,7 @@ from atelier.charter._model import (
     Training,
     recording_reads,
 )
+from atelier.charter._privacy import ColumnRule, Fairness, Privacy, Retention
 from atelier.charter._sources import (
     CsvSource,
     ExcelSource,
@@ -36,10 +37,12 @@ __all__ = [
     "Architecture",
     "Charter",
     "CleaningPlan",
+    "ColumnRule",
     "Costs",
     "CsvSource",
     "Deep",
     "ExcelSource",
+    "Fairness",
     "HttpSource",
     "Join",
     "JsonSource",
@@ -48,7 +51,9 @@ __all__ = [
     "NextLinkPagination",
     "PagePagination",
     "ParquetSource",
+    "Privacy",
     "ProjectInfo",
+    "Retention",
     "Risk",
     "SourceSpec",
     "SqlSource",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from atelier._naming import snake_case
 from atelier.charter._cleaning import CleaningPlan
+from atelier.charter._privacy import Domain, Fairness, Privacy
 from atelier.charter._sources import SourceSpec
 
 Level = Literal["low", "medium", "high"]
@@ -55,6 +56,9 @@ class ProjectInfo(_Strict):
     language: Literal["en", "fr"] = "en"
     unit: str | None = Field(
         None, min_length=1, description="What the mart's rows are, in the plural: customers."
+    )
+    domain: Domain | None = Field(
+        None, description="The use case's area, which sets its AI Act risk class."
     )
 
 
@@ -292,6 +296,8 @@ class Charter(_Strict):
     training: Training = Field(default_factory=Training)
     deep: Deep = Field(default_factory=Deep)
     cleaning: CleaningPlan | None = None
+    privacy: Privacy = Field(default_factory=Privacy)
+    fairness: Fairness | None = None
 
     @field_validator("sources")
     @classmethod
@@ -310,6 +316,7 @@ class Charter(_Strict):
             (f"mart.joins.{index}.source", join.source)
             for index, join in enumerate(self.mart.joins)
         ]
+        named += [(f"privacy.policy.{name}", name.split(".")[0]) for name in self.privacy.policy]
         for where, name in named:
             if name not in known:
                 raise ValueError(f"{where}: {name!r} is not a declared source ({sorted(known)})")

@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from atelier.charter._privacy import Retention
+
 
 class _SourceBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -16,6 +18,9 @@ class _SourceBase(BaseModel):
     personal_data: list[str] = Field(
         default_factory=list,
         description="Columns holding personal data; never used as model features.",
+    )
+    retention: Retention | None = Field(
+        None, description="How long rows are kept; older ones are purged at each ingest."
     )
 
     @model_validator(mode="before")

@@ -4,19 +4,32 @@ from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.warehouse._catalog import relation_columns
 from atelier.warehouse._diagram import Relation, TableSchema
+from atelier.warehouse._privacy import recorded_personal
 
 
-def _personal_columns(project: Project) -> dict[str, list[str]]:
-    return {
-        name: [snake_case(column) for column in spec.personal_data]
-        for name, spec in project.charter.sources.items()
-    }
+def personal_columns(connection, project: Project) -> dict[str, list[str]]:
+    """Each source's columns still personal in the warehouse: kept or pseudonymised.
+
+    Dropped columns are gone and generalised ones no longer single a person out;
+    columns declared ``personal_data`` and left as they are count too.
+    """
+    recorded = recorded_personal(connection)
+    personal = {}
+    for name, spec in project.charter.sources.items():
+        rules = recorded.get(name, {}).get("rules", [])
+        transformed = {
+            snake_case(r["column"]) for r in rules if r["action"] in ("drop", "generalise")
+        }
+        still = {snake_case(r["column"]) for r in rules if r["action"] in ("keep", "pseudonymise")}
+        still |= {snake_case(column) for column in spec.personal_data} - transformed
+        personal[name] = sorted(still)
+    return personal
 
 
 def describe_tables(connection, project: Project) -> tuple[list[TableSchema], list[Relation]]:
     """The staging relations and the mart, with keys and personal data marked; the joins."""
     charter = project.charter
-    personal = _personal_columns(project)
+    personal = personal_columns(connection, project)
 
     def schema_of(schema: str, name: str, key: list[str], pii: list[str]) -> TableSchema:
         columns = list(relation_columns(connection, schema, name).items())

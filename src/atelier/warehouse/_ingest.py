@@ -2,6 +2,7 @@
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -13,9 +14,19 @@ import duckdb
 
 from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._config import duckdb_config
-from atelier._naming import quote_identifier
+from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.exceptions import WarehouseBusyError
+from atelier.personal import scan_relation
+from atelier.personal._policy import (
+    KEY_VARIABLE,
+    MIN_KEY_LENGTH,
+    key_identifier,
+    pseudonymisation_key,
+    register_pseudonym_function,
+    select_expressions,
+    source_rules,
+)
 from atelier.sources import SourceSnapshot, snapshot_source
 from atelier.sources._snapshot import first_line
 from atelier.warehouse._catalog import (
@@ -32,11 +43,20 @@ from atelier.warehouse._mart import (
     current_mart_signature,
     mart_signature,
 )
+from atelier.warehouse._privacy import (
+    create_audit_tables,
+    kept_rows_condition,
+    log_erasure,
+    record_personal,
+    recorded_personal,
+    retention_condition,
+)
 from atelier.warehouse._raw import (
     TypeGuessError,
     check_schema_unchanged,
     describe,
     load_raw,
+    read_incoming,
     source_relation,
 )
 from atelier.warehouse._result import IngestResult, SourceLoad
@@ -85,7 +105,7 @@ def ingest(
         }
         while True:
             try:
-                loads, mart, removed, tables = _load_in_transaction(
+                loads, mart, removed, tables, personal = _load_in_transaction(
                     project, snapshots, force, allow_schema_change, full_scan, started_at
                 )
                 break
@@ -96,7 +116,9 @@ def ingest(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         _remove_if_empty(scratch.parent)
-    return _write_artifacts(project, snapshots, loads, mart, removed, tables, started_at, clock)
+    return _write_artifacts(
+        project, snapshots, loads, mart, removed, (tables, personal), started_at, clock
+    )
 
 
 def _load_in_transaction(project, snapshots, force, allow_schema_change, full_scan, started_at):
@@ -112,13 +134,14 @@ def _load_in_transaction(project, snapshots, force, allow_schema_change, full_sc
         for schema in ("raw", "staging", "mart"):
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         connection.execute(LINEAGE_DDL)
+        create_audit_tables(connection)
         previous = latest_loads(connection)
         load_id = uuid.uuid4().hex
         loads = [
             _load_source(
                 connection,
                 snapshots[name],
-                spec,
+                project.charter,
                 previous.get(name),
                 load_id,
                 force=force,
@@ -126,11 +149,13 @@ def _load_in_transaction(project, snapshots, force, allow_schema_change, full_sc
                 full_scan=name in full_scan,
                 loaded_at=started_at,
             )
-            for name, spec in project.charter.sources.items()
+            for name in project.charter.sources
         ]
         removed = _drop_undeclared_sources(connection, set(snapshots))
-        mart = _refresh_mart(connection, project, any(load.status == "loaded" for load in loads))
+        changed = any(load.status == "loaded" or load.purged for load in loads)
+        mart = _refresh_mart(connection, project, changed)
         tables = describe_tables(connection, project)
+        personal = recorded_personal(connection)
         connection.execute("COMMIT")
     except BaseException:
         _rollback(connection)
@@ -141,7 +166,7 @@ def _load_in_transaction(project, snapshots, force, allow_schema_change, full_sc
     connection.close()
     if creating:
         os.replace(path, final_path)
-    return loads, mart, removed, tables
+    return loads, mart, removed, tables, personal
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -169,14 +194,32 @@ def _remove_database(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _config_hash(spec) -> str:
-    return "sha256:" + hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+def _config_hash(source: str, charter) -> str:
+    """The source's declaration, its policy, and which pseudonymisation key is set."""
+    policy = {
+        name: rule.model_dump(mode="json")
+        for name, rule in charter.privacy.policy.items()
+        if name.split(".", 1)[0] == source
+    }
+    key = os.environ.get(KEY_VARIABLE, "")
+    declared = {
+        "source": charter.sources[source].model_dump(mode="json"),
+        "policy": policy,
+        "key": key_identifier(key.encode()) if len(key) >= MIN_KEY_LENGTH else None,
+    }
+    text = json.dumps(declared, sort_keys=True)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _join_columns(charter) -> set[str]:
+    keys = {snake_case(key) for spec in charter.sources.values() for key in spec.key}
+    return keys | {column for join in charter.mart.joins for column in join.on}
 
 
 def _load_source(
     connection,
     snapshot: SourceSnapshot,
-    spec,
+    charter,
     previous: LoadRecord | None,
     load_id: str,
     *,
@@ -186,7 +229,8 @@ def _load_source(
     loaded_at: datetime,
 ) -> SourceLoad:
     clock = time.perf_counter()
-    config_hash = _config_hash(spec)
+    spec = charter.sources[snapshot.name]
+    config_hash = _config_hash(snapshot.name, charter)
     unchanged = (
         previous is not None
         and previous.content_hash == snapshot.content_hash
@@ -194,6 +238,7 @@ def _load_source(
         and relation_type(connection, "staging", snapshot.name) is not None
     )
     if unchanged and not force:
+        purged = _purge_expired(connection, snapshot.name, spec.retention)
         rows = connection.execute(
             f"SELECT count(*) FROM raw.{quote_identifier(snapshot.name)}"
         ).fetchone()[0]
@@ -207,12 +252,31 @@ def _load_source(
             len(previous.schema),
             0.0,
             snapshot.details,
+            purged,
         )
     relation = source_relation(connection, snapshot, full_scan=full_scan)
     schema = describe(connection, relation, snapshot.name, snapshot.location)
     if previous is not None and not allow_schema_change:
         check_schema_unchanged(snapshot.name, previous.schema, schema)
-    rows = load_raw(connection, snapshot, relation, schema, loaded_at)
+    incoming = read_incoming(connection, snapshot, relation)
+    # The policy is applied here, before a personal value reaches raw, staging or mart.
+    findings = scan_relation(connection, incoming, schema, snapshot.name)
+    columns = [name for name, _ in schema]
+    rules = source_rules(snapshot.name, columns, findings, charter, _join_columns(charter))
+    pseudonymised = [rule.column for rule in rules if rule.action == "pseudonymise"]
+    if pseudonymised:
+        why = f"privacy: {snapshot.name}.{pseudonymised[0]} is to be pseudonymised"
+        register_pseudonym_function(connection, pseudonymisation_key(why))
+    condition = kept_rows_condition(connection, snapshot.name, columns, spec.retention)
+    incoming_rows = connection.execute(f"SELECT count(*) FROM {incoming}").fetchone()[0]
+    selected = select_expressions(schema, rules)
+    rows = load_raw(connection, snapshot, incoming, selected, condition, loaded_at)
+    connection.execute(f"DROP TABLE {incoming}")
+    purged = incoming_rows - rows
+    if purged and spec.retention is not None:
+        note = f"older than {spec.retention.keep_for} by {spec.retention.date_column}, or forgotten"
+        log_erasure(connection, "retention", snapshot.name, None, purged, note)
+    record_personal(connection, snapshot.name, findings, rules)
     # DuckDB's own readers already typed what they could; the others handed over text.
     build_staging(connection, snapshot.name, infer_types=snapshot.load_arrow is not None)
     duration = time.perf_counter() - clock
@@ -239,7 +303,23 @@ def _load_source(
         len(schema),
         round(duration, 3),
         snapshot.details,
+        purged,
     )
+
+
+def _purge_expired(connection, source: str, retention) -> int:
+    """Delete the rows of an unchanged source that have passed their retention."""
+    if retention is None:
+        return 0
+    table = f"raw.{quote_identifier(source)}"
+    columns = [row[0] for row in connection.execute(f"DESCRIBE {table}").fetchall()]
+    kept = retention_condition(retention, columns)
+    purged = connection.execute(f"SELECT count(*) FROM {table} WHERE NOT {kept}").fetchone()[0]
+    if purged:
+        connection.execute(f"DELETE FROM {table} WHERE NOT {kept}")
+        note = f"older than {retention.keep_for} by {retention.date_column}"
+        log_erasure(connection, "retention", source, None, purged, note)
+    return purged
 
 
 def _drop_undeclared_sources(connection, declared: set[str]) -> list[str]:
@@ -264,7 +344,7 @@ def _refresh_mart(connection, project: Project, sources_changed: bool) -> MartTa
 
 
 def _write_artifacts(project, snapshots, loads, mart, removed, described, started_at, clock):
-    tables, relations = described
+    (tables, relations), personal = described
     mart_schema = tables[-1]
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         draw_schema_diagram(tables, relations, mart_schema.qualified_name, folder / DIAGRAM_FILE)
@@ -277,6 +357,7 @@ def _write_artifacts(project, snapshots, loads, mart, removed, described, starte
             mart_rebuilt=mart is not None,
             joins=mart.joins if mart is not None else [],
             personal_data=[c for c, _ in mart_schema.columns if c in mart_schema.personal_data],
+            personal={name: personal[name] for name in project.charter.sources if name in personal},
             removed_sources=removed,
             tables=tables,
             relations=relations,

@@ -61,15 +61,60 @@ def check_schema_unchanged(
         )
 
 
+INCOMING = "_atelier_incoming"
+
+
+def read_incoming(connection, snapshot: SourceSnapshot, relation: str) -> str:
+    """Read the source into a temporary table, so that it is read once, then scanned.
+
+    Raises
+    ------
+    TypeGuessError
+        A type DuckDB guessed from the first rows does not fit a later one.
+    SourceError
+        The source cannot be read.
+    """
+    try:
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {INCOMING} AS SELECT * FROM {relation}")
+    except duckdb.Error as error:
+        retryable = snapshot.full_scan_expression not in (None, relation)
+        if retryable and _is_type_guess_failure(error):
+            raise TypeGuessError(snapshot.name) from None
+        raise SourceError(
+            f"source {snapshot.name!r}: cannot load {snapshot.location}: {first_line(error)}"
+        ) from None
+    return INCOMING
+
+
 def load_raw(
     connection,
     snapshot: SourceSnapshot,
-    relation: str,
-    schema: list[tuple[str, str]],
+    incoming: str,
+    selected: list[tuple[str, str]],
+    condition: str,
     loaded_at: datetime,
 ) -> int:
-    """Replace ``raw.<source>`` with the source's rows; return how many were loaded.
+    """Replace ``raw.<source>`` with the incoming rows as the policy transforms them.
 
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection
+    snapshot : SourceSnapshot
+    incoming : str
+        The temporary table :func:`read_incoming` filled.
+    selected : list of (str, str)
+        ``(SQL expression, column name)`` of each column raw keeps.
+    condition : str
+        The rows raw keeps (forgotten keys and expired rows left out).
+    loaded_at : datetime
+
+    Returns
+    -------
+    int
+        The rows loaded.
+
+    Notes
+    -----
     The lineage columns are virtual generated columns: every query sees them, yet
     they are neither computed nor stored row by row, so they cost the load nothing.
     """
@@ -80,22 +125,19 @@ def load_raw(
         ("VARCHAR", quote_literal(snapshot.content_hash)),
         ("TIMESTAMP", f"TIMESTAMP {quote_literal(loaded)}"),
     )
-    columns = [f"{quote_identifier(name)} {data_type}" for name, data_type in schema]
+    projection = ", ".join(
+        f"{expression} AS {quote_identifier(name)}" for expression, name in selected
+    )
+    query = f"SELECT {projection} FROM {incoming} WHERE {condition}"
+    types = connection.execute(f"DESCRIBE {query}").fetchall()
+    columns = [f"{quote_identifier(row[0])} {row[1]}" for row in types]
     columns += [
         f"{name} {data_type} GENERATED ALWAYS AS ({value}) VIRTUAL"
         for name, (data_type, value) in zip(LINEAGE_COLUMNS, lineage_values, strict=True)
     ]
-    names = ", ".join(quote_identifier(name) for name, _ in schema)
-    try:
-        connection.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(columns)})")
-        connection.execute(f"INSERT INTO {table} ({names}) SELECT * FROM {relation}")
-    except duckdb.Error as error:
-        retryable = snapshot.full_scan_expression not in (None, relation)
-        if retryable and _is_type_guess_failure(error):
-            raise TypeGuessError(snapshot.name) from None
-        raise SourceError(
-            f"source {snapshot.name!r}: cannot load {snapshot.location}: {first_line(error)}"
-        ) from None
+    names = ", ".join(quote_identifier(name) for _, name in selected)
+    connection.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(columns)})")
+    connection.execute(f"INSERT INTO {table} ({names}) {query}")
     return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 

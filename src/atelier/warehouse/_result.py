@@ -12,6 +12,8 @@ class SourceLoad:
 
     ``status`` is ``loaded`` (read and replaced in raw and staging) or
     ``unchanged`` (same content and declaration as its last load: skipped).
+    ``purged`` counts the rows left out or deleted: past their retention, or of a
+    person forgotten.
     """
 
     name: str
@@ -23,6 +25,7 @@ class SourceLoad:
     columns: int
     duration_s: float
     details: dict = field(default_factory=dict)
+    purged: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,10 @@ class IngestResult:
     joins : list of JoinReport
         How each join matched (empty when the mart was not rebuilt).
     personal_data : list of str
-        Mart columns declared as personal data.
+        Mart columns still holding personal data (kept or pseudonymised).
+    personal : dict
+        Per source, the personal-data ``findings`` of its last load and the
+        ``rules`` applied to it (see :mod:`atelier.personal`).
     removed_sources : list of str
         Sources dropped from the warehouse because the charter no longer has them.
     tables : list of TableSchema
@@ -64,6 +70,7 @@ class IngestResult:
     mart_rebuilt: bool
     joins: list[JoinReport]
     personal_data: list[str]
+    personal: dict
     removed_sources: list[str]
     tables: list[TableSchema]
     relations: list[Relation]
