@@ -13,6 +13,15 @@ N = 200
 DUPLICATES = 4
 
 
+def _names(count: int) -> list[str]:
+    """Distinct French names (Faker, seeded): detection reads values, not column names."""
+    from faker import Faker
+
+    fake = Faker("fr_FR")
+    fake.seed_instance(7)
+    return [f"{fake.first_name()} {fake.last_name()}" for _ in range(count)]
+
+
 def planted_table() -> pd.DataFrame:
     """200 rows with one anomaly of each kind planted, counts known; then 4 exact copies."""
     rng = np.random.default_rng(7)
@@ -52,7 +61,7 @@ def planted_table() -> pd.DataFrame:
             "birth_date": born,
             "skewed": rng.lognormal(0, 1.5, N),
             "leak": np.where(target == "yes", "L1", "L0"),
-            "full_name": [f"Person {i}" for i in index],
+            "full_name": _names(N),
             "contact": [f"user{i}@example.org" for i in index],
             "target": target,
         }

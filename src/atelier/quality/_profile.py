@@ -254,6 +254,7 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
         key = base_key if all(k in columns for k in base_key) else []
         personal = sorted(
             {snake_case(name) for spec in charter.sources.values() for name in spec.personal_data}
+            | set(_still_personal(project))
         )
         result = profile_relation(
             connection,
@@ -360,3 +361,11 @@ def profile_file(
         for produced in folder.iterdir():  # each file appears whole, never half-written
             os.replace(produced, out / produced.name)
     return result
+
+
+def _still_personal(project: Project) -> list[str]:
+    """Mart columns the policy kept or pseudonymised, as ingest recorded them."""
+    ingest_file = project.artifact_dir("ingest") / "result.json"
+    if not ingest_file.exists():
+        return []
+    return json.loads(ingest_file.read_text()).get("personal_data", [])
