@@ -38,6 +38,7 @@ class Stage:
 
 STAGES = (
     Stage("ingest", (), always=True),
+    Stage("privacy", ("ingest",)),
     Stage("profile", ("ingest",)),
     Stage("clean", ("ingest", "profile")),
     Stage("explore", ("profile", "clean")),

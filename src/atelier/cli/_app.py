@@ -122,6 +122,80 @@ def profile(
 
 
 @app.command()
+def privacy(project: ProjectOption = Path(".")) -> None:
+    """Find personal data in the sources, apply the policy, propose it, measure anonymity.
+
+    The proposed policy is written into atelier.yaml when it has no privacy section;
+    otherwise it is printed, for you to copy what you accept.
+    """
+    from atelier._project import Project
+    from atelier.privacy import privacy as run_privacy
+    from atelier.privacy._proposal import write_proposal
+    from atelier.warehouse import ingest as run_ingest
+
+    with user_errors():
+        loaded = Project.load(project)
+        run_ingest(loaded)
+        result = run_privacy(loaded)
+        written = write_proposal(loaded, result.proposed_policy)
+    for finding in result.findings:
+        typer.echo(
+            f"{finding['source']}.{finding['column']}: {finding['kind']} "
+            f"({finding['share']:.0%} of {finding['sampled']} values; {finding['rule']})"
+        )
+    if written:
+        typer.echo(f"the proposed policy was written into {loaded.charter_path}")
+    else:
+        typer.echo("atelier.yaml has a privacy section; the policy proposed from the values:")
+        typer.echo(result.proposed_policy)
+    if result.anonymity is not None:
+        a = result.anonymity
+        typer.echo(
+            f"k-anonymity on {', '.join(a['quasi_identifiers'])}: k = {a['k']} "
+            f"(target {a['k_target']}), {a['rows_at_risk']} rows at risk"
+        )
+
+
+@app.command()
+def forget(
+    project: ProjectOption = Path("."),
+    key: Annotated[
+        str, typer.Option(help="The person's key, as COLUMN=VALUE (customer_id=C00042).")
+    ] = "",
+) -> None:
+    """Erase a person from the warehouse and the artifacts; say which models to retrain."""
+    from atelier._project import Project
+    from atelier.privacy._forget import forget as run_forget
+    from atelier.privacy._forget import parse_key
+
+    with user_errors():
+        column, value = parse_key(key)
+        result = run_forget(Project.load(project), column, value)
+    rows = ", ".join(f"{source}: {count}" for source, count in result.rows_removed.items())
+    typer.echo(f"forgotten: rows removed ({rows}); logged in audit.erasures without the value")
+    if result.models_to_retrain:
+        stages = ", ".join(result.models_to_retrain)
+        typer.echo(f"models that saw this person: {stages}; `atelier run` retrains them")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="The file to write: .parquet or .csv.")],
+    project: ProjectOption = Path("."),
+    force: Annotated[
+        bool, typer.Option(help="Export even below the charter's k-anonymity.")
+    ] = False,
+) -> None:
+    """Export the mart, refused while it is less k-anonymous than privacy.k says."""
+    from atelier._project import Project
+    from atelier.privacy._export import export_mart
+
+    with user_errors():
+        rows = export_mart(Project.load(project), out, force=force)
+    typer.echo(f"{rows} rows written to {out}")
+
+
+@app.command()
 def clean(project: ProjectOption = Path(".")) -> None:
     """Clean the mart: propose a plan into atelier.yaml if it has none, then apply it."""
     from atelier._project import Project

@@ -34,7 +34,7 @@ from atelier.deep._improvements import BASELINE, Trainer, improve, search
 from atelier.deep._indicators import at_threshold, holdout_indicators
 from atelier.deep._records import VALIDATION_SHARE, diagnose, method_record
 from atelier.exceptions import CharterError, DataError, StageOrderError
-from atelier.learn._card import background_of, reference_of
+from atelier.learn._card import background_keys, background_of, reference_of
 from atelier.learn._data import SEED, training_data
 from atelier.learn._features import FrameCoercer, categorical_positions, make_preprocessor
 from atelier.learn._metrics import BINARY, REGRESSION, get_metric
@@ -478,6 +478,7 @@ def _card(charter, trained, data, network, holdout, positive, threshold, cleaned
         "unit": charter.project.unit,
         "reference": reference_of(cleaned_train),
         "background": background_of(cleaned_train, SEED),
+        "background_keys": background_keys(cleaned_train, SEED, data.key_digests_train),
         "model": "neural network (ONNX)",
     }
 

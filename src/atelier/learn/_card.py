@@ -85,6 +85,14 @@ def value_shares(values: pd.Series) -> dict[str, float]:
     return shares
 
 
+def background_keys(X: pd.DataFrame, seed: int, keys: list[str] | None) -> list[str]:
+    """The key digests of :func:`background_of`'s rows, so that a person can be forgotten."""
+    if keys is None:
+        return []
+    rows = X.sample(min(BACKGROUND_ROWS, len(X)), random_state=seed)
+    return [keys[position] for position in X.index.get_indexer(rows.index)]
+
+
 def background_of(X: pd.DataFrame, seed: int) -> list[dict]:
     """A seeded sample of at most ``BACKGROUND_ROWS`` training rows, as JSON records."""
     rows = X.sample(min(BACKGROUND_ROWS, len(X)), random_state=seed)

@@ -18,6 +18,7 @@ from atelier.clean import cleaner_from_plan
 from atelier.exceptions import DataError, StageOrderError
 from atelier.learn._metrics import BINARY, REGRESSION
 from atelier.sources._snapshot import hash_bytes
+from atelier.warehouse._privacy import key_digests
 
 MAX_ROWS = 2_000_000
 MAX_CLASSES_FOR_NUMBERS = 10  # a numeric target with at most this many values is a class
@@ -63,6 +64,13 @@ class TrainingData:
     holdout_plan: dict
     notes: list
     source_hash: str
+    key_digests_train: list[str] | None = None
+
+
+def warehouse_salt(project: Project) -> str:
+    """The warehouse's salt for key digests (see :mod:`atelier.warehouse._privacy`)."""
+    with project.connect() as connection:
+        return connection.execute("SELECT salt FROM audit.salt").fetchone()[0]
 
 
 def training_data(project: Project) -> TrainingData:
@@ -115,6 +123,10 @@ def training_data(project: Project) -> TrainingData:
     X_train, y_train = X.iloc[train_rows].reset_index(drop=True), y[train_rows]
     X_test, y_test = X.iloc[holdout_rows].reset_index(drop=True), y[holdout_rows]
     groups = frame[group_column].to_numpy()[train_rows] if group_column else None
+    digests = None
+    if len(keys) == 1 and keys[0] in frame.columns:
+        digests = key_digests(warehouse_salt(project), frame[keys[0]].tolist())
+        digests = [digests[row] for row in train_rows]
     return TrainingData(
         table=table,
         target=target,
@@ -131,6 +143,7 @@ def training_data(project: Project) -> TrainingData:
         holdout_plan=holdout_plan,
         notes=notes,
         source_hash=source_hash,
+        key_digests_train=digests,
     )
 
 

@@ -31,7 +31,7 @@ from atelier._text import Text
 from atelier._values import json_value
 from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
-from atelier.learn._card import background_of, reference_of
+from atelier.learn._card import background_keys, background_of, reference_of
 from atelier.learn._data import SEED, training_data
 from atelier.learn._diagnostics import (
     calibration_of,
@@ -249,6 +249,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             "unit": charter.project.unit,
             "reference": reference_of(cleaned_train),
             "background": background_of(cleaned_train, SEED),
+            "background_keys": background_keys(cleaned_train, SEED, data.key_digests_train),
         }
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)

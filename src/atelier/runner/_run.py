@@ -190,6 +190,10 @@ def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
         from atelier.warehouse import ingest
 
         return project, ingest(project)
+    if name == "privacy":
+        from atelier.privacy import privacy
+
+        return project, privacy(project)
     if name == "profile":
         from atelier.quality import profile
 

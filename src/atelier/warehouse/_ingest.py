@@ -45,6 +45,7 @@ from atelier.warehouse._mart import (
 )
 from atelier.warehouse._privacy import (
     create_audit_tables,
+    erasure_count,
     kept_rows_condition,
     log_erasure,
     record_personal,
@@ -155,7 +156,7 @@ def _load_in_transaction(project, snapshots, force, allow_schema_change, full_sc
         changed = any(load.status == "loaded" or load.purged for load in loads)
         mart = _refresh_mart(connection, project, changed)
         tables = describe_tables(connection, project)
-        personal = recorded_personal(connection)
+        personal = recorded_personal(connection), erasure_count(connection)
         connection.execute("COMMIT")
     except BaseException:
         _rollback(connection)
@@ -343,8 +344,14 @@ def _refresh_mart(connection, project: Project, sources_changed: bool) -> MartTa
     return build_mart(connection, mart)
 
 
+def _privacy_digest(personal: dict, erasures: int) -> str:
+    rules = {source: recorded["rules"] for source, recorded in personal.items()}
+    text = json.dumps({"rules": rules, "erasures": erasures}, sort_keys=True)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def _write_artifacts(project, snapshots, loads, mart, removed, described, started_at, clock):
-    (tables, relations), personal = described
+    (tables, relations), (personal, erasures) = described
     mart_schema = tables[-1]
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         draw_schema_diagram(tables, relations, mart_schema.qualified_name, folder / DIAGRAM_FILE)
@@ -368,7 +375,9 @@ def _write_artifacts(project, snapshots, loads, mart, removed, described, starte
             folder,
             stage=STAGE,
             result=result,
-            inputs={name: snapshot.content_hash for name, snapshot in snapshots.items()},
+            # The rules applied and the erasures change the data as much as the sources do.
+            inputs={name: snapshot.content_hash for name, snapshot in snapshots.items()}
+            | {"_privacy": _privacy_digest(personal, erasures)},
             parameters={},
             started_at=started_at,
             duration_s=duration,

@@ -7,6 +7,7 @@ key column, a salted digest of each forgotten key so that a reload of an unchang
 export does not bring the person back. The salt is drawn once per warehouse.
 """
 
+import hashlib
 import json
 import secrets
 from datetime import UTC, datetime
@@ -44,6 +45,11 @@ def key_digest_sql(column_sql: str) -> str:
     return f"sha256((SELECT salt FROM audit.salt) || trim(CAST({column_sql} AS VARCHAR)))"
 
 
+def key_digests(salt: str, values: list) -> list[str]:
+    """The digests :func:`key_digest_sql` computes, in Python, for a list of key values."""
+    return [hashlib.sha256((salt + str(value).strip()).encode()).hexdigest() for value in values]
+
+
 def record_personal(connection, source: str, findings: list, rules: list) -> None:
     """Replace the findings and rules recorded for ``source``."""
     connection.execute("DELETE FROM audit.personal WHERE source = ?", [source])
@@ -66,6 +72,11 @@ def recorded_personal(connection) -> dict[str, dict]:
         source: {"findings": json.loads(findings), "rules": json.loads(rules)}
         for source, findings, rules in rows
     }
+
+
+def erasure_count(connection) -> int:
+    """How many removals ``audit.erasures`` has logged."""
+    return connection.execute("SELECT count(*) FROM audit.erasures").fetchone()[0]
 
 
 def log_erasure(
