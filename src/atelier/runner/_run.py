@@ -131,6 +131,7 @@ def run(
             state[stage.name] = {
                 "sections": sections,
                 "fingerprint": _fingerprint(project, stage, sections, parameters),
+                "parameters": parameters,
                 "finished_at": datetime.now(UTC).isoformat(),
                 "duration_s": round(done.duration_s, 3),
             }
@@ -146,6 +147,30 @@ def run(
         outcome.report = build_report(project)
         listener.finished(StageOutcome("report", "ran", time.monotonic() - started))
     return outcome
+
+
+def stale_stages(project: Project) -> list[str]:
+    """The stages ``run`` would not skip now, judged from what is on disk.
+
+    A stage is stale when it never completed, or when a charter section it read or
+    an upstream output changed since. Stages that always run are left out.
+    """
+    state = _read_state(project)
+    stale = []
+    for stage in STAGES:
+        if stage.always:
+            continue
+        last = state.get(stage.name, {})
+        sections = last.get("sections")
+        # the parameters it last ran with: a budget given on the command line is no change
+        parameters = last.get("parameters", {})
+        published = (project.artifact_dir(stage.artifacts) / RESULT_FILE).exists()
+        same = sections is not None and last.get("fingerprint") == _fingerprint(
+            project, stage, sections, parameters
+        )
+        if not (published and same):
+            stale.append(stage.name)
+    return stale
 
 
 def _missing_libraries(stage: str) -> str | None:
