@@ -58,7 +58,7 @@ def warehouse_values(project: Project) -> str:
 
 
 def test_found_columns_are_dropped_or_generalised_by_default(planted, make_project):
-    root, frame = planted
+    _, frame = planted
     project = make_project(
         {"customers": {"kind": "csv", "path": "customers.csv", "key": "customer_id"}},
         {"table": "customers", "base": "customers"},
@@ -84,7 +84,7 @@ def test_found_columns_are_dropped_or_generalised_by_default(planted, make_proje
 
 
 def test_pseudonyms_are_keyed_stable_and_still_join(planted, make_project, monkeypatch):
-    root, frame = planted
+    _, frame = planted
     sources = {
         "customers": {"kind": "csv", "path": "customers.csv", "key": "customer_id"},
         "orders": {"kind": "parquet", "path": "orders.parquet", "key": "email"},
@@ -120,7 +120,6 @@ def test_pseudonyms_are_keyed_stable_and_still_join(planted, make_project, monke
 
 
 def test_the_charter_policy_wins_and_keep_needs_a_legal_basis(planted, make_project):
-    root, frame = planted
     source = {"customers": {"kind": "csv", "path": "customers.csv", "key": "customer_id"}}
     mart = {"table": "customers", "base": "customers"}
     with pytest.raises(CharterError, match="legal_basis"):
