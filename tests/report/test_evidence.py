@@ -61,6 +61,17 @@ def artifacts(charter=None, train=None, checks=None, explore=None) -> Artifacts:
     )
 
 
+PRIVACY = {
+    "findings": [{"source": "shop", "column": "email", "kind": "email"}],
+    "rules": [{"source": "shop", "column": "email", "action": "drop"}],
+    "for_review": [],
+    "ai_act": {"class": "minimal"},
+    "register": {"controller": "Shop SAS"},
+    "security": [{"threat": "logs"}],
+    "dpia": {"risks": [{"event": "illegitimate_access"}]},
+}
+
+
 def changed(base: dict, path: str, value) -> dict:
     document = copy.deepcopy(base)
     *parents, leaf = path.split(".")
@@ -182,8 +193,12 @@ CASES = {  # rule: (artifacts earning it, its status), (artifacts that do not, t
         (results(train=TRAIN), NOT_YET),
     ),
     "ethics": (
-        (results(ingest={"personal_data": ["email"]}), PARTLY),
-        (results(ingest={"personal_data": []}), NOT_YET),
+        (results(privacy=PRIVACY), PARTLY),
+        (results(privacy=changed(PRIVACY, "rules", [])), NOT_YET),
+    ),
+    "privacy_tooling": (
+        (results(privacy=PRIVACY), MET),
+        (results(privacy=changed(PRIVACY, "for_review", ["shop.siret"])), PARTLY),
     ),
     "data_map": ((results(ingest={"sources": [{"name": "a"}]}), PARTLY), (results(), NOT_YET)),
     "sources_listed": (
@@ -259,8 +274,17 @@ CASES = {  # rule: (artifacts earning it, its status), (artifacts that do not, t
         (results(train=TRAIN), MET),
         (results(train=changed(TRAIN, "thresholds", None)), PARTLY),
     ),
-    "personal_data": ((results(profile={"findings": []}), PARTLY), (results(), NOT_YET)),
+    "personal_data": (
+        (results(privacy=PRIVACY), MET),
+        (results(privacy=changed(PRIVACY, "ai_act", {"class": "unknown"})), PARTLY),
+    ),
 }
+
+
+def test_personal_data_needs_the_privacy_stage():
+    assert status("personal_data", results(profile={"findings": []})) == NOT_YET
+    no_controller = changed(PRIVACY, "register", {"controller": None})
+    assert status("personal_data", results(privacy=no_controller)) == PARTLY
 
 
 @pytest.mark.parametrize("rule", sorted(CASES))

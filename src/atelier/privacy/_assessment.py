@@ -64,53 +64,54 @@ def edpb_criteria(charter, personal: dict, mart_rows: int, sources_joined: int) 
         {
             "criterion": "evaluation_or_scoring",
             "met": about_people,
-            "because": "the model scores each row, and rows are people"
-            if about_people
-            else "no personal data found: rows are not people",
+            "because": _why("scores_people" if about_people else "no_personal"),
         },
         {
             "criterion": "automated_decision",
             "met": charter.privacy.automated_decision,
-            "because": "privacy.automated_decision in the charter",
+            "because": _why("charter_flag"),
         },
         {
             "criterion": "systematic_monitoring",
             "met": domain in ("law_enforcement", "biometric_identification"),
-            "because": f"project.domain: {domain}",
+            "because": _why("domain", domain=domain or "–"),
         },
         {
             "criterion": "sensitive_data",
             "met": bool(kinds & SENSITIVE_KINDS) or domain == "healthcare",
-            "because": "kinds found: " + (", ".join(sorted(kinds)) or "none"),
+            "because": _why("kinds", kinds=", ".join(sorted(kinds)) or "–"),
         },
         {
             "criterion": "large_scale",
             "met": about_people and mart_rows >= LARGE_SCALE_ROWS,
-            "because": f"{mart_rows} rows in the mart (atelier's bar: {LARGE_SCALE_ROWS})",
+            "because": _why("rows", rows=mart_rows, bar=LARGE_SCALE_ROWS),
         },
         {
             "criterion": "matching_datasets",
             "met": about_people and sources_joined > 1,
-            "because": f"{sources_joined} sources joined into the mart",
+            "because": _why("sources", n=sources_joined),
         },
         {
             "criterion": "vulnerable_subjects",
             "met": vulnerable,
-            "because": f"project.domain: {domain}",
+            "because": _why("domain", domain=domain or "–"),
         },
         {
             "criterion": "innovative_technology",
             "met": about_people,
-            "because": "machine learning applied to people"
-            if about_people
-            else "no personal data found",
+            "because": _why("ml_on_people" if about_people else "no_personal"),
         },
         {
             "criterion": "prevents_right_or_service",
             "met": domain in ("credit_scoring", "insurance_pricing", "public_services"),
-            "because": f"project.domain: {domain}",
+            "because": _why("domain", domain=domain or "–"),
         },
     ]
+
+
+def _why(reason: str, **values) -> dict:
+    """A reason the report words in its language: ``because_<reason>`` with ``values``."""
+    return {"reason": reason, "values": values}
 
 
 def feared_events(personal: dict, serving_exposed: bool) -> list[dict]:
@@ -134,24 +135,21 @@ def feared_events(personal: dict, serving_exposed: bool) -> list[dict]:
     return [
         {
             "event": "illegitimate_access",
-            "sources": ["staff with access to the machine", "an attacker reaching the API"],
-            "threats": ["copy of the warehouse file", "queries through the API", "logs"],
+            "threats": ["warehouse_copied", "api_exposed", "logs"],
             "severity": severity,
             "likelihood": access_likelihood,
             "measures": ["policy_applied", "api_key", "no_personal_logs", "file_permissions"],
         },
         {
             "event": "unwanted_change",
-            "sources": ["a faulty export", "a user editing the warehouse"],
-            "threats": ["altered rows change predictions"],
+            "threats": ["faulty_export", "warehouse_edited"],
             "severity": min(severity, 2),
             "likelihood": 2,
             "measures": ["lineage_hashes", "transactional_loads"],
         },
         {
             "event": "disappearance",
-            "sources": ["disk loss", "a wrong erasure"],
-            "threats": ["the warehouse lost", "a person erased by mistake"],
+            "threats": ["disk_lost", "wrong_erasure"],
             "severity": min(severity, 2),
             "likelihood": 1,
             "measures": ["sources_kept_apart", "erasure_log"],

@@ -164,6 +164,9 @@ def _register(charter, personal: dict, rules: list[dict]) -> dict:
         )
         for name, spec in charter.sources.items()
     }
+    measures = ["policy_applied", "api_key", "no_personal_logs", "erasure_log", "lineage_hashes"]
+    if any(rule["action"] == "pseudonymise" for rule in rules):
+        measures.insert(1, "keyed_hmac")
     return {
         "controller": charter.privacy.controller,
         "dpo": charter.privacy.dpo,
@@ -179,12 +182,5 @@ def _register(charter, personal: dict, rules: list[dict]) -> dict:
         "legal_bases": sorted({r["legal_basis"] for r in rules if r["legal_basis"]}),
         "actions": {f"{r['source']}.{r['column']}": r["action"] for r in rules},
         "automated_decision": charter.privacy.automated_decision,
-        "measures": [
-            "policy_applied",
-            "keyed_hmac",
-            "api_key",
-            "no_personal_logs",
-            "erasure_log",
-            "lineage_hashes",
-        ],
+        "measures": measures,
     }

@@ -36,7 +36,6 @@ NOT_BUILT = frozenset(
         "market_watch",
         "big_data",
         "oral_presentation",
-        "privacy_tooling",
         "project_plan",
     }
 )
@@ -113,8 +112,11 @@ def impacts(a: Artifacts) -> Verdict:
 
 @rule
 def ethics(a: Artifacts) -> Verdict:
-    ingest = a.get("ingest") or {}
-    return (PARTLY, "data-personal") if ingest.get("personal_data") else (NOT_YET, "")
+    # personal data handled by a policy; the fairness audit is not built yet
+    privacy = a.get("privacy")
+    if privacy is None:
+        return NOT_YET, ""
+    return (PARTLY, "data-personal") if _policy_complete(privacy) else (NOT_YET, "")
 
 
 @rule
@@ -427,9 +429,34 @@ def api(a: Artifacts) -> Verdict:
     return (PARTLY, "deploy-api") if a.serving is not None else (NOT_YET, "")
 
 
+def _policy_complete(privacy: dict) -> bool:
+    """Every finding got a rule, and nothing was left for review."""
+    handled = {(rule["source"], rule["column"]) for rule in privacy.get("rules", [])}
+    findings = privacy.get("findings", [])
+    return not privacy.get("for_review") and all(
+        (finding["source"], finding["column"]) in handled for finding in findings
+    )
+
+
 @rule
 def personal_data(a: Artifacts) -> Verdict:
-    return (PARTLY, "data-personal") if a.get("profile") is not None else (NOT_YET, "")
+    # the rules that apply follow from the use case: its AI Act class needs project.domain,
+    # and the record of processing needs its controller
+    privacy = a.get("privacy")
+    if privacy is None:
+        return NOT_YET, ""
+    identified = privacy["ai_act"]["class"] != "unknown" and bool(privacy["register"]["controller"])
+    return (MET if identified else PARTLY), "privacy-gdpr-register"
+
+
+@rule
+def privacy_tooling(a: Artifacts) -> Verdict:
+    # a policy applied to every finding, the security analysis and the DPIA's risks written
+    privacy = a.get("privacy")
+    if privacy is None:
+        return NOT_YET, ""
+    written = bool(privacy.get("security")) and bool(privacy.get("dpia", {}).get("risks"))
+    return _when(written and _policy_complete(privacy), "privacy-security", PARTLY)
 
 
 @rule

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from atelier._artifacts import library_versions, staged_artifact_dir
 from atelier._project import Project
-from atelier._text import Text
+from atelier._text import LANGUAGES, Text
 from atelier._version import __version__
 from atelier.report._artifacts import STAGES, Artifacts, load_artifacts
 from atelier.report._deep import deep_sentences
 from atelier.report._facts import money
 from atelier.report._observations import observations
+from atelier.report._privacy import documents, markdown
 from atelier.report._referential import referential
 from atelier.report._sentences import ml_sentences
 from atelier.report._summary import summary, unit_of
@@ -67,10 +68,25 @@ def build_report(project: Project, language: str | None = None) -> Path:
     # written beside its place and renamed in, like a stage's artifacts: never half-written
     with staged_artifact_dir(project.root, REPORT_DIR) as folder:
         (folder / "index.html").write_text(html, encoding="utf-8")
+        _write_privacy_files(artifacts, folder / "privacy")
         (folder / "referential.json").write_text(
             json.dumps(matrix, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     return project.root / REPORT_DIR / "index.html"
+
+
+def _privacy_documents(artifacts: Artifacts, text: Text) -> list[dict]:
+    result = artifacts.get("privacy")
+    return documents(result, artifacts.charter, text) if result else []
+
+
+def _write_privacy_files(artifacts: Artifacts, folder: Path) -> None:
+    """Each GDPR document as Markdown, in French and in English, for the DPO's files."""
+    for language in LANGUAGES:
+        for document in _privacy_documents(artifacts, Text(language)):
+            folder.mkdir(exist_ok=True)
+            path = folder / f"{document['id']}.{language}.md"
+            path.write_text(markdown(document), encoding="utf-8")
 
 
 def _template():
@@ -108,6 +124,7 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "summary_currency": costs["currency"] if costs else "",
         "figures": {name: uri for name, uri in figures.items() if uri},
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
+        "privacy_documents": _privacy_documents(artifacts, text),
         "unit": unit_of(artifacts, text),
         "ml": ml_sentences(train, text) if train else {},
         "dl": deep_sentences(results["deep"], text) if results.get("deep") else {},
