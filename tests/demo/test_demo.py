@@ -56,11 +56,38 @@ def test_sources_are_heterogeneous_and_untidy_as_exports_are(demo_project):
     assert len(methods) > 4, "inconsistent spellings survive staging for cleaning to fix"
 
 
-def test_personal_data_is_declared_and_marked(demo_project):
-    assert demo_project.charter.sources["customers"].personal_data == list(PERSONAL_COLUMNS)
+def test_personal_data_is_found_undeclared_and_never_leaves_the_source_files(demo_project):
+    assert demo_project.charter.sources["customers"].personal_data == []
     result = json.loads((demo_project.artifact_dir("ingest") / "result.json").read_text())
-    assert result["personal_data"] == list(PERSONAL_COLUMNS)
+    findings = {f["column"]: f["kind"] for f in result["personal"]["customers"]["findings"]}
+    assert findings == {"name": "person_name", "email": "email", "phone": "phone"}
+    rules = result["personal"]["customers"]["rules"]
+    assert {(r["column"], r["action"], r["origin"]) for r in rules} == {
+        (column, "drop", "proposed") for column in PERSONAL_COLUMNS
+    }
     assert result["mart_rows"] == N_CUSTOMERS + DUPLICATED_CUSTOMERS
+    raw = {row[0] for row in demo_project.warehouse.execute("DESCRIBE raw.customers").fetchall()}
+    assert raw.isdisjoint(PERSONAL_COLUMNS)
+    customers = pd.read_csv(
+        demo_project.root / "data" / "customers.csv", sep=";", encoding="latin-1", dtype=str
+    )
+    planted = [
+        value.encode()
+        for column in PERSONAL_COLUMNS
+        for value in customers[column].sample(300, random_state=0)
+    ]
+    written = [
+        path
+        for path in demo_project.root.rglob("*")
+        if path.is_file()
+        and path.relative_to(demo_project.root).parts[0] != "data"
+        and path.suffix != ".duckdb"  # the warehouse aside: its raw schema is checked above
+    ]
+    assert any(path.suffix == ".db" for path in written), "MLflow's store is searched too"
+    for path in written:
+        content = path.read_bytes()
+        leaked = [value for value in planted if value in content]
+        assert not leaked, f"{path} holds personal values"
 
 
 def test_second_demo_run_finds_everything_unchanged(demo_project):
@@ -73,7 +100,7 @@ def test_second_demo_run_finds_everything_unchanged(demo_project):
     assert not ingested.mart_rebuilt
     later = {stage.name: stage.status for stage in outcome.stages if stage.name != "ingest"}
     assert later == dict.fromkeys(
-        ["profile", "clean", "explore", "train", "segments", "deep"], "skipped"
+        ["privacy", "profile", "clean", "explore", "train", "segments", "deep"], "skipped"
     )
     assert outcome.report == demo_project.root / "report" / "index.html"
 
@@ -112,7 +139,7 @@ def test_profile_finds_exactly_the_untidiness_the_demo_planted(demo_project):
     spelt = {f["columns"][0] for f in by_kind["inconsistent_categories"]}
     assert spelt == {"multiple_lines", "online_security", "streaming_tv", "payment_method"}
     assert [(f["columns"], f["rows"]) for f in by_kind["missing"]] == [(["total_charges"], 11)]
-    assert {f["columns"][0] for f in by_kind["personal_data"]} == set(PERSONAL_COLUMNS)
+    assert "personal_data" not in by_kind, "dropped as they loaded: the profile never sees them"
     assert "leakage" not in by_kind
     names = {c["name"]: c for c in result["columns"]}
     assert names["customer_id"]["semantic_type"] == "identifier"

@@ -11,7 +11,7 @@ from atelier.runner import run
 from tests.conftest import write_charter
 
 pytestmark = pytest.mark.slow
-LATER = ["profile", "clean", "explore", "train", "segments", "deep"]
+LATER = ["privacy", "profile", "clean", "explore", "train", "segments", "deep"]
 
 
 @pytest.fixture
@@ -54,7 +54,9 @@ def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
         with pytest.raises(KeyboardInterrupt):
             run(credit_project, report=False)
     state = json.loads((credit_project.state_dir / "run.json").read_text())["stages"]
-    assert set(state) == {"ingest", "profile", "clean"}, "only completed stages are recorded"
+    assert set(state) == {"ingest", "privacy", "profile", "clean"}, (
+        "only completed stages are recorded"
+    )
     leftovers = [p.name for p in credit_project.artifacts_dir.iterdir() if p.name.startswith(".")]
     assert leftovers == [], "an interrupted stage leaves no half-written folder"
     assert not credit_project.artifact_dir("explore").exists()
@@ -72,7 +74,7 @@ def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
     assert resumed.report.exists()
 
     again = run(Project.load(credit_project.root))
-    assert [statuses(again)[name] for name in LATER] == ["skipped"] * 6
+    assert [statuses(again)[name] for name in LATER] == ["skipped"] * len(LATER)
 
     forced = run(Project.load(credit_project.root), force=["explore"], report=False)
     assert statuses(forced)["explore"] == "ran"
