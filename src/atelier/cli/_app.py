@@ -129,6 +129,7 @@ def privacy(project: ProjectOption = Path(".")) -> None:
     otherwise it is printed, for you to copy what you accept.
     """
     from atelier._project import Project
+    from atelier.cli._report import print_privacy
     from atelier.privacy import privacy as run_privacy
     from atelier.privacy._proposal import write_proposal
     from atelier.warehouse import ingest as run_ingest
@@ -138,22 +139,12 @@ def privacy(project: ProjectOption = Path(".")) -> None:
         run_ingest(loaded)
         result = run_privacy(loaded)
         written = write_proposal(loaded, result.proposed_policy)
-    for finding in result.findings:
-        typer.echo(
-            f"{finding['source']}.{finding['column']}: {finding['kind']} "
-            f"({finding['share']:.0%} of {finding['sampled']} values; {finding['rule']})"
-        )
+    print_privacy(result)
     if written:
         typer.echo(f"the proposed policy was written into {loaded.charter_path}")
     else:
         typer.echo("atelier.yaml has a privacy section; the policy proposed from the values:")
         typer.echo(result.proposed_policy)
-    if result.anonymity is not None:
-        a = result.anonymity
-        typer.echo(
-            f"k-anonymity on {', '.join(a['quasi_identifiers'])}: k = {a['k']} "
-            f"(target {a['k_target']}), {a['rows_at_risk']} rows at risk"
-        )
 
 
 @app.command()

@@ -206,11 +206,33 @@ def _registered(registry: dict) -> str:
     return f"{where} as @{registry['alias']}"
 
 
+def print_privacy(result) -> None:
+    """The personal data found in the sources, what was done, and the mart's anonymity."""
+    console = Console()
+    actions = {(rule["source"], rule["column"]): rule["action"] for rule in result.rules}
+    for finding in result.findings:
+        action = actions.get((finding["source"], finding["column"]), "left for review")
+        console.print(
+            f"{finding['source']}.{finding['column']}: {finding['kind']} "
+            f"({finding['share']:.0%} of {finding['sampled']} values): {action}",
+            markup=False,
+        )
+    if not result.findings:
+        console.print("privacy: no personal data found in the sources")
+    if result.anonymity is not None:
+        a = result.anonymity
+        console.print(
+            f"k-anonymity on {', '.join(a['quasi_identifiers'])}: k = {a['k']} "
+            f"(target {a['k_target']}), {a['rows_at_risk']} rows at risk"
+        )
+
+
 def print_stages(outcome) -> None:
     """Print the result of each stage that ran in an ``atelier run``; name those skipped."""
     project = outcome.project
     printers = {
         "ingest": print_ingest,
+        "privacy": print_privacy,
         "profile": lambda r: print_profile(r, project.artifact_dir("profile")),
         "clean": lambda r: print_clean(r, project),
         "explore": lambda r: print_explore(r, project.artifact_dir("explore")),
