@@ -43,6 +43,7 @@ STAGES = (
     Stage("clean", ("ingest", "profile")),
     Stage("explore", ("profile", "clean")),
     Stage("train", ("ingest", "profile", "clean"), folder="learn"),
+    Stage("fairness", ("ingest", "profile", "clean", "train")),
     Stage("segments", ("profile", "clean")),
     Stage("deep", ("ingest", "profile", "clean", "train")),
 )

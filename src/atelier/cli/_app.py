@@ -199,6 +199,18 @@ def clean(project: ProjectOption = Path(".")) -> None:
 
 
 @app.command()
+def fairness(project: ProjectOption = Path(".")) -> None:
+    """Compare the model's decisions across the groups of fairness.attributes."""
+    from atelier._project import Project
+    from atelier.cli._report import print_fairness
+    from atelier.fairness import fairness as run_fairness
+
+    with user_errors():
+        result = run_fairness(Project.load(project))
+    print_fairness(result)
+
+
+@app.command()
 def explore(project: ProjectOption = Path(".")) -> None:
     """Explore the data: statistics against the target, associations, PCA, segments."""
     from atelier._project import Project

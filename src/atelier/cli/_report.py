@@ -227,6 +227,22 @@ def print_privacy(result) -> None:
         )
 
 
+def print_fairness(result) -> None:
+    """Each attribute's selection ratio and odds gap, flagged past the usual limits."""
+    console = Console()
+    if result.note is not None:
+        console.print(f"fairness: nothing measured ({result.note.replace('_', ' ')})")
+    for audit in result.audits:
+        flags = ", ".join(audit["flags"]) or "within the limits"
+        after = audit["mitigation"]["after"]
+        console.print(
+            f"fairness by {audit['attribute']}: selection ratio "
+            f"{audit['demographic_parity_ratio']:.2f}, odds gap "
+            f"{audit['equalized_odds_difference']:.2f} ({flags}); reweighted: "
+            f"{after['demographic_parity_ratio']:.2f}, {after['equalized_odds_difference']:.2f}"
+        )
+
+
 def print_stages(outcome) -> None:
     """Print the result of each stage that ran in an ``atelier run``; name those skipped."""
     project = outcome.project
@@ -237,6 +253,7 @@ def print_stages(outcome) -> None:
         "clean": lambda r: print_clean(r, project),
         "explore": lambda r: print_explore(r, project.artifact_dir("explore")),
         "train": lambda r: print_train(r, project.artifact_dir("learn")),
+        "fairness": print_fairness,
         "segments": lambda r: print_segments(r, project.artifact_dir("segments")),
         "deep": lambda r: print_deep(r, project.artifact_dir("deep")),
     }

@@ -65,6 +65,8 @@ class TrainingData:
     notes: list
     source_hash: str
     key_digests_train: list[str] | None = None
+    extra_train: pd.DataFrame | None = None
+    extra_test: pd.DataFrame | None = None
 
 
 def warehouse_salt(project: Project) -> str:
@@ -73,8 +75,12 @@ def warehouse_salt(project: Project) -> str:
         return connection.execute("SELECT salt FROM audit.salt").fetchone()[0]
 
 
-def training_data(project: Project) -> TrainingData:
+def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> TrainingData:
     """Read and split the mart of ``project`` as the charter says.
+
+    ``extra`` names mart columns to return beside the features, split the same way
+    (``extra_train``, ``extra_test``), whether or not they are features: the
+    attributes a fairness audit groups by.
 
     Raises
     ------
@@ -119,6 +125,11 @@ def training_data(project: Project) -> TrainingData:
         "column": time_column or group_column,
         "stratified": "stratified" in holdout_why,
     }
+    unknown = [column for column in extra if column not in frame.columns]
+    if unknown:
+        raise DataError(
+            f"atelier.yaml: fairness.attributes: {unknown[0]!r} is not a column of {table}"
+        )
     X, y = frame[features], frame[target].to_numpy()
     X_train, y_train = X.iloc[train_rows].reset_index(drop=True), y[train_rows]
     X_test, y_test = X.iloc[holdout_rows].reset_index(drop=True), y[holdout_rows]
@@ -144,6 +155,8 @@ def training_data(project: Project) -> TrainingData:
         notes=notes,
         source_hash=source_hash,
         key_digests_train=digests,
+        extra_train=frame[list(extra)].iloc[train_rows].reset_index(drop=True) if extra else None,
+        extra_test=frame[list(extra)].iloc[holdout_rows].reset_index(drop=True) if extra else None,
     )
 
 

@@ -235,6 +235,10 @@ def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
         from atelier.learn import train
 
         return project, train(project, budget=budgets["train"])
+    if name == "fairness":
+        from atelier.fairness import fairness
+
+        return project, fairness(project)
     if name == "segments":
         from atelier.learn import train_segments
 
