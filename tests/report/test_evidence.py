@@ -160,6 +160,31 @@ def results(**stages) -> Artifacts:
     return Artifacts(project=None, charter=copy.deepcopy(CHARTER), results=stages)
 
 
+FAIRNESS = {
+    "audits": [{"attribute": "senior", "groups": [{}], "mitigation": {"before": {}, "after": {}}}]
+}
+FOOTPRINT = {"method": "estimate", "energy_kwh": 1e-5, "co2_g": 5e-4, "cpu_s": 3.0}
+
+
+def footprinted(**stages) -> Artifacts:
+    run_state = {"ingest": {"footprint": FOOTPRINT}, "train": {"footprint": FOOTPRINT}}
+    return Artifacts(
+        project=None, charter=copy.deepcopy(CHARTER), results=stages, run_state=run_state
+    )
+
+
+def test_ethics_and_impacts_need_their_evidence():
+    assert status("ethics", results()) == NOT_YET
+    assert status("ethics", results(privacy=changed(PRIVACY, "rules", []))) == NOT_YET
+    unmitigated = {"audits": [{"attribute": "senior", "groups": [{}], "mitigation": None}]}
+    assert status("ethics", results(fairness=unmitigated)) == NOT_YET
+    assert status("impacts", footprinted()) == PARTLY, "energy alone is the environment only"
+    assert status("impacts", results()) == NOT_YET
+    half = footprinted()
+    half.run_state["train"] = {"footprint": None}
+    assert status("impacts", half) == NOT_YET
+
+
 def with_train(**diagnostics) -> dict:
     train = copy.deepcopy(TRAIN)
     train["diagnostics"] |= diagnostics
@@ -189,12 +214,12 @@ CASES = {  # rule: (artifacts earning it, its status), (artifacts that do not, t
         (artifacts(), NOT_YET),
     ),
     "impacts": (
-        (results(train=with_train(subgroups={"groups": []})), PARTLY),
-        (results(train=TRAIN), NOT_YET),
+        (footprinted(fairness=FAIRNESS), MET),
+        (results(fairness=FAIRNESS), PARTLY),
     ),
     "ethics": (
+        (results(privacy=PRIVACY, fairness=FAIRNESS), MET),
         (results(privacy=PRIVACY), PARTLY),
-        (results(privacy=changed(PRIVACY, "rules", [])), NOT_YET),
     ),
     "privacy_tooling": (
         (results(privacy=PRIVACY), MET),

@@ -103,20 +103,42 @@ def risks(a: Artifacts) -> Verdict:
     return _when(any(r.get("mitigation") for r in a.charter["risks"]), "framing-risks", NOT_YET)
 
 
+def _audited(a: Artifacts) -> bool:
+    """The fairness stage compared groups, with reweighting measured."""
+    audits = (a.get("fairness") or {}).get("audits") or []
+    return bool(audits) and all(audit.get("mitigation") for audit in audits)
+
+
+def _footprint_recorded(a: Artifacts) -> bool:
+    """Every stage the run state records has its energy and CO2."""
+    stages = a.run_state or {}
+    return bool(stages) and all(
+        (record.get("footprint") or {}).get("energy_kwh") is not None for record in stages.values()
+    )
+
+
 @rule
 def impacts(a: Artifacts) -> Verdict:
-    # groups of customers compared: the human side; energy and CO2 are not measured yet
-    groups = ((a.get("train") or {}).get("diagnostics") or {}).get("subgroups")
-    return (PARTLY, "ml-fairness") if groups else (NOT_YET, "")
+    # human and societal: groups compared; environmental: energy and CO2 of each stage
+    audited, measured = _audited(a), _footprint_recorded(a)
+    if audited and measured:
+        return MET, "privacy-footprint"
+    if audited or measured:
+        return PARTLY, "privacy-fairness" if audited else "privacy-footprint"
+    return NOT_YET, ""
 
 
 @rule
 def ethics(a: Artifacts) -> Verdict:
-    # personal data handled by a policy; the fairness audit is not built yet
+    # personal data handled by a complete policy, and the decisions audited across groups
     privacy = a.get("privacy")
-    if privacy is None:
-        return NOT_YET, ""
-    return (PARTLY, "data-personal") if _policy_complete(privacy) else (NOT_YET, "")
+    protected = privacy is not None and _policy_complete(privacy)
+    audited = _audited(a)
+    if protected and audited:
+        return MET, "privacy-fairness"
+    if protected or audited:
+        return PARTLY, "data-personal" if protected else "privacy-fairness"
+    return NOT_YET, ""
 
 
 @rule

@@ -12,6 +12,7 @@ from atelier._text import LANGUAGES, Text
 from atelier._version import __version__
 from atelier.report._artifacts import STAGES, Artifacts, load_artifacts
 from atelier.report._deep import deep_sentences
+from atelier.report._ethics import ethics_documents
 from atelier.report._facts import money
 from atelier.report._observations import observations
 from atelier.report._privacy import documents, markdown
@@ -77,7 +78,8 @@ def build_report(project: Project, language: str | None = None) -> Path:
 
 def _privacy_documents(artifacts: Artifacts, text: Text) -> list[dict]:
     result = artifacts.get("privacy")
-    return documents(result, artifacts.charter, text) if result else []
+    gdpr = documents(result, artifacts.charter, text) if result else []
+    return gdpr + ethics_documents(artifacts, text)
 
 
 def _write_privacy_files(artifacts: Artifacts, folder: Path) -> None:

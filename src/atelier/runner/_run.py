@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from atelier._artifacts import RESULT_FILE
+from atelier._footprint import Footprint
 from atelier._project import Project
 from atelier._stages import BY_NAME, STAGE_NAMES, STAGES, Stage
 from atelier.charter import recording_reads
@@ -107,6 +108,24 @@ def run(
     state = _read_state(project)
     outcome = RunResult(project=project)
     budgets = {"train": train_budget, "deep": deep_budget}
+    footprint = Footprint()
+    try:
+        _run_stages(project, state, outcome, budgets, forced, listener, footprint)
+    finally:
+        footprint.close()
+    project = outcome.project
+    if report:
+        from atelier.report import build_report
+
+        listener.started("report")
+        started = time.monotonic()
+        outcome.report = build_report(project)
+        listener.finished(StageOutcome("report", "ran", time.monotonic() - started))
+    return outcome
+
+
+def _run_stages(project, state, outcome, budgets, forced, listener, footprint) -> None:
+    """Run or skip each stage in order, recording what ran in ``run.json``."""
     for stage in STAGES:
         listener.started(stage.name)
         parameters = _parameters(project, stage.name, budgets)
@@ -123,7 +142,7 @@ def run(
             done = StageOutcome(stage.name, "skipped", 0.0)
         else:
             started = time.monotonic()
-            with recording_reads() as read:
+            with recording_reads() as read, footprint.stage(stage.name) as measured:
                 project, result = _call(stage.name, project, budgets)
             done = StageOutcome(stage.name, "ran", time.monotonic() - started, result)
             # after the stage: clean may have written its plan into the charter
@@ -132,6 +151,7 @@ def run(
                 "sections": sections,
                 "fingerprint": _fingerprint(project, stage, sections, parameters),
                 "parameters": parameters,
+                "footprint": measured,
                 "finished_at": datetime.now(UTC).isoformat(),
                 "duration_s": round(done.duration_s, 3),
             }
@@ -139,14 +159,6 @@ def run(
         outcome.stages.append(done)
         outcome.project = project
         listener.finished(done)
-    if report:
-        from atelier.report import build_report
-
-        listener.started("report")
-        started = time.monotonic()
-        outcome.report = build_report(project)
-        listener.finished(StageOutcome("report", "ran", time.monotonic() - started))
-    return outcome
 
 
 def stale_stages(project: Project) -> list[str]:
