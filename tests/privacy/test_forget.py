@@ -75,3 +75,46 @@ def test_forget_removes_the_person_from_a_card_background(shop):
     assert result.models_to_retrain == ["learn"]
     card = json.loads((folder / "serving.json").read_text())
     assert card["background"] == [{"spend": 1}, {"spend": 3}]
+
+
+def test_retention_purges_expired_rows_at_each_ingest_and_logs_counts(tmp_path, make_project):
+    today = pd.Timestamp.today().normalize()
+    dates = [today - pd.Timedelta(days=days) for days in (10, 100, 400, 800)]
+    pd.DataFrame(
+        {"visit_id": ["V1", "V2", "V3", "V4"], "last_contact": [d.date() for d in dates]}
+    ).to_csv(tmp_path / "visits.csv", index=False)
+    retention = {"keep_for": "1y", "date_column": "last_contact"}
+    project = make_project(
+        {
+            "visits": {
+                "kind": "csv",
+                "path": "visits.csv",
+                "key": "visit_id",
+                "retention": retention,
+            }
+        },
+        {"table": "visits", "base": "visits"},
+    )
+    result = ingest(project)
+    assert result.sources[0].purged == 2
+    assert count(project, "SELECT count(*) FROM mart.visits") == 2
+    with project.connect() as connection:
+        log = connection.execute("SELECT reason, rows_removed, note FROM audit.erasures").fetchall()
+    assert log == [("retention", 2, "older than 1y by last_contact, or forgotten")]
+    assert ingest(project).sources[0].purged == 0, "an unchanged source has nothing left to purge"
+
+
+def test_retention_names_a_missing_date_column(tmp_path, make_project):
+    from atelier.exceptions import CharterError
+
+    pd.DataFrame({"visit_id": ["V1"], "day": ["2024-01-01"]}).to_csv(
+        tmp_path / "visits.csv", index=False
+    )
+    retention = {"keep_for": "90d", "date_column": "last_contact"}
+    project = make_project(
+        {"visits": {"kind": "csv", "path": "visits.csv", "retention": retention}},
+        {"base": "visits"},
+    )
+    with pytest.raises(CharterError, match=r"retention\.date_column: no column 'last_contact'"):
+        ingest(project)
+    assert not project.warehouse_path.exists()

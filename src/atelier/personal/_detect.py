@@ -74,6 +74,8 @@ class Finding:
     possible : bool
         "Possible personal data": the kind identifies companies too (SIREN/SIRET
         name sole traders as well).
+    hint : int
+        +1 when the column's name agreed, -1 when it disagreed, 0 otherwise.
     """
 
     source: str
@@ -84,6 +86,7 @@ class Finding:
     rule: str
     examples: list[str] = field(default_factory=list)
     possible: bool = False
+    hint: int = 0
 
     def to_dict(self) -> dict:
         """The finding as JSON-ready data."""
@@ -239,4 +242,5 @@ def _finding(source, column, kind, share, checked, accepted, rule, hint) -> Find
         rule=rule,
         examples=[mask(value) for value in accepted[:3]],
         possible=kind in ("siret", "siren"),
+        hint=hint,
     )

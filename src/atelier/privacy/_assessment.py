@@ -7,19 +7,20 @@ Risks follow the CNIL's PIA method: three feared events, each rated for severity
 and likelihood on four levels (1 negligible, 2 limited, 3 significant, 4 maximum).
 """
 
+# The article of the AI Act that places each domain (Annex III points, Article 5).
 HIGH_RISK_DOMAINS = {
-    "credit_scoring": "Annex III 5(b): creditworthiness and credit scores of natural persons",
-    "insurance_pricing": "Annex III 5(c): risk and pricing for life and health insurance",
-    "employment": "Annex III 4: recruitment, promotion, termination, task allocation",
-    "education": "Annex III 3: admission, assessment and steering of learners",
-    "public_services": "Annex III 5(a): eligibility for public benefits and services",
-    "law_enforcement": "Annex III 6: law enforcement",
-    "migration": "Annex III 7: migration, asylum and border control",
-    "justice": "Annex III 8: administration of justice and democratic processes",
-    "biometric_identification": "Annex III 1: remote biometric identification",
-    "critical_infrastructure": "Annex III 2: safety components of critical infrastructure",
+    "credit_scoring": "annex_iii_5b",
+    "insurance_pricing": "annex_iii_5c",
+    "employment": "annex_iii_4",
+    "education": "annex_iii_3",
+    "public_services": "annex_iii_5a",
+    "law_enforcement": "annex_iii_6",
+    "migration": "annex_iii_7",
+    "justice": "annex_iii_8",
+    "biometric_identification": "annex_iii_1",
+    "critical_infrastructure": "annex_iii_2",
 }
-PROHIBITED_DOMAINS = {"social_scoring": "Article 5(1)(c): social scoring"}
+PROHIBITED_DOMAINS = {"social_scoring": "article_5_1c"}
 SENSITIVE_KINDS = {"nir", "iban", "card"}
 DIRECT_KINDS = {"email", "phone", "person_name", "street_address", "ip_address", "free_text"}
 LARGE_SCALE_ROWS = 10_000  # atelier's own threshold: the GDPR sets no number
@@ -31,16 +32,17 @@ def ai_act_class(domain: str | None) -> dict:
     Returns
     -------
     dict
-        ``{"class": "prohibited"|"high"|"minimal"|"unknown", "reason": str}``; the
-        reason is an article of the Act, or the domain that places it outside them.
+        ``{"class": "prohibited"|"high"|"minimal"|"unknown", "reason": str,
+        "domain": str or None}``; the reason names the article of the Act that
+        places the domain (``annex_iii_5b``), or ``not_listed``, or ``no_domain``.
     """
     if domain is None:
-        return {"class": "unknown", "reason": "project.domain is not given in the charter"}
+        return {"class": "unknown", "reason": "no_domain", "domain": None}
     if domain in PROHIBITED_DOMAINS:
-        return {"class": "prohibited", "reason": PROHIBITED_DOMAINS[domain]}
+        return {"class": "prohibited", "reason": PROHIBITED_DOMAINS[domain], "domain": domain}
     if domain in HIGH_RISK_DOMAINS:
-        return {"class": "high", "reason": HIGH_RISK_DOMAINS[domain]}
-    return {"class": "minimal", "reason": f"{domain}: not listed in Article 5 nor Annex III"}
+        return {"class": "high", "reason": HIGH_RISK_DOMAINS[domain], "domain": domain}
+    return {"class": "minimal", "reason": "not_listed", "domain": domain}
 
 
 def personal_kinds(personal: dict) -> dict[str, str]:

@@ -4,6 +4,8 @@ Each is ``{"id", "title", "text", "tables"}``: the dossier shows it in its data
 protection chapter and ``build_report`` writes it as Markdown in both languages.
 """
 
+import math
+
 from atelier._footprint import everyday
 from atelier._stages import STAGE_NAMES
 from atelier.report._facts import beats_baseline
@@ -100,6 +102,14 @@ def _fairness(fairness: dict, t) -> dict:
     }
 
 
+def _significant(value: float, t) -> str:
+    """``value`` with two significant digits (0.0042, 0.37, 12), as the language writes it."""
+    if value <= 0:
+        return t.number(0)
+    digits = min(6, max(0, 1 - math.floor(math.log10(value))))
+    return t.number(value, digits)
+
+
 def _footprint_rows(run_state: dict) -> list[tuple[str, dict]]:
     return [
         (stage, run_state[stage]["footprint"])
@@ -120,8 +130,8 @@ def _footprint(rows: list[tuple[str, dict]], t) -> dict:
             "footprint_text",
             wh=t.number(energy * 1000, 2),
             co2=t.number(co2, 2),
-            charges=t.number(comparison["phone_charges"], 1),
-            metres=t.number(comparison["car_km"] * 1000),
+            charges=_significant(comparison["phone_charges"], t),
+            metres=_significant(comparison["car_km"] * 1000, t),
             method=" / ".join(t(f"footprint_{method}") for method in sorted(methods)),
         ),
         "tables": [
@@ -180,7 +190,7 @@ def _model_card(artifacts, train: dict, fairness: dict | None, t) -> dict:
         (t("card_limits"), t("card_limits_text")),
         (
             t("card_ethics"),
-            "; ".join(risk["description"] for risk in charter.get("risks", []))
+            " ".join(risk["description"] for risk in charter.get("risks", []))
             or t("privacy_unset"),
         ),
     ]

@@ -130,6 +130,7 @@ def _dpia(privacy: dict, t) -> dict:
                     (t("privacy_quasi"), ", ".join(anonymity["quasi_identifiers"])),
                     ("k", f"{anonymity['k']} ({t('privacy_target')} {anonymity['k_target']})"),
                     (t("privacy_at_risk"), t.number(anonymity["rows_at_risk"])),
+                    (t("privacy_generalisation"), _steps(anonymity, t)),
                     ("l", _unset(anonymity["l_diversity"], t)),
                 ],
             }
@@ -141,6 +142,20 @@ def _dpia(privacy: dict, t) -> dict:
         "text": t(verdict, n=dpia["criteria_met"]),
         "tables": tables,
     }
+
+
+def _steps(anonymity: dict, t) -> str:
+    if anonymity["k"] >= anonymity["k_target"]:
+        return t("privacy_k_met")
+    steps = anonymity["generalisation"]
+    if not steps:
+        return t("privacy_no_generalisation")
+    shown = ", ".join(
+        t("privacy_step", column=s["column"], width=t.number(s["width"], 2), k=s["k"])
+        for s in steps
+    )
+    reached = t("privacy_reached") if anonymity["reached"] else t("privacy_not_reached")
+    return f"{shown}: {reached}"
 
 
 def _level(level: int, t) -> str:
@@ -183,7 +198,7 @@ def _ai_act(privacy: dict, t) -> dict:
         "text": t(
             "privacy_ai_act_text",
             risk=t.term(f"ai_class_{act['class']}"),
-            reason=act["reason"],
+            reason=t(f"ai_reason_{act['reason']}", domain=act.get("domain") or "–"),
             duties=t.term(f"ai_duties_{act['class']}"),
         ),
         "tables": [],
