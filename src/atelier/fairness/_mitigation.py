@@ -92,13 +92,23 @@ def _fit(X, y, sample_weight):
     return _Encoded(model.fit(encoded, y, **params), encoded.dtypes.to_dict()), out_of_fold
 
 
+MAX_CATEGORIES = 255  # the most the model reads natively; rarer values become missing
+
+
 def _categories(X: pd.DataFrame) -> pd.DataFrame:
     """Text and boolean columns as pandas categories, which the model reads natively."""
     encoded = X.copy()
     for column in encoded.columns:
         if not pd.api.types.is_numeric_dtype(encoded[column]) or encoded[column].dtype == bool:
-            encoded[column] = encoded[column].astype("string").astype("category")
+            text = _text(encoded[column])
+            frequent = text.value_counts().index[:MAX_CATEGORIES]
+            encoded[column] = pd.Categorical(text.where(text.isin(frequent), np.nan))
     return encoded
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Values as Python strings, missing ones as NaN (what scikit-learn's encoders take)."""
+    return values.astype("string").astype(object).where(values.notna(), np.nan)
 
 
 class _Encoded:
@@ -111,5 +121,7 @@ class _Encoded:
         encoded = _categories(X)
         for column, dtype in self.dtypes.items():
             if isinstance(dtype, pd.CategoricalDtype):  # unseen categories become missing
-                encoded[column] = encoded[column].astype("string").astype(dtype)
+                text = _text(X[column])
+                known = text.where(text.isin(dtype.categories), np.nan)
+                encoded[column] = pd.Categorical(known, dtype=dtype)
         return self.model.predict_proba(encoded)

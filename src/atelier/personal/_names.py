@@ -45,10 +45,16 @@ def name_share(values: list[str]) -> float:
 
 
 def persons_in(texts: list[str]) -> list[bool]:
-    """For each text, whether the model finds a person's name in it."""
+    """For each text, whether the model finds a person's name in it.
+
+    A one-word name opening the text does not count: the model reads any capitalised
+    first word as a name too often ("Bataille glisser ami..."); a first and last name,
+    or a name inside the sentence, does.
+    """
     nlp = _pipeline()
     return [
-        any(entity.label_ == "PER" for entity in doc.ents) for doc in nlp.pipe(texts, batch_size=64)
+        any(entity.label_ == "PER" and (len(entity) > 1 or entity.start > 0) for entity in doc.ents)
+        for doc in nlp.pipe(texts, batch_size=64)
     ]
 
 

@@ -165,8 +165,10 @@ def stale_stages(project: Project) -> list[str]:
     """The stages ``run`` would not skip now, judged from what is on disk.
 
     A stage is stale when it never completed, or when a charter section it read or
-    an upstream output changed since. Stages that always run are left out.
+    an upstream output changed since. Stages that always run are left out. The
+    charter is read again from disk: a stage (clean) may have written into it.
     """
+    project = Project.load(project.root)
     state = _read_state(project)
     stale = []
     for stage in STAGES:
