@@ -74,6 +74,40 @@ def test_the_dossier_is_self_contained_and_speaks_to_a_decision_maker(dossier):
         assert not any(str(value) in html for value in customers[column].head(50)), column
 
 
+def test_the_data_protection_chapter_in_both_languages(dossier):
+    expected = {
+        "gdpr-register",
+        "dpia",
+        "security",
+        "ai-act",
+        "fairness",
+        "footprint",
+        "model-card",
+    }
+    for language, headings in (
+        ("en", ["Record of processing activities", "AI Act risk class", "Model card"]),
+        ("fr", ["Registre des activités de traitement", "Analyse d'impact", "Fiche du modèle"]),
+    ):
+        html = unescape(build_report(dossier, language=language).read_text())
+        chapter = html[html.index('<section id="privacy">') : html.index('id="observations"')]
+        for document in expected:
+            assert f'id="privacy-{document}"' in chapter, (language, document)
+        for heading in headings:
+            assert heading in chapter, heading
+    files = {path.name for path in (dossier.root / "report" / "privacy").iterdir()}
+    assert files == {f"{name}.{language}.md" for name in expected for language in ("en", "fr")}
+    matrix = json.loads((dossier.root / "report" / "referential.json").read_text())
+    for start in (
+        "The examination of the AI project's impacts",
+        "The solutions proposed take the ethical",
+        "The French and European rules",
+        "The analysis of internal and external risks",
+        "A data protection policy is proposed",
+    ):
+        entry = next(e for e in matrix if e["criterion_en"].startswith(start))
+        assert entry["status"] == "met", entry
+
+
 def test_the_dossier_in_french(dossier):
     html = unescape(build_report(dossier, language="fr").read_text())
     assert '<html lang="fr">' in html
