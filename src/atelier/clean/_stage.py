@@ -1,7 +1,6 @@
 """The clean stage: apply the charter's cleaning plan to the mart, and log every change."""
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,10 +8,10 @@ from datetime import UTC, datetime
 from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
-from atelier.charter import CHARTER_FILE, CleaningPlan, load_charter
+from atelier.charter import CleaningPlan, append_section
 from atelier.clean._cleaner import Cleaner
 from atelier.clean._plan import plan_yaml, propose_plan
-from atelier.exceptions import CharterError, DataError, StageOrderError
+from atelier.exceptions import DataError, StageOrderError
 from atelier.sources._snapshot import hash_bytes
 from atelier.warehouse._catalog import drop_relation
 
@@ -83,7 +82,7 @@ def clean(project: Project) -> tuple[Project, CleanResult]:
     proposed = charter.cleaning is None
     if proposed:
         plan, reasons = propose_plan(profile, target=charter.target.column)
-        _append_to_charter(project, plan_yaml(plan, reasons, table))
+        append_section(project.charter_path, plan_yaml(plan, reasons, table))
         project = Project.load(project.root)
     plan: CleaningPlan = project.charter.cleaning
     key = [snake_case(k) for k in charter.sources[charter.mart.base].key]
@@ -162,20 +161,6 @@ def cleaner_from_plan(plan: CleaningPlan) -> Cleaner:
     """
     values = {k: v for k, v in plan.model_dump().items() if k != "drop_duplicate_rows"}
     return Cleaner(**values | {"drop_columns": list(plan.drop_columns)})
-
-
-def _append_to_charter(project: Project, section: str) -> None:
-    """Add a section to the charter, replacing the file only once the result validates."""
-    original = project.charter_path.read_text(encoding="utf-8")
-    separator = "" if original.endswith("\n") else "\n"
-    candidate = project.charter_path.with_name(f".{CHARTER_FILE}.{os.getpid()}.tmp")
-    candidate.write_text(original + separator + section, encoding="utf-8")
-    try:
-        load_charter(candidate)
-    except CharterError:
-        candidate.unlink()
-        raise
-    os.replace(candidate, project.charter_path)
 
 
 def cleaner_state(cleaner: Cleaner) -> dict:

@@ -1,12 +1,10 @@
 """The policy ``atelier privacy`` proposes, as a commented ``privacy:`` section."""
 
-import os
 from datetime import UTC, datetime
 
 import yaml
 
-from atelier.charter import CHARTER_FILE, load_charter
-from atelier.exceptions import CharterError
+from atelier.charter import append_section
 
 
 def _flow(value) -> str:
@@ -70,20 +68,9 @@ def policy_yaml(personal: dict) -> str:
 
 
 def write_proposal(project, section: str) -> bool:
-    """Append ``section`` to the charter when it has no ``privacy`` key; say if it did.
-
-    The file is replaced only once the new charter validates.
-    """
+    """Append ``section`` to the charter when it has no ``privacy`` key; say if it did."""
     original = project.charter_path.read_text(encoding="utf-8")
     if "privacy" in (yaml.safe_load(original) or {}):
         return False
-    separator = "" if original.endswith("\n") else "\n"
-    candidate = project.charter_path.with_name(f".{CHARTER_FILE}.{os.getpid()}.tmp")
-    candidate.write_text(original + separator + section, encoding="utf-8")
-    try:
-        load_charter(candidate)
-    except CharterError:
-        candidate.unlink()
-        raise
-    os.replace(candidate, project.charter_path)
+    append_section(project.charter_path, section)
     return True
