@@ -71,7 +71,7 @@ def test_forget_removes_the_person_from_a_card_background(shop):
     card = {"background": [{"spend": 1}, {"spend": 2}, {"spend": 3}], "background_keys": digests}
     (folder / "serving.json").write_text(json.dumps(card))
     result = forget(shop, "customer_id", "C002")
-    assert result.background_rows_removed == {"learn": 1}
+    assert result.background_rows_removed == {"artifacts/learn/serving.json": 1}
     assert result.models_to_retrain == ["learn"]
     card = json.loads((folder / "serving.json").read_text())
     assert card["background"] == [{"spend": 1}, {"spend": 3}]

@@ -120,6 +120,15 @@ def test_after_forget_the_models_that_saw_the_person_are_stale(planted):
     result = forget(project, "client_id", "K0007")
     assert result.rows_removed == {"customers": 1, "contacts": 1, "banking": 1}
     assert set(result.models_to_retrain) == {"learn", "deep"}
+    from atelier.warehouse._privacy import key_digests
+
+    with project.connect() as connection:
+        salt = connection.execute("SELECT salt FROM audit.salt").fetchone()[0]
+    digest = key_digests(salt, ["K0007"])[0]
+    cards = list(project.state_dir.rglob("serving.json"))
+    assert len(cards) >= 4, "the stages' cards and MLflow's copies"
+    for card in cards:
+        assert digest not in card.read_text(), card
     ingest(project)  # what `atelier run` does first
     stale = stale_stages(project)
     assert {"privacy", "profile", "train", "fairness", "deep"} <= set(stale)

@@ -33,7 +33,8 @@ class ForgetResult:
     rows_removed : dict of str to int
         Rows deleted per source.
     background_rows_removed : dict of str to int
-        Rows removed from each stage's serving card.
+        Rows removed from each serving card (the stages' and MLflow's copies), by
+        its path under ``.atelier``.
     models_to_retrain : list of str
         Stages whose trained model saw the person.
     """
@@ -130,11 +131,12 @@ def _raw_column(connection, source, key_column, rules, value):
 
 
 def _forget_in_cards(project: Project, digest: str) -> dict:
+    """Remove the person's rows from every serving card: the stages' and MLflow's copies.
+
+    Returns the rows removed per card, named by its path under ``.atelier``.
+    """
     removed = {}
-    for stage in MODEL_STAGES:
-        path = project.artifact_dir(stage) / CARD_FILE
-        if not path.exists():
-            continue
+    for path in sorted(project.state_dir.rglob(CARD_FILE)):
         card = json.loads(path.read_text())
         keys = card.get("background_keys", [])
         keep = [position for position, key in enumerate(keys) if key != digest]
@@ -145,5 +147,5 @@ def _forget_in_cards(project: Project, digest: str) -> dict:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(card, indent=1) + "\n")
         temporary.replace(path)
-        removed[stage] = len(keys) - len(keep)
+        removed[str(path.relative_to(project.state_dir))] = len(keys) - len(keep)
     return removed
