@@ -113,6 +113,7 @@ def test_after_forget_the_models_that_saw_the_person_are_stale(planted):
     from atelier.privacy._forget import forget
     from atelier.runner import stale_stages
     from atelier.warehouse import ingest
+    from atelier.warehouse._privacy import key_digests
 
     project, _ = planted
     run(project, report=False)  # a no-op when the first test already ran it
@@ -120,8 +121,6 @@ def test_after_forget_the_models_that_saw_the_person_are_stale(planted):
     result = forget(project, "client_id", "K0007")
     assert result.rows_removed == {"customers": 1, "contacts": 1, "banking": 1}
     assert set(result.models_to_retrain) == {"learn", "deep"}
-    from atelier.warehouse._privacy import key_digests
-
     with project.connect() as connection:
         salt = connection.execute("SELECT salt FROM audit.salt").fetchone()[0]
     digest = key_digests(salt, ["K0007"])[0]
