@@ -31,6 +31,7 @@ def test_every_image_loads_and_no_section_is_empty(demo_project, browser, tmp_pa
         "data",
         "ml",
         "deep",
+        "privacy",
         "referential",
     }
     assert [name for name, length in sections if length < 40] == []
@@ -40,6 +41,7 @@ def test_every_image_loads_and_no_section_is_empty(demo_project, browser, tmp_pa
         "dossier-summary.png": browser.find_element(By.ID, "summary"),
         "dossier-ml.png": browser.find_element(By.ID, "ml-leaderboard"),
         "dossier-deep.png": browser.find_element(By.ID, "deep-architecture"),
+        "dossier-fairness.png": browser.find_element(By.ID, "privacy-fairness"),
     }
     for name, element in shots.items():
         browser.execute_script("arguments[0].scrollIntoView()", element)
