@@ -17,6 +17,7 @@ from atelier.personal._kinds import CHECKED_KINDS, HINTED_KINDS, KINDS, identifi
 from atelier.personal._names import NAME_SAMPLE, looks_like_names, name_share, persons_in
 
 SAMPLE_SIZE = 10_000
+ROW_SAMPLE = 100_000
 PROBE_SIZE = 200
 CHUNK = 500
 MIN_VALUES = 20
@@ -141,11 +142,17 @@ def scan_relation(
 
 
 def sample_values(connection, relation: str, column: str) -> list[str]:
-    """Up to ``SAMPLE_SIZE`` distinct non-blank values as text, spread by a hash."""
+    """Up to ``SAMPLE_SIZE`` distinct non-blank values as text, spread by a hash.
+
+    They are drawn from a seeded reservoir of ``ROW_SAMPLE`` rows, so that a column of
+    millions of rows costs one pass over it, not a sort of all its distinct values.
+    """
     name = quote_identifier(column)
     rows = connection.execute(
-        f"SELECT v FROM (SELECT DISTINCT trim(CAST({name} AS VARCHAR)) AS v FROM {relation} "
-        f"WHERE {name} IS NOT NULL) WHERE v <> '' ORDER BY hash(v) LIMIT {SAMPLE_SIZE}"
+        f"SELECT v FROM (SELECT DISTINCT trim(CAST({name} AS VARCHAR)) AS v FROM "
+        f"(SELECT {name} FROM {relation} WHERE {name} IS NOT NULL "
+        f"USING SAMPLE reservoir({ROW_SAMPLE} ROWS) REPEATABLE (7))) "
+        f"WHERE v <> '' ORDER BY hash(v) LIMIT {SAMPLE_SIZE}"
     ).fetchall()
     return [row[0] for row in rows]
 
