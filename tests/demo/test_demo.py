@@ -100,7 +100,8 @@ def test_second_demo_run_finds_everything_unchanged(demo_project):
     assert not ingested.mart_rebuilt
     later = {stage.name: stage.status for stage in outcome.stages if stage.name != "ingest"}
     assert later == dict.fromkeys(
-        ["privacy", "profile", "clean", "explore", "train", "segments", "deep"], "skipped"
+        ["privacy", "profile", "clean", "explore", "train", "fairness", "segments", "deep"],
+        "skipped",
     )
     assert outcome.report == demo_project.root / "report" / "index.html"
 

@@ -11,7 +11,7 @@ from atelier.runner import run
 from tests.conftest import credit_holders
 
 pytestmark = pytest.mark.slow
-LATER = ["privacy", "profile", "clean", "explore", "train", "segments", "deep"]
+LATER = ["privacy", "profile", "clean", "explore", "train", "fairness", "segments", "deep"]
 
 
 @pytest.fixture
