@@ -71,24 +71,29 @@ def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
 
 EDITS = [  # a change to one section of the charter, and the stages that must rerun
     # (deep reads train's model: it reruns whenever train does)
-    ("stakeholders", lambda c: c.update(stakeholders=[{"name": "CFO", "role": "sponsor"}]), set()),
-    ("costs", lambda c: c["costs"].update(false_negative=50), {"train", "deep"}),
-    ("training", lambda c: c["training"].update(holdout=0.25), {"train", "deep"}),
+    # the record of processing names the stakeholders as recipients
+    (
+        "stakeholders",
+        lambda c: c.update(stakeholders=[{"name": "CFO", "role": "sponsor"}]),
+        {"privacy"},
+    ),
+    ("costs", lambda c: c["costs"].update(false_negative=50), {"train", "fairness", "deep"}),
+    ("training", lambda c: c["training"].update(holdout=0.25), {"train", "fairness", "deep"}),
     ("deep", lambda c: c["deep"].update(max_epochs=5), {"deep"}),
     (  # the profile and the charts are written in the project's language; the card has its question
         "project",
         lambda c: c["project"].update(question="Who defaults?"),
-        {"profile", "explore", "train", "segments", "deep"},
+        {"privacy", "profile", "explore", "train", "fairness", "segments", "deep"},
     ),
     (
         "cleaning",
         lambda c: c["cleaning"].update(impute={"income": "mean"}),
-        {"clean", "explore", "train", "segments", "deep"},
+        {"clean", "explore", "train", "fairness", "segments", "deep"},
     ),
     (  # clean read the target only to propose its plan: with a plan it does not
         "target",
         lambda c: c["target"].update(positive_class="No"),
-        {"profile", "explore", "train", "segments", "deep"},
+        {"profile", "explore", "train", "fairness", "segments", "deep"},
     ),
 ]
 
