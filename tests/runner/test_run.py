@@ -50,10 +50,12 @@ def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
     resumed = run(Project.load(credit_project.root))
     assert statuses(resumed) == {
         "ingest": "ran",
+        "privacy": "skipped",
         "profile": "skipped",
         "clean": "skipped",
         "explore": "ran",
         "train": "ran",
+        "fairness": "ran",
         "segments": "ran",
         "deep": "ran",
     }

@@ -1,9 +1,13 @@
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
+import joblib
 import pytest
 import uvicorn
 
@@ -11,6 +15,23 @@ from atelier.serve import ModelService, create_app
 from tests.conftest import free_port
 
 API_KEY = "test-key-8f2c"
+
+
+def champion_folder(artifacts_dir: Path) -> Path:
+    """The artifacts folder of the served model: deep's when the network won, else train's."""
+    deep = artifacts_dir / "deep" / "result.json"
+    if deep.exists() and json.loads(deep.read_text()).get("champion"):
+        return artifacts_dir / "deep"
+    return artifacts_dir / "learn"
+
+
+def champion_model(artifacts_dir: Path):
+    """The served model as its stage saved it, after checking the file's hash."""
+    folder = champion_folder(artifacts_dir)
+    result = json.loads((folder / "result.json").read_text())
+    path = folder / result["model_file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == result["model_sha256"]
+    return joblib.load(path)
 
 
 @contextmanager

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atelier.learn import load_model
 from atelier.serve._request import MAX_RECORDS
+from tests.serve.conftest import champion_folder, champion_model
 
 pytestmark = pytest.mark.slow
 
@@ -50,9 +50,12 @@ def test_the_docs_page_needs_no_internet(api):
 
 def test_model_route_describes_version_threshold_and_inputs(api, demo_project, service):
     described = api.get("/v1/model").json()
-    learned = json.loads((demo_project.artifact_dir("learn") / "result.json").read_text())
+    # the network serves when it beat the classical model on the hold-out, else train's model
+    folder = champion_folder(demo_project.artifacts_dir)
+    learned = json.loads((folder / "result.json").read_text())
+    card = json.loads((folder / "serving.json").read_text())
     assert described["version"] == learned["registry"]["version"]
-    assert described["threshold"] == learned["thresholds"]["chosen"]
+    assert described["threshold"] == card["threshold"]
     assert described["metric"]["name"] == learned["metric"]
     inputs = {field["name"]: field for field in described["inputs"]}
     assert set(inputs) == set(service.request.columns)
@@ -77,7 +80,7 @@ def test_predictions_match_the_trained_pipeline(api, demo_project, service):
     answer = api.post("/v1/predict", json={"records": as_records(rows)})
     assert answer.status_code == 200, answer.text
     served = [p["probability"] for p in answer.json()["predictions"]]
-    expected = load_model(demo_project).predict_proba(rows)[:, 1]
+    expected = champion_model(demo_project.artifacts_dir).predict_proba(rows)[:, 1]
     np.testing.assert_allclose(served, expected, atol=1e-6)
 
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port, wait_until_serving
+from tests.serve.conftest import champion_folder
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).parents[2] / "README.md"
@@ -95,7 +96,8 @@ def test_serve_check_records_what_the_api_answered_for_this_model(demo_project, 
     assert process.returncode == 0, process.stderr
     assert "API check passed" in process.stdout
     outcome = json.loads(record.read_text())
-    trained = json.loads((copy / ".atelier" / "artifacts" / "learn" / "result.json").read_text())
+    champion = champion_folder(copy / ".atelier" / "artifacts")
+    trained = json.loads((champion / "result.json").read_text())
     assert outcome["passed"] and outcome["model_sha256"] == trained["model_sha256"]
     assert [step["status"] for step in outcome["steps"]] == [200, 200, 200, 200]
     assert [step["request"].split()[1] for step in outcome["steps"]] == [

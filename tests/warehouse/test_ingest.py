@@ -268,7 +268,10 @@ def test_artifacts_describe_the_run_and_draw_the_schema(shop):
     saved = json.loads((folder / "result.json").read_text())
     manifest = json.loads((folder / "manifest.json").read_text())
     assert saved["mart_table"] == "mart.customers" and saved["mart_rows"] == 3
+    # the sources' content, and the privacy rules and erasures that change what they load
+    privacy = manifest["inputs"].pop("_privacy")
     assert manifest["inputs"] == {s.name: s.content_hash for s in result.sources}
+    assert privacy.startswith("sha256:")
     assert manifest["versions"]["duckdb"] == duckdb.__version__
     assert [relation["parent"] for relation in saved["relations"]] == ["staging.plans"]
     image = np.asarray(Image.open(folder / "schema.png").convert("L"), dtype=float)
