@@ -43,9 +43,10 @@ STAGES = (
     Stage("clean", ("ingest", "profile")),
     Stage("explore", ("profile", "clean")),
     Stage("train", ("ingest", "profile", "clean"), folder="learn"),
-    Stage("fairness", ("ingest", "profile", "clean", "train")),
     Stage("segments", ("profile", "clean")),
     Stage("deep", ("ingest", "profile", "clean", "train")),
+    # after deep: the served model is audited, the network when it beat the classical one
+    Stage("fairness", ("ingest", "profile", "clean", "train", "deep")),
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 BY_NAME = {stage.name: stage for stage in STAGES}

@@ -81,7 +81,8 @@ EDITS = [  # a change to one section of the charter, and the stages that must re
     ),
     ("costs", lambda c: c["costs"].update(false_negative=50), {"train", "fairness", "deep"}),
     ("training", lambda c: c["training"].update(holdout=0.25), {"train", "fairness", "deep"}),
-    ("deep", lambda c: c["deep"].update(max_epochs=5), {"deep"}),
+    # fairness audits the served model, which may be the network
+    ("deep", lambda c: c["deep"].update(max_epochs=5), {"deep", "fairness"}),
     (  # the profile and the charts are written in the project's language; the card has its question
         "project",
         lambda c: c["project"].update(question="Who defaults?"),

@@ -7,11 +7,13 @@ each group; then reweighting is measured against the same model without it.
 Binary decisions only: for another task the stage says so and measures nothing.
 """
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -40,6 +42,9 @@ class FairnessResult:
         The flags' limits (``ratio`` 0.8, ``gap`` 0.10).
     note : str or None
         Why nothing was measured, when nothing was.
+    model : str or None
+        The stage whose model was audited: ``learn``, or ``deep`` when the network
+        serves.
     """
 
     attributes: list[str]
@@ -47,6 +52,7 @@ class FairnessResult:
     threshold: float | None = None
     limits: dict = field(default_factory=dict)
     note: str | None = None
+    model: str | None = None
     duration_s: float = 0.0
 
 
@@ -89,18 +95,16 @@ def fairness(project: Project) -> FairnessResult:
 
 def _audit(project: Project, attributes: list[str], trained: dict, clock: float):
     from atelier.learn._data import training_data
-    from atelier.learn._stage import load_model
 
     data = training_data(project, extra=attributes)
     thresholds = trained["thresholds"]
-    positive = thresholds["positive_class"]
-    card = json.loads((project.artifact_dir("learn") / CARD_FILE).read_text())
+    stage, model, card = _champion(project)
+    positive, threshold = card["positive_class"], card["threshold"]
     classes = [str(c) for c in card["classes"]]
-    model = load_model(project)
     scores = model.predict_proba(data.X_test)[:, classes.index(str(positive))]
     y_test = (data.y_test.astype(str) == str(positive)).astype(int)
     y_train = (data.y_train.astype(str) == str(positive)).astype(int)
-    decided = (scores >= thresholds["chosen"]).astype(int)
+    decided = (scores >= threshold).astype(int)
     cleaned_train, cleaned_test = _cleaned(model, data.X_train), _cleaned(model, data.X_test)
     audits = []
     for attribute in attributes:
@@ -126,10 +130,30 @@ def _audit(project: Project, attributes: list[str], trained: dict, clock: float)
     return FairnessResult(
         attributes,
         audits,
-        float(thresholds["chosen"]),
+        float(threshold),
         {"ratio": RATIO_LIMIT, "gap": GAP_LIMIT},
+        model=stage,
         duration_s=round(time.perf_counter() - clock, 3),
     )
+
+
+def _champion(project: Project) -> tuple[str, object, dict]:
+    """The served model's stage, the model as it saved it (hash checked), and its card.
+
+    Raises
+    ------
+    DataError
+        The model file changed since its stage wrote it.
+    """
+    deep = project.artifact_dir("deep") / "result.json"
+    stage = "deep" if deep.exists() and json.loads(deep.read_text()).get("champion") else "learn"
+    folder = project.artifact_dir(stage)
+    result = json.loads((folder / "result.json").read_text())
+    path = folder / result["model_file"]
+    if hashlib.sha256(path.read_bytes()).hexdigest() != result["model_sha256"]:
+        raise DataError(f"{path}: the file changed since `atelier {stage}` wrote it; rerun it")
+    card = json.loads((folder / CARD_FILE).read_text())
+    return stage, joblib.load(path), card
 
 
 def _cleaned(model, X: pd.DataFrame) -> pd.DataFrame:

@@ -97,6 +97,8 @@ def _fairness(fairness: dict, t) -> dict:
         "title": t("fairness_title"),
         "text": t("fairness_intro", threshold=t.number(fairness["threshold"], 2))
         + " "
+        + t(f"fairness_model_{fairness.get('model') or 'learn'}")
+        + " "
         + " ".join(sentences),
         "tables": tables,
     }
