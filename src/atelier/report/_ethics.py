@@ -170,6 +170,12 @@ def _model_card(artifacts, train: dict, fairness: dict | None, t) -> dict:
             for row in audit["groups"]
         ]
     sources = ", ".join(charter["sources"])
+    classical = " + ".join(m["family"] for m in train["choice"]["members"])
+    model, score = classical, train["scores"].get(f"holdout_{metric}")
+    deep = artifacts.get("deep") or {}
+    if deep.get("champion"):  # the network serves: the card describes it
+        model = t("card_network", classical=classical)
+        score = deep["indicators"]["network"][metric]
     rows = [
         (t("card_intended"), f"{charter['project']['question']} {charter['project']['decision']}"),
         (t("card_out_of_scope"), t("card_out_of_scope_text")),
@@ -182,10 +188,10 @@ def _model_card(artifacts, train: dict, fairness: dict | None, t) -> dict:
                 sources=sources,
             ),
         ),
-        (t("card_model"), " + ".join(m["family"] for m in train["choice"]["members"])),
+        (t("card_model"), model),
         (
             t("card_metrics"),
-            f"{metric} = {t.number(train['scores'].get(f'holdout_{metric}'), 3)} "
+            f"{metric} = {t.number(score, 3)} "
             + (t("card_beats") if beats_baseline(train) else t("card_not_beats")),
         ),
         (t("card_by_group"), "; ".join(by_group) or t("card_no_groups")),
