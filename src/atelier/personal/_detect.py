@@ -18,6 +18,7 @@ from atelier.personal._names import NAME_SAMPLE, looks_like_names, name_share, p
 
 SAMPLE_SIZE = 10_000
 ROW_SAMPLE = 100_000
+SAMPLE_TABLE = "_atelier_personal_sample"
 PROBE_SIZE = 200
 CHUNK = 500
 MIN_VALUES = 20
@@ -130,29 +131,46 @@ def scan_relation(
     list of Finding
         At most one per column: the kind with the best score.
     """
-    findings = []
-    for column, data_type in schema:
-        if not _SCANNED_TYPES.match(data_type.upper()):
-            continue
-        values = sample_values(connection, relation, column)
-        finding = classify(source, column, values)
-        if finding is not None:
-            findings.append(finding)
+    scanned = [column for column, data_type in schema if _SCANNED_TYPES.match(data_type.upper())]
+    if not scanned:
+        return []
+    # one pass over the source for every column: a seeded reservoir of rows
+    columns = ", ".join(quote_identifier(column) for column in scanned)
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SAMPLE_TABLE} AS SELECT {columns} FROM {relation} "
+        f"USING SAMPLE reservoir({ROW_SAMPLE} ROWS) REPEATABLE (7)"
+    )
+    try:
+        findings = []
+        for column in scanned:
+            values = sample_values(connection, SAMPLE_TABLE, column, rows_sampled=True)
+            finding = classify(source, column, values)
+            if finding is not None:
+                findings.append(finding)
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS {SAMPLE_TABLE}")
     return findings
 
 
-def sample_values(connection, relation: str, column: str) -> list[str]:
+def sample_values(
+    connection, relation: str, column: str, *, rows_sampled: bool = False
+) -> list[str]:
     """Up to ``SAMPLE_SIZE`` distinct non-blank values as text, spread by a hash.
 
-    They are drawn from a seeded reservoir of ``ROW_SAMPLE`` rows, so that a column of
-    millions of rows costs one pass over it, not a sort of all its distinct values.
+    Unless ``relation`` is already a sample of rows, they are drawn from a seeded
+    reservoir of ``ROW_SAMPLE`` rows, so that a column of millions of rows costs one
+    pass over it, not a sort of all its distinct values.
     """
     name = quote_identifier(column)
+    rows_of = relation
+    if not rows_sampled:
+        rows_of = (
+            f"(SELECT {name} FROM {relation} "
+            f"USING SAMPLE reservoir({ROW_SAMPLE} ROWS) REPEATABLE (7))"
+        )
     rows = connection.execute(
-        f"SELECT v FROM (SELECT DISTINCT trim(CAST({name} AS VARCHAR)) AS v FROM "
-        f"(SELECT {name} FROM {relation} WHERE {name} IS NOT NULL "
-        f"USING SAMPLE reservoir({ROW_SAMPLE} ROWS) REPEATABLE (7))) "
-        f"WHERE v <> '' ORDER BY hash(v) LIMIT {SAMPLE_SIZE}"
+        f"SELECT v FROM (SELECT DISTINCT trim(CAST({name} AS VARCHAR)) AS v FROM {rows_of} "
+        f"WHERE {name} IS NOT NULL) WHERE v <> '' ORDER BY hash(v) LIMIT {SAMPLE_SIZE}"
     ).fetchall()
     return [row[0] for row in rows]
 

@@ -18,6 +18,7 @@ from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.exceptions import WarehouseBusyError
 from atelier.personal import scan_relation
+from atelier.personal._detect import ROW_SAMPLE as DETECTION_ROWS
 from atelier.personal._policy import (
     KEY_VARIABLE,
     MIN_KEY_LENGTH,
@@ -57,7 +58,7 @@ from atelier.warehouse._raw import (
     check_schema_unchanged,
     describe,
     load_raw,
-    read_incoming,
+    reading,
     source_relation,
 )
 from atelier.warehouse._result import IngestResult, SourceLoad
@@ -259,9 +260,11 @@ def _load_source(
     schema = describe(connection, relation, snapshot.name, snapshot.location)
     if previous is not None and not allow_schema_change:
         check_schema_unchanged(snapshot.name, previous.schema, schema)
-    incoming = read_incoming(connection, snapshot, relation)
     # The policy is applied here, before a personal value reaches raw, staging or mart.
-    findings = scan_relation(connection, incoming, schema, snapshot.name)
+    # Detection reads the first rows: enough to judge a column, and no second pass.
+    head = f"(SELECT * FROM {relation} LIMIT {DETECTION_ROWS})"
+    with reading(snapshot, relation):
+        findings = scan_relation(connection, head, schema, snapshot.name)
     columns = [name for name, _ in schema]
     rules = source_rules(snapshot.name, columns, findings, charter, _join_columns(charter))
     pseudonymised = [rule.column for rule in rules if rule.action == "pseudonymise"]
@@ -269,11 +272,11 @@ def _load_source(
         why = f"privacy: {snapshot.name}.{pseudonymised[0]} is to be pseudonymised"
         register_pseudonym_function(connection, pseudonymisation_key(why))
     condition = kept_rows_condition(connection, snapshot.name, columns, spec.retention)
-    incoming_rows = connection.execute(f"SELECT count(*) FROM {incoming}").fetchone()[0]
     selected = select_expressions(schema, rules)
-    rows = load_raw(connection, snapshot, incoming, selected, condition, loaded_at)
-    connection.execute(f"DROP TABLE {incoming}")
-    purged = incoming_rows - rows
+    rows = load_raw(connection, snapshot, relation, selected, condition, loaded_at)
+    purged = 0
+    if condition != "TRUE":  # rows were left out: count them (one more read of the source)
+        purged = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0] - rows
     if purged and spec.retention is not None:
         note = f"older than {spec.retention.keep_for} by {spec.retention.date_column}, or forgotten"
         log_erasure(connection, "retention", snapshot.name, None, purged, note)

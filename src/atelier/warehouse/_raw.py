@@ -1,5 +1,7 @@
 """The ``raw`` schema: each source as read, plus the columns that say where it came from."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
@@ -61,47 +63,22 @@ def check_schema_unchanged(
         )
 
 
-INCOMING = "_atelier_incoming"
-
-
-def read_incoming(connection, snapshot: SourceSnapshot, relation: str) -> str:
-    """Read the source into a temporary table, so that it is read once, then scanned.
-
-    Raises
-    ------
-    TypeGuessError
-        A type DuckDB guessed from the first rows does not fit a later one.
-    SourceError
-        The source cannot be read.
-    """
-    try:
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {INCOMING} AS SELECT * FROM {relation}")
-    except duckdb.Error as error:
-        retryable = snapshot.full_scan_expression not in (None, relation)
-        if retryable and _is_type_guess_failure(error):
-            raise TypeGuessError(snapshot.name) from None
-        raise SourceError(
-            f"source {snapshot.name!r}: cannot load {snapshot.location}: {first_line(error)}"
-        ) from None
-    return INCOMING
-
-
 def load_raw(
     connection,
     snapshot: SourceSnapshot,
-    incoming: str,
+    relation: str,
     selected: list[tuple[str, str]],
     condition: str,
     loaded_at: datetime,
 ) -> int:
-    """Replace ``raw.<source>`` with the incoming rows as the policy transforms them.
+    """Replace ``raw.<source>`` with the source's rows as the policy transforms them.
 
     Parameters
     ----------
     connection : duckdb.DuckDBPyConnection
     snapshot : SourceSnapshot
-    incoming : str
-        The temporary table :func:`read_incoming` filled.
+    relation : str
+        The table expression reading the source.
     selected : list of (str, str)
         ``(SQL expression, column name)`` of each column raw keeps.
     condition : str
@@ -112,6 +89,13 @@ def load_raw(
     -------
     int
         The rows loaded.
+
+    Raises
+    ------
+    TypeGuessError
+        A type DuckDB guessed from the first rows does not fit a later one.
+    SourceError
+        The source cannot be read.
 
     Notes
     -----
@@ -128,7 +112,7 @@ def load_raw(
     projection = ", ".join(
         f"{expression} AS {quote_identifier(name)}" for expression, name in selected
     )
-    query = f"SELECT {projection} FROM {incoming} WHERE {condition}"
+    query = f"SELECT {projection} FROM {relation} WHERE {condition}"
     types = connection.execute(f"DESCRIBE {query}").fetchall()
     columns = [f"{quote_identifier(row[0])} {row[1]}" for row in types]
     columns += [
@@ -136,9 +120,33 @@ def load_raw(
         for name, (data_type, value) in zip(LINEAGE_COLUMNS, lineage_values, strict=True)
     ]
     names = ", ".join(quote_identifier(name) for _, name in selected)
-    connection.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(columns)})")
-    connection.execute(f"INSERT INTO {table} ({names}) {query}")
+    with reading(snapshot, relation):
+        connection.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(columns)})")
+        connection.execute(f"INSERT INTO {table} ({names}) {query}")
     return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@contextmanager
+def reading(snapshot: SourceSnapshot, relation: str) -> Iterator[None]:
+    """Turn DuckDB's errors while reading the source into atelier's.
+
+    Raises
+    ------
+    TypeGuessError
+        A type DuckDB guessed from the first rows does not fit a later one (and the
+        source can be read again from every row).
+    SourceError
+        Any other failure to read the source.
+    """
+    try:
+        yield
+    except duckdb.Error as error:
+        retryable = snapshot.full_scan_expression not in (None, relation)
+        if retryable and _is_type_guess_failure(error):
+            raise TypeGuessError(snapshot.name) from None
+        raise SourceError(
+            f"source {snapshot.name!r}: cannot load {snapshot.location}: {first_line(error)}"
+        ) from None
 
 
 def _is_type_guess_failure(error: duckdb.Error) -> bool:
