@@ -167,14 +167,15 @@ def _register(charter, personal: dict, rules: list[dict]) -> dict:
     measures = ["policy_applied", "api_key", "no_personal_logs", "erasure_log", "lineage_hashes"]
     if any(rule["action"] == "pseudonymise" for rule in rules):
         measures.insert(1, "keyed_hmac")
+    columns = personal_kinds(personal)
     return {
         "controller": charter.privacy.controller,
         "dpo": charter.privacy.dpo,
         "purpose": charter.project.question,
         "decision": charter.project.decision,
         "data_subjects": charter.privacy.data_subjects,
-        "categories": sorted(set(personal_kinds(personal).values())),
-        "columns": personal_kinds(personal),
+        "categories": sorted(set(columns.values())),
+        "columns": columns,
         "recipients": charter.privacy.recipients
         or [s.name for s in charter.stakeholders if s.role in ("users", "sponsor")],
         "transfers_outside_eu": charter.privacy.transfers_outside_eu,

@@ -130,15 +130,14 @@ def _run_stages(project, state, outcome, budgets, forced, listener, footprint) -
         listener.started(stage.name)
         parameters = _parameters(project, stage.name, budgets)
         last = state.get(stage.name, {})
-        sections = last.get("sections")
-        published = (project.artifact_dir(stage.artifacts) / RESULT_FILE).exists()
-        unchanged = sections is not None and last.get("fingerprint") == _fingerprint(
-            project, stage, sections, parameters
-        )
         missing = _missing_libraries(stage.name)
         if missing is not None:
             done = StageOutcome(stage.name, "unavailable", 0.0, missing)
-        elif not stage.always and stage.name not in forced and published and unchanged:
+        elif (
+            not stage.always
+            and stage.name not in forced
+            and _current(project, stage, last, parameters)
+        ):
             done = StageOutcome(stage.name, "skipped", 0.0)
         else:
             started = time.monotonic()
@@ -175,16 +174,21 @@ def stale_stages(project: Project) -> list[str]:
         if stage.always:
             continue
         last = state.get(stage.name, {})
-        sections = last.get("sections")
         # the parameters it last ran with: a budget given on the command line is no change
-        parameters = last.get("parameters", {})
-        published = (project.artifact_dir(stage.artifacts) / RESULT_FILE).exists()
-        same = sections is not None and last.get("fingerprint") == _fingerprint(
-            project, stage, sections, parameters
-        )
-        if not (published and same):
+        if not _current(project, stage, last, last.get("parameters", {})):
             stale.append(stage.name)
     return stale
+
+
+def _current(project: Project, stage: Stage, last: dict, parameters: dict) -> bool:
+    """The stage's artifacts exist and its inputs hash as when it last completed."""
+    sections = last.get("sections")
+    published = (project.artifact_dir(stage.artifacts) / RESULT_FILE).exists()
+    return (
+        published
+        and sections is not None
+        and last.get("fingerprint") == _fingerprint(project, stage, sections, parameters)
+    )
 
 
 def _missing_libraries(stage: str) -> str | None:
