@@ -22,6 +22,8 @@ from atelier.charter._sources import (
     CsvSource,
     ExcelSource,
     HttpSource,
+    IdxFiles,
+    ImagesSource,
     JsonSource,
     NextLinkPagination,
     PagePagination,
@@ -29,6 +31,7 @@ from atelier.charter._sources import (
     SourceSpec,
     SqliteSource,
     SqlSource,
+    is_media_source,
 )
 from atelier.charter._template import template_costs, write_template
 
@@ -44,6 +47,8 @@ __all__ = [
     "ExcelSource",
     "Fairness",
     "HttpSource",
+    "IdxFiles",
+    "ImagesSource",
     "Join",
     "JsonSource",
     "Kpi",
@@ -62,6 +67,7 @@ __all__ = [
     "Target",
     "Training",
     "append_section",
+    "is_media_source",
     "load_charter",
     "recording_reads",
     "resolve_environment",

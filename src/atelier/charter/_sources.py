@@ -130,8 +130,58 @@ class HttpSource(_SourceBase):
     max_pages: int = Field(10_000, gt=0)
 
 
+class IdxFiles(BaseModel):
+    """A pair of IDX files (MNIST's format): the images and their labels."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    images: str
+    labels: str
+
+
+class ImagesSource(_SourceBase):
+    """Labelled images (PNG or JPEG), one row per image.
+
+    Give exactly one of ``path`` (a folder with one subfolder per label), ``index``
+    (a CSV file with the columns ``path`` and ``label``, paths relative to it) and
+    ``idx`` (IDX files). The warehouse records each image's item, label, hash, size,
+    format, dimensions and channels, and what is wrong with it (``problem``).
+    """
+
+    kind: Literal["images"]
+    path: str | None = None
+    index: str | None = None
+    idx: IdxFiles | None = None
+    label_names: list[str] | None = Field(
+        None, min_length=2, description="The name of each label code of IDX files, in order."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_layout(self):
+        given = [name for name in ("path", "index", "idx") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'path' (one subfolder per label), 'index' (a CSV of "
+                f"path and label) and 'idx' (IDX files); got {given or 'none'}"
+            )
+        return self
+
+
 SourceSpec = Annotated[
-    CsvSource | JsonSource | ParquetSource | ExcelSource | SqliteSource | SqlSource | HttpSource,
+    CsvSource
+    | JsonSource
+    | ParquetSource
+    | ExcelSource
+    | SqliteSource
+    | SqlSource
+    | HttpSource
+    | ImagesSource,
     Field(discriminator="kind"),
 ]
 FILE_SOURCE_TYPES = (CsvSource, JsonSource, ParquetSource, ExcelSource, SqliteSource)
+MEDIA_SOURCE_TYPES = (ImagesSource,)
+
+
+def is_media_source(spec) -> bool:
+    """Whether a source's rows are files (images) rather than records."""
+    return isinstance(spec, MEDIA_SOURCE_TYPES)

@@ -15,8 +15,10 @@ from atelier._config import duckdb_config
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier._text import Text
+from atelier.charter import is_media_source
 from atelier.exceptions import DataError, SourceError
 from atelier.quality._figures import draw_distributions, draw_missing
+from atelier.quality._media_findings import media_findings
 from atelier.quality._personal import find_personal_columns, mask
 from atelier.quality._result import ColumnProfile, Finding, Histogram, ProfileResult, ValueCount
 from atelier.quality._row_findings import duplicate_findings
@@ -265,6 +267,8 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
             personal_data=personal,
             language=charter.project.language,
         )
+        if is_media_source(charter.sources[charter.mart.base]) and target is not None:
+            result = _with_media_findings(connection, relation, result, target, charter)
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         _write_figures(result, folder, hidden, charter.project.language)
@@ -278,6 +282,16 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
             duration_s=result.duration_s,
         )
     return result
+
+
+def _with_media_findings(connection, relation, result, target, charter) -> ProfileResult:
+    """The files' own findings, in place of row duplicates (a row is a file's record)."""
+    found = media_findings(connection, relation, target, Text(charter.project.language))
+    kept = [f for f in result.findings if f.kind != "duplicate_rows"]
+    findings = sorted(
+        kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns)
+    )
+    return replace(result, findings=findings)
 
 
 def _inputs(project: Project) -> dict[str, str]:

@@ -32,6 +32,11 @@ FINDING_KINDS = (
     "imbalance",
     "leakage",
     "personal_data",
+    "unreadable_media",
+    "media_mismatch",
+    "duplicate_media",
+    "mixed_sizes",
+    "rare_label",
 )
 SEVERITIES = ("info", "warning", "critical")
 

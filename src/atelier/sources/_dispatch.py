@@ -8,6 +8,7 @@ from atelier.charter import (
     CsvSource,
     ExcelSource,
     HttpSource,
+    ImagesSource,
     JsonSource,
     ParquetSource,
     SourceSpec,
@@ -18,6 +19,7 @@ from atelier.sources._databases import snapshot_sql, snapshot_sqlite
 from atelier.sources._delimited import snapshot_delimited
 from atelier.sources._excel import snapshot_excel
 from atelier.sources._http import snapshot_http
+from atelier.sources._media import snapshot_images
 from atelier.sources._snapshot import SourceSnapshot
 from atelier.sources._structured_files import snapshot_json, snapshot_parquet
 
@@ -65,4 +67,6 @@ def snapshot_source(name: str, spec: SourceSpec, root: Path, scratch: Path) -> S
             return snapshot_sql(name, spec)
         case HttpSource():
             return snapshot_http(name, spec, scratch, settings().http_timeout)
+        case ImagesSource():
+            return snapshot_images(name, spec, resolved)
     raise TypeError(f"unsupported source declaration {type(spec).__name__}")

@@ -1,0 +1,28 @@
+"""Images (and later sounds) as a source of rows: reading, checking and decoding files.
+
+A library, not a stage: ingest records what it finds in the files, the profile reports
+their quality, the train and deep stages decode them into arrays, and the API decodes
+an upload the same way.
+"""
+
+from atelier.media._idx import read_idx
+from atelier.media._images import (
+    IMAGE_SUFFIXES,
+    ImageShape,
+    ImageProblem,
+    decode_image,
+    probe_image,
+)
+from atelier.media._items import MediaItems, image_items, media_items
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "ImageProblem",
+    "ImageShape",
+    "MediaItems",
+    "decode_image",
+    "image_items",
+    "media_items",
+    "probe_image",
+    "read_idx",
+]

@@ -1,0 +1,280 @@
+"""The items of a media source: where each file is, its label, its record, its pixels.
+
+An images source is a folder with one subfolder per label, a CSV index of paths and
+labels, or a pair of IDX files. Each item is named by its path relative to the
+folder (or the index), or ``<images file>#<position>`` inside an IDX file.
+"""
+
+import csv
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from atelier.exceptions import SourceError
+from atelier.media._idx import read_idx
+from atelier.media._images import IMAGE_SUFFIXES, ImageProblem, decode_image, probe_image
+
+MAX_SIDE = 64  # larger images are reduced to this side: the networks train on CPU
+
+
+@dataclass
+class MediaItems:
+    """The items of one media source, located and hashed.
+
+    Attributes
+    ----------
+    name : str
+        The source's name.
+    kind : str
+        ``images``.
+    items : list of str
+    labels : list of str
+    paths : list of Path or None
+        Each item's file; None for items inside an IDX file.
+    digests : list of str
+        Each item's SHA-256 (of the file, or of its pixels inside an IDX file).
+    sizes : list of int
+        Each item's bytes.
+    """
+
+    name: str
+    kind: str
+    items: list[str]
+    labels: list[str]
+    paths: list[Path] | None
+    digests: list[str]
+    sizes: list[int]
+    _pixels: np.ndarray | None = field(default=None, repr=False)
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self._index = {item: i for i, item in enumerate(self.items)}
+
+    @property
+    def content_hash(self) -> str:
+        """``sha256:`` of every item's name, label and digest, in order."""
+        digest = hashlib.sha256()
+        for item, label, item_digest in zip(self.items, self.labels, self.digests, strict=True):
+            digest.update(f"{item}\t{label}\t{item_digest}\n".encode())
+        return f"sha256:{digest.hexdigest()}"
+
+    def records(self):
+        """One row per item, as an Arrow table: what ingest writes to the warehouse."""
+        import pyarrow as pa
+
+        rows = [self._record(i) for i in range(len(self.items))]
+        return pa.table(
+            {
+                name: pa.array([row[name] for row in rows], type=pa.type_for_alias(alias))
+                for name, alias in _COLUMNS.items()
+            }
+        )
+
+    def _record(self, position: int) -> dict:
+        record = {
+            "item": self.items[position],
+            "label": self.labels[position],
+            "sha256": self.digests[position],
+            "bytes": self.sizes[position],
+            "format": None,
+            "width": None,
+            "height": None,
+            "channels": None,
+            "problem": None,
+        }
+        if self._pixels is not None:
+            height, width = self._pixels.shape[1:]
+            return record | {"format": "IDX", "width": width, "height": height, "channels": 1}
+        path = self.paths[position]
+        shape = probe_image(path.read_bytes(), path.suffix)
+        if isinstance(shape, ImageProblem):
+            return record | {"problem": shape.kind}
+        problem = "extension_mismatch" if shape.mismatch else None
+        return record | {
+            "format": shape.format,
+            "width": shape.width,
+            "height": shape.height,
+            "channels": shape.channels,
+            "problem": problem,
+        }
+
+    def images(self, items: Sequence[str], size: tuple[int, int], channels: int) -> np.ndarray:
+        """Decode ``items`` into ``(n, channels, height, width)`` float32 pixels in [0, 1]."""
+        out = np.empty((len(items), channels, size[1], size[0]), dtype=np.float32)
+        for row, item in enumerate(items):
+            position = self._index[item]
+            if self._pixels is not None:
+                pixels = self._pixels[position]
+                if pixels.shape == (size[1], size[0]) and channels == 1:
+                    out[row, 0] = pixels / np.float32(255.0)
+                    continue
+                out[row] = decode_image(_png(pixels), size, channels)
+            else:
+                out[row] = decode_image(self.paths[position], size, channels)
+        return out
+
+
+def image_shape(records) -> tuple[tuple[int, int], int, str | None]:
+    """The size and channels the networks use for an images table, and why.
+
+    The most common size among readable images, reduced to at most ``MAX_SIDE`` on
+    its longer side; three channels when any image is in colour.
+
+    Parameters
+    ----------
+    records : DataFrame
+        Rows of the images table (``width``, ``height``, ``channels``, ``problem``).
+
+    Returns
+    -------
+    ((int, int), int, str or None)
+        ``(width, height)``, channels, and a note when images were resized.
+    """
+    usable = records[records["width"].notna()]
+    if usable.empty:
+        raise SourceError("no readable image: nothing to learn from")
+    sizes = Counter(zip(usable["width"].astype(int), usable["height"].astype(int), strict=True))
+    (width, height), count = sizes.most_common(1)[0]
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    channels = 3 if (usable["channels"].astype(int) == 3).any() else 1
+    note = None
+    if count < len(usable) or scale < 1:
+        note = (
+            f"images resized to {size[0]}x{size[1]} (the most common size, {width}x{height}, "
+            f"held by {count:,} of {len(usable):,} readable images)"
+        )
+    return size, channels, note
+
+
+def image_items(name: str, spec, resolve) -> MediaItems:
+    """Locate and hash the items of an ``images`` source.
+
+    Parameters
+    ----------
+    name : str
+    spec : ImagesSource
+    resolve : callable
+        Turns a path of the charter into an absolute ``Path``.
+
+    Returns
+    -------
+    MediaItems
+
+    Raises
+    ------
+    SourceError
+        When the folder, index or IDX files are missing or malformed.
+    """
+    if spec.idx is not None:
+        return _idx_items(name, resolve(spec.idx.images), resolve(spec.idx.labels), spec)
+    if spec.index is not None:
+        return _indexed_items(name, resolve(spec.index))
+    return _folder_items(name, resolve(spec.path))
+
+
+def media_items(project, name: str) -> MediaItems:
+    """The items of the project's media source ``name``, as its charter declares it."""
+    from atelier._project import resolve_path
+
+    spec = project.charter.sources[name]
+    return image_items(name, spec, lambda path: resolve_path(project.root, path))
+
+
+def _folder_items(name: str, folder: Path) -> MediaItems:
+    if not folder.is_dir():
+        raise SourceError(f"source {name!r}: {folder} is not a folder (one subfolder per label)")
+    files = sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and path.parent != folder
+    )
+    if not files:
+        raise SourceError(
+            f"source {name!r}: no image in {folder}: expected one subfolder per label holding "
+            f"{', '.join(sorted(IMAGE_SUFFIXES))} files"
+        )
+    items = [path.relative_to(folder).as_posix() for path in files]
+    labels = [path.relative_to(folder).parts[0] for path in files]
+    return _hashed(name, items, labels, files)
+
+
+def _indexed_items(name: str, index: Path) -> MediaItems:
+    if not index.is_file():
+        raise SourceError(f"source {name!r}: index file not found: {index}")
+    with index.open(newline="", encoding="utf-8") as stream:
+        reader = csv.DictReader(stream)
+        missing = {"path", "label"} - set(reader.fieldnames or ())
+        if missing:
+            raise SourceError(
+                f"{index}: expected the columns path and label; missing {', '.join(sorted(missing))}"
+            )
+        rows = list(reader)
+    files, items, labels = [], [], []
+    for line, row in enumerate(rows, start=2):
+        path = (index.parent / row["path"]).resolve()
+        if not path.is_file():
+            raise SourceError(f"{index}: line {line}: path: file not found: {row['path']}")
+        files.append(path)
+        items.append(row["path"])
+        labels.append(row["label"])
+    return _hashed(name, items, labels, files)
+
+
+def _hashed(name: str, items, labels, files) -> MediaItems:
+    digests, sizes = [], []
+    for path in files:
+        content = path.read_bytes()
+        digests.append(hashlib.sha256(content).hexdigest())
+        sizes.append(len(content))
+    return MediaItems(name, "images", items, labels, files, digests, sizes)
+
+
+def _idx_items(name: str, images_file: Path, labels_file: Path, spec) -> MediaItems:
+    for path in (images_file, labels_file):
+        if not path.is_file():
+            raise SourceError(f"source {name!r}: IDX file not found: {path}")
+    pixels, codes = read_idx(images_file), read_idx(labels_file)
+    if pixels.ndim != 3 or codes.ndim != 1 or len(pixels) != len(codes):
+        raise SourceError(
+            f"source {name!r}: {images_file.name} holds {pixels.shape}, {labels_file.name} "
+            f"{codes.shape}: expected n images of rows x columns and n labels"
+        )
+    names = list(spec.label_names or ())
+    if names and int(codes.max()) >= len(names):
+        raise SourceError(
+            f"source {name!r}: label_names gives {len(names)} names; the labels go up to "
+            f"{int(codes.max())}"
+        )
+    labels = [names[code] if names else str(code) for code in codes.tolist()]
+    items = [f"{images_file.name}#{i}" for i in range(len(codes))]
+    digests = [hashlib.sha256(row.tobytes()).hexdigest() for row in pixels]
+    sizes = [int(pixels[0].size)] * len(codes)
+    return MediaItems(name, "images", items, labels, None, digests, sizes, _pixels=pixels)
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+_COLUMNS = {
+    "item": "string",
+    "label": "string",
+    "sha256": "string",
+    "bytes": "int64",
+    "format": "string",
+    "width": "int32",
+    "height": "int32",
+    "channels": "int32",
+    "problem": "string",
+}

@@ -1,0 +1,107 @@
+"""Findings about the files of an images table: unreadable, mislabelled by extension,
+duplicated by content, of mixed sizes, and labels with too few examples."""
+
+from atelier._naming import quote_identifier
+from atelier._text import Text
+from atelier.quality._result import Finding
+
+UNUSABLE = ("not_an_image", "truncated")  # the problems that keep a file out of training
+RARE_LABEL = 5  # fewer examples than this and a label cannot be learnt nor evaluated
+
+
+def media_findings(connection, relation: str, target: str, say: Text) -> list[Finding]:
+    """What is wrong with the files recorded in ``relation`` (an images table).
+
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection
+    relation : str
+        The table, with the columns ingest writes for images (``item``, ``sha256``,
+        ``width``, ``height``, ``problem``).
+    target : str
+        The label column.
+    say : Text
+
+    Returns
+    -------
+    list of Finding
+    """
+    label = quote_identifier(target)
+    found = []
+    for problem, count, examples in connection.execute(
+        f"SELECT problem, count(*), list(item ORDER BY item)[1:5] FROM {relation} "
+        "WHERE problem IS NOT NULL GROUP BY problem ORDER BY problem"
+    ).fetchall():
+        unusable = problem in UNUSABLE
+        found.append(
+            Finding(
+                "unreadable_media" if unusable else "media_mismatch",
+                ["item"],
+                count,
+                "warning" if unusable else "info",
+                say(f"find_media_{problem}", rows=say.number(count)),
+                examples,
+                say("fix_media_unreadable" if unusable else "fix_media_mismatch"),
+            )
+        )
+    copies, conflicting, examples = connection.execute(
+        f"SELECT coalesce(sum(copies - 1), 0), count(*) FILTER (WHERE labels > 1), "
+        f"list(first_item ORDER BY first_item)[1:5] FROM (SELECT sha256, count(*) AS copies, "
+        f"count(DISTINCT {label}) AS labels, min(item) AS first_item FROM {relation} "
+        "WHERE problem IS NULL OR problem NOT IN ('not_an_image', 'truncated') "
+        "GROUP BY sha256 HAVING count(*) > 1)"
+    ).fetchone()
+    if copies:
+        message = say("find_media_duplicates", rows=say.number(copies))
+        if conflicting:
+            message += say("find_media_duplicate_labels", conflicting=say.number(conflicting))
+        found.append(
+            Finding(
+                "duplicate_media",
+                ["sha256"],
+                int(copies),
+                "critical" if conflicting else "warning",
+                message,
+                examples,
+                say("fix_media_duplicates"),
+            )
+        )
+    sizes = connection.execute(
+        f"SELECT width, height, count(*) FROM {relation} WHERE width IS NOT NULL "
+        "GROUP BY ALL ORDER BY 3 DESC, 1, 2"
+    ).fetchall()
+    if len(sizes) > 1:
+        others = sum(count for _, _, count in sizes[1:])
+        found.append(
+            Finding(
+                "mixed_sizes",
+                ["width", "height"],
+                others,
+                "info",
+                say(
+                    "find_media_sizes",
+                    rows=say.number(others),
+                    size=f"{sizes[0][0]}x{sizes[0][1]}",
+                    sizes=len(sizes),
+                ),
+                [f"{w}x{h}" for w, h, _ in sizes[1:6]],
+                say("fix_media_sizes"),
+            )
+        )
+    for value, count in connection.execute(
+        f"SELECT {label}, count(*) FROM {relation} WHERE problem IS NULL "
+        f"OR problem NOT IN ('not_an_image', 'truncated') GROUP BY ALL "
+        f"HAVING count(*) < {RARE_LABEL} ORDER BY ALL"
+    ).fetchall():
+        found.append(
+            Finding(
+                "rare_label",
+                [target],
+                count,
+                "warning",
+                say("find_rare_label", label=str(value), rows=say.number(count), least=RARE_LABEL),
+                [str(value)],
+                say("fix_rare_label"),
+            )
+        )
+    return found
