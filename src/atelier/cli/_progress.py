@@ -33,6 +33,7 @@ class StageProgress:
         states = {
             "skipped": "[dim]skipped: inputs unchanged[/]",
             "unavailable": "[dim]not run: its libraries are not installed[/]",
+            "not applicable": "[dim]not applicable[/]",
         }
         state = states.get(outcome.status, f"done in {outcome.duration_s:.1f} s")
         self.progress.update(self.tasks[outcome.name], completed=1, state=state)

@@ -259,7 +259,7 @@ def print_stages(outcome) -> None:
     }
     skipped = [stage.name for stage in outcome.stages if stage.status == "skipped"]
     for stage in outcome.stages:
-        if stage.status == "unavailable":
+        if stage.status in ("unavailable", "not applicable"):
             Console().print(f"{stage.name}: not run; {stage.result}")
     for stage in outcome.stages:
         if stage.status == "ran":

@@ -130,3 +130,30 @@ def draw_residuals(truth: np.ndarray, predicted: np.ndarray, path: Path, say: Te
     ax.set_ylabel(say("fig_residual"))
     ax.set_title(say("fig_residuals"))
     return _save(figure, path)
+
+
+def draw_misclassified(pixels: np.ndarray, rows: list[dict], path: Path, say: Text) -> Path:
+    """The images the network got most confidently wrong, each with its true and
+    predicted label."""
+    from matplotlib.figure import Figure
+
+    columns = min(4, len(rows))
+    lines = -(-len(rows) // columns)
+    figure = Figure(figsize=(2.4 * columns, 2.5 * lines))
+    axes = figure.subplots(lines, columns, squeeze=False)
+    for ax in np.ravel(axes):
+        ax.axis("off")
+    for ax, image, row in zip(np.ravel(axes), pixels, rows, strict=False):
+        shown = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
+        ax.imshow(shown, cmap="gray_r" if image.shape[0] == 1 else None, vmin=0, vmax=1)
+        ax.set_title(
+            say(
+                "fig_misclassified_label",
+                actual=row["actual"],
+                predicted=row["predicted"],
+                confidence=f"{row['confidence']:.0%}",
+            ),
+            fontsize=8,
+        )
+    figure.suptitle(say("fig_misclassified"))
+    return _save(figure, path)

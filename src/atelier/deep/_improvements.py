@@ -132,7 +132,7 @@ def improve(trainer: Trainer, start: dict, *, declared: bool, range_test) -> Lad
     """
     model, score = trainer.fit(start)
     ladder = Ladder(config=dict(start))
-    ladder.steps.append(_row("baseline", {}, score, 0.0, True, model, trainer.seconds))
+    ladder.steps.append(step_row("baseline", {}, score, 0.0, True, model, trainer.seconds))
     has_numbers = bool(model.numeric_)
     for name, change in STEPS:
         if declared and name not in TRAINING_STEPS:
@@ -150,14 +150,14 @@ def improve(trainer: Trainer, start: dict, *, declared: bool, range_test) -> Lad
         model, new_score = trainer.fit(candidate)
         delta = better(trainer.metric, new_score, score)
         kept = delta > 0
-        ladder.steps.append(_row(name, change, new_score, delta, kept, model, trainer.seconds))
+        ladder.steps.append(step_row(name, change, new_score, delta, kept, model, trainer.seconds))
         if kept:
             ladder.config, score = candidate, new_score
     ladder.score = score
     return ladder
 
 
-def _row(step, change, score, delta, kept, model, seconds) -> dict:
+def step_row(step, change, score, delta, kept, model, seconds) -> dict:
     return {
         "step": step,
         "change": change,
@@ -219,7 +219,7 @@ def search(trainer: Trainer, ladder: Ladder, trials: int, declared: bool) -> Non
     model = models[best.number][1] if best else None
     if best is not None:
         ladder.steps.append(
-            _row("search", best.params, best.value, delta, kept_search, model, 0.0)
+            step_row("search", best.params, best.value, delta, kept_search, model, 0.0)
             | {"seconds": round(sum(t.duration.total_seconds() for t in finished), 2)}
         )
     importance = {}

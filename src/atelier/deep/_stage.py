@@ -29,7 +29,7 @@ from atelier._naming import snake_case
 from atelier._project import Project
 from atelier._text import Text
 from atelier._values import json_value
-from atelier.deep import _errors, _figures
+from atelier.deep import _errors, _figures, _images
 from atelier.deep._improvements import BASELINE, Trainer, improve, search
 from atelier.deep._indicators import at_threshold, holdout_indicators
 from atelier.deep._records import VALIDATION_SHARE, diagnose, method_record
@@ -164,6 +164,8 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         )
     trained = json.loads(train_file.read_text())
     data = training_data(project)
+    if data.images is not None:
+        return _deep_images(project, data, trained, budget, train_file, started_at, clock)
     task, target = data.task, data.target
     metric = get_metric(trained["metric"], task)
     preparation, roles = _preparation(data)
@@ -352,6 +354,191 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
             registry=registry,
             figures={name: path.name for name, path in figures.items()},
             notes=notes,
+            budget_s=budget,
+            duration_s=round(time.monotonic() - clock, 3),
+        )
+        write_result(
+            folder,
+            stage=STAGE,
+            result=result,
+            inputs={"table": data.source_hash, "train": hash_bytes(train_file.read_bytes())},
+            parameters={"budget_s": budget, "seed": SEED},
+            started_at=started_at,
+            duration_s=result.duration_s,
+        )
+    return result
+
+
+def _deep_images(project, data, trained, budget, train_file, started_at, clock) -> DeepResult:
+    """The deep stage when the rows are images: see :mod:`atelier.deep._images`."""
+    charter, settings = project.charter, project.charter.deep
+    metric = get_metric(trained["metric"], data.task)
+    X_train, X_test = _images.pixels_of(project, data)
+    trainer, config, steps, (rows_fit, rows_validation) = _images.climb(
+        data, X_train, metric, data.task, settings.max_epochs, clock + SEARCHED_BY * budget
+    )
+    if time.monotonic() - clock > budget and len(steps) > 1 and "skipped" in steps[1]:
+        raise DataError(
+            f"atelier.yaml: deep.budget_s: {budget:g} s is too small: the first network alone "
+            f"took {steps[0]['seconds']:.1f} s; give it at least {3 * steps[0]['seconds'] + 10:.0f} s"
+        )
+    network, _ = trainer.fit(config)
+    holdout = holdout_indicators(project, data, network, X_test, metric, data.task, None)
+    reference = network.predict_proba(X_test)
+    layers = network.layer_table()
+    network.freeze()
+    served = network.predict_proba(X_test)
+    difference = float(np.max(np.abs(reference - served))) if len(X_test) else 0.0
+    onnx = {
+        "file": ONNX_FILE,
+        "rows": len(X_test),
+        "max_abs_difference": difference,
+        "tolerance": ONNX_TOLERANCE,
+        "equal": difference <= ONNX_TOLERANCE,
+    }
+    if not onnx["equal"]:
+        raise DataError(
+            f"{ONNX_FILE}: the ONNX network differs from torch's by {difference:.2e} "
+            f"(tolerance {ONNX_TOLERANCE:g}); it is not served"
+        )
+    classes = [json_value(c) for c in network.classes_]
+    errors = {
+        "validation": None,
+        "treatments": [],
+        "holdout": {
+            "confused_pairs": _images.confused_pairs(holdout["confusion"], classes),
+            "misclassified": _images.misclassified(
+                list(data.X_test["item"]), data.y_test, served, network.classes_
+            ),
+            "shared": [],
+            "groups": [],
+        },
+    }
+    history = network.history_
+    curves = {
+        "history": history,
+        "best_epoch": network.best_epoch_,
+        "stopped_by": network.stopped_by_,
+        "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
+    }
+    images = data.images
+    architecture = {
+        "kind": "cnn",
+        "declared": False,
+        "config": config,
+        "layers": layers,
+        "parameters": network.n_parameters_,
+        "inputs": {
+            "images": True,
+            "width": images.size[0],
+            "height": images.size[1],
+            "channels": images.channels,
+            "rows": len(X_train),
+            "outputs": len(classes),
+        },
+    }
+    champion = holdout["comparison"]["better"]
+    method = _images.method_of(network, config, rows_fit, rows_validation)
+    with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
+        (folder / ONNX_FILE).write_bytes(network.onnx_)
+        joblib.dump(network, folder / MODEL_FILE)
+        sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
+        card = {
+            "target": data.target,
+            "task": data.task,
+            "classes": classes,
+            "positive_class": None,
+            "threshold": None,
+            "metric": metric.name,
+            "holdout_score": holdout["network"][metric.name],
+            "rows_train": len(X_train),
+            "question": charter.project.question,
+            "decision": charter.project.decision,
+            "answer": None,
+            "at_threshold": None,
+            "currency": charter.costs.currency,
+            "language": charter.project.language,
+            "unit": charter.project.unit,
+            "input": {"kind": "image", "size": list(images.size), "channels": images.channels},
+            "model": "convolutional network (ONNX)",
+            "trained_at": started_at.isoformat(timespec="seconds"),
+        }
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
+        (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
+        say = Text(charter.project.language)
+        figures = {
+            "curves": _figures.draw_curves(
+                history, network.best_epoch_, "accuracy", folder / "curves.png", say
+            ),
+            "architecture": _figures.draw_architecture(
+                layers,
+                say("fig_architecture", kind="CNN", n=f"{network.n_parameters_:,}"),
+                folder / "architecture.png",
+                say,
+            ),
+            "improvements": _figures.draw_improvements(
+                steps, metric.name, folder / "improvements.png", say
+            ),
+            "confusion": _figures.draw_confusion(
+                holdout["confusion"], classes, folder / "confusion.png", say
+            ),
+        }
+        shown = errors["holdout"]["misclassified"]
+        if shown:
+            figures["misclassified"] = _figures.draw_misclassified(
+                _images.pixels_for(project, data, [row["item"] for row in shown]),
+                shown,
+                folder / "misclassified.png",
+                say,
+            )
+        from atelier.learn._tracking import track
+
+        registry = track(
+            project.state_dir,
+            model_name=snake_case(charter.project.name),
+            model=network,
+            example=X_test[:5],
+            parameters={
+                "table": data.table,
+                "target": data.target,
+                "metric": metric.name,
+                "budget_s": budget,
+                "architecture": json.dumps(config),
+            },
+            scores={
+                f"holdout_{metric.name}": holdout["network"][metric.name],
+                f"classical_holdout_{metric.name}": holdout["classical"][metric.name],
+            },
+            artifacts_dir=folder,
+            stage=STAGE,
+            champion=champion,
+            curves=[
+                {k: row[k] for k in ("epoch", "train_loss", "validation_loss", "learning_rate")}
+                for row in history
+            ],
+        )
+        result = DeepResult(
+            table=data.table,
+            target=data.target,
+            task=data.task,
+            metric=metric.name,
+            greater_is_better=metric.greater_is_better,
+            rows_fit=rows_fit,
+            rows_validation=rows_validation,
+            rows_holdout=len(X_test),
+            architecture=architecture,
+            method=method,
+            curves=curves,
+            indicators=holdout,
+            improvements={"steps": steps, "search": None},
+            errors=errors,
+            onnx=onnx,
+            champion=champion,
+            model_file=MODEL_FILE,
+            model_sha256=sha256,
+            registry=registry,
+            figures={name: path.name for name, path in figures.items()},
+            notes=list(data.notes),
             budget_s=budget,
             duration_s=round(time.monotonic() - clock, 3),
         )

@@ -14,9 +14,11 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
+from atelier.charter import is_media_source
 from atelier.clean import cleaner_from_plan
 from atelier.exceptions import DataError, StageOrderError
 from atelier.learn._metrics import BINARY, REGRESSION
+from atelier.media import usable_images
 from atelier.sources._snapshot import hash_bytes
 from atelier.warehouse._privacy import key_digests
 
@@ -65,6 +67,7 @@ class TrainingData:
     notes: list
     source_hash: str
     key_digests_train: list[str] | None = None
+    images: object = None  # ImageInput, when the rows are images
     extra_train: pd.DataFrame | None = None
     extra_test: pd.DataFrame | None = None
 
@@ -116,6 +119,12 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
     task = _task_of(frame[target])
     dropped = set(charter.cleaning.drop_columns) if charter.cleaning is not None else set()
     features = [c for c in frame.columns if c not in {target, *keys, group_column, *dropped}]
+    images = None
+    if is_media_source(charter.sources[charter.mart.base]):
+        # the features are the images themselves, which the models decode from their items
+        frame, images, found = usable_images(frame, charter.mart.base, target)
+        notes += found
+        features, cleaner = ["item"], None
     train_rows, holdout_rows, holdout_why = _holdout(
         frame, target, task, settings.holdout, time_column, group_column
     )
@@ -155,6 +164,7 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
         notes=notes,
         source_hash=source_hash,
         key_digests_train=digests,
+        images=images,
         extra_train=frame[list(extra)].iloc[train_rows].reset_index(drop=True) if extra else None,
         extra_test=frame[list(extra)].iloc[holdout_rows].reset_index(drop=True) if extra else None,
     )

@@ -60,6 +60,7 @@ from atelier.learn._thresholds import (
     unit_costs,
 )
 from atelier.learn._tracking import track
+from atelier.media import ImagePixels
 from atelier.learn._verdicts import (
     class_codes,
     fold_robustness,
@@ -73,6 +74,8 @@ MODEL_FILE = "model.joblib"
 SEARCH_SHARE = 0.8  # of the budget; the rest goes to diagnostics and the registry
 TRACKING_S = 5.0  # kept for MLflow: import, nested runs, model serialisation
 NOT_RUN = "not run: the time budget was spent"
+# classical models on pixels: linear (the usual baseline), neighbours, boosted trees
+IMAGE_FAMILIES = ("linear", "knn", "hist_gb")
 
 
 @dataclass(frozen=True)
@@ -181,11 +184,17 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     groups, time_column = data.groups, data.time_column
     search_budget = max(1.0, SEARCH_SHARE * budget - TRACKING_S - (time.monotonic() - clock))
     kind = AutoRegressor if task == REGRESSION else AutoClassifier
+    families = settings.families
+    if data.images is not None:
+        # the classical models read the pixels; the networks' turn is the deep stage's
+        images = data.images
+        cleaner = ImagePixels(str(project.root), images.source, images.size, images.channels)
+        families = families or list(IMAGE_FAMILIES)
     auto = kind(
         time_budget=search_budget,
         metric=settings.metric,
         random_state=SEED,
-        families=settings.families,
+        families=families,
         cv="time" if time_column else None,
         max_trials=settings.max_trials,
         # fitted inside the search, per fold: no validation or hold-out row informs it

@@ -13,15 +13,31 @@ from atelier.media._images import (
     decode_image,
     probe_image,
 )
-from atelier.media._items import MediaItems, image_items, media_items
+from atelier.media._items import (
+    MEDIA_RECORD_COLUMNS,
+    UNUSABLE_PROBLEMS,
+    ImageInput,
+    MediaItems,
+    image_items,
+    image_shape,
+    media_items,
+    usable_images,
+)
+from atelier.media._pixels import ImagePixels
 
 __all__ = [
+    "UNUSABLE_PROBLEMS",
+    "ImageInput",
+    "ImagePixels",
+    "usable_images",
     "IMAGE_SUFFIXES",
+    "MEDIA_RECORD_COLUMNS",
     "ImageProblem",
     "ImageShape",
     "MediaItems",
     "decode_image",
     "image_items",
+    "image_shape",
     "media_items",
     "probe_image",
     "read_idx",

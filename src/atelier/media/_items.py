@@ -18,6 +18,7 @@ from atelier.exceptions import SourceError
 from atelier.media._idx import read_idx
 from atelier.media._images import IMAGE_SUFFIXES, ImageProblem, decode_image, probe_image
 
+UNUSABLE_PROBLEMS = ("not_an_image", "truncated")  # kept out of training
 MAX_SIDE = 64  # larger images are reduced to this side: the networks train on CPU
 
 
@@ -50,6 +51,7 @@ class MediaItems:
     sizes: list[int]
     _pixels: np.ndarray | None = field(default=None, repr=False)
     _index: dict[str, int] = field(default_factory=dict, repr=False)
+    _decoded: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self._index = {item: i for i, item in enumerate(self.items)}
@@ -70,7 +72,7 @@ class MediaItems:
         return pa.table(
             {
                 name: pa.array([row[name] for row in rows], type=pa.type_for_alias(alias))
-                for name, alias in _COLUMNS.items()
+                for name, alias in MEDIA_RECORD_COLUMNS.items()
             }
         )
 
@@ -103,18 +105,28 @@ class MediaItems:
         }
 
     def images(self, items: Sequence[str], size: tuple[int, int], channels: int) -> np.ndarray:
-        """Decode ``items`` into ``(n, channels, height, width)`` float32 pixels in [0, 1]."""
+        """Decode ``items`` into ``(n, channels, height, width)`` float32 pixels in [0, 1].
+
+        Decoded pixels are kept: the search asks for the same images at every fold.
+        """
+        key = (tuple(size), channels)
+        if self._decoded.get("key") != key:
+            self._decoded = {"key": key}
         out = np.empty((len(items), channels, size[1], size[0]), dtype=np.float32)
         for row, item in enumerate(items):
+            if item in self._decoded:
+                out[row] = self._decoded[item]
+                continue
             position = self._index[item]
             if self._pixels is not None:
                 pixels = self._pixels[position]
                 if pixels.shape == (size[1], size[0]) and channels == 1:
                     out[row, 0] = pixels / np.float32(255.0)
-                    continue
-                out[row] = decode_image(_png(pixels), size, channels)
+                else:
+                    out[row] = decode_image(_png(pixels), size, channels)
             else:
                 out[row] = decode_image(self.paths[position], size, channels)
+            self._decoded[item] = out[row].copy()
         return out
 
 
@@ -151,6 +163,43 @@ def image_shape(records) -> tuple[tuple[int, int], int, str | None]:
     return size, channels, note
 
 
+@dataclass(frozen=True)
+class ImageInput:
+    """How the models see the images of a source: its name, their size and channels."""
+
+    source: str
+    size: tuple[int, int]
+    channels: int
+
+
+def usable_images(frame, source: str, target: str):
+    """The rows of an images table that training can use, their input, and notes.
+
+    Files that do not decode are left out, and of several files with the same
+    content only the first is kept: a copy on each side of the hold-out would
+    inflate its score.
+
+    Returns
+    -------
+    (DataFrame, ImageInput, list of str)
+    """
+    notes = []
+    unusable = frame["problem"].isin(UNUSABLE_PROBLEMS)
+    if unusable.any():
+        notes.append(f"{int(unusable.sum()):,} files that do not decode as images left out")
+        frame = frame.loc[~unusable]
+    copies = frame.duplicated("sha256")
+    if copies.any():
+        notes.append(
+            f"{int(copies.sum()):,} files repeating another's content left out (the first kept)"
+        )
+        frame = frame.loc[~copies]
+    size, channels, resized = image_shape(frame)
+    if resized:
+        notes.append(resized)
+    return frame.reset_index(drop=True), ImageInput(source, size, channels), notes
+
+
 def image_items(name: str, spec, resolve) -> MediaItems:
     """Locate and hash the items of an ``images`` source.
 
@@ -179,10 +228,28 @@ def image_items(name: str, spec, resolve) -> MediaItems:
 
 def media_items(project, name: str) -> MediaItems:
     """The items of the project's media source ``name``, as its charter declares it."""
-    from atelier._project import resolve_path
+    return cached_items(str(project.root), name)
 
+
+_CACHE: dict[tuple, MediaItems] = {}
+
+
+def cached_items(root: str, name: str) -> MediaItems:
+    """The items of source ``name`` of the project at ``root``, read once per process.
+
+    The search decodes the same images for each fold and trial: the items (and the
+    pixels they decode) are kept while the charter's declaration stays the same. A
+    file changed meanwhile is seen at the next ingest, which hashes every file.
+    """
+    from atelier._project import Project, resolve_path
+
+    project = Project.load(root)
     spec = project.charter.sources[name]
-    return image_items(name, spec, lambda path: resolve_path(project.root, path))
+    key = (str(project.root), name, spec.model_dump_json())
+    if key not in _CACHE:
+        _CACHE.clear()  # one source at a time: the pixels may be large
+        _CACHE[key] = image_items(name, spec, lambda path: resolve_path(project.root, path))
+    return _CACHE[key]
 
 
 def _folder_items(name: str, folder: Path) -> MediaItems:
@@ -267,7 +334,7 @@ def _png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-_COLUMNS = {
+MEDIA_RECORD_COLUMNS = {
     "item": "string",
     "label": "string",
     "sha256": "string",

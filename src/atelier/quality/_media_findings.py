@@ -3,9 +3,9 @@ duplicated by content, of mixed sizes, and labels with too few examples."""
 
 from atelier._naming import quote_identifier
 from atelier._text import Text
+from atelier.media import UNUSABLE_PROBLEMS
 from atelier.quality._result import Finding
 
-UNUSABLE = ("not_an_image", "truncated")  # the problems that keep a file out of training
 RARE_LABEL = 5  # fewer examples than this and a label cannot be learnt nor evaluated
 
 
@@ -32,7 +32,7 @@ def media_findings(connection, relation: str, target: str, say: Text) -> list[Fi
         f"SELECT problem, count(*), list(item ORDER BY item)[1:5] FROM {relation} "
         "WHERE problem IS NOT NULL GROUP BY problem ORDER BY problem"
     ).fetchall():
-        unusable = problem in UNUSABLE
+        unusable = problem in UNUSABLE_PROBLEMS
         found.append(
             Finding(
                 "unreadable_media" if unusable else "media_mismatch",

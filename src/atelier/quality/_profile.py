@@ -18,6 +18,7 @@ from atelier._text import Text
 from atelier.charter import is_media_source
 from atelier.exceptions import DataError, SourceError
 from atelier.quality._figures import draw_distributions, draw_missing
+from atelier.media import MEDIA_RECORD_COLUMNS
 from atelier.quality._media_findings import media_findings
 from atelier.quality._personal import find_personal_columns, mask
 from atelier.quality._result import ColumnProfile, Finding, Histogram, ProfileResult, ValueCount
@@ -285,9 +286,18 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
 
 
 def _with_media_findings(connection, relation, result, target, charter) -> ProfileResult:
-    """The files' own findings, in place of row duplicates (a row is a file's record)."""
+    """The files' own findings, in place of those about the record's columns.
+
+    A row is a file's record (its hash, size, format, dimensions): its columns are no
+    features, so their missing values, skew or correlations say nothing the files'
+    findings do not say better.
+    """
     found = media_findings(connection, relation, target, Text(charter.project.language))
-    kept = [f for f in result.findings if f.kind != "duplicate_rows"]
+    kept = [
+        f
+        for f in result.findings
+        if f.kind != "duplicate_rows" and not set(f.columns) <= set(MEDIA_RECORD_COLUMNS)
+    ]
     findings = sorted(
         kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns)
     )

@@ -7,8 +7,9 @@ from atelier.report._facts import metric_label
 def deep_sentences(deep: dict, text: Text) -> dict:
     """Every sentence of the chapter, by name."""
     metric = metric_label(deep["metric"])
+    images = deep["architecture"]["kind"] == "cnn"
     return {
-        "why": why_sentence(deep["architecture"], text),
+        "why": (image_why_sentence if images else why_sentence)(deep["architecture"], text),
         "method": method_sentence(deep, text),
         "curves": curve_sentence(deep["curves"]["diagnosis"], deep["curves"]["stopped_by"], text),
         "comparison": comparison_sentence(deep, metric, text),
@@ -18,7 +19,47 @@ def deep_sentences(deep: dict, text: Text) -> dict:
         "shared": [shared_sentence(t, text) for t in deep["errors"]["holdout"]["shared"]],
         "groups": [group_sentence(g, text) for g in deep["errors"]["holdout"]["groups"]],
         "treatments": [treatment_sentence(t, metric, text) for t in deep["errors"]["treatments"]],
+        "pairs": [
+            pair_sentence(pair, text) for pair in deep["errors"]["holdout"].get("confused_pairs", [])
+        ],
     }
+
+
+def image_why_sentence(architecture: dict, text: Text) -> str:
+    """What the convolutional network reads and how it is built."""
+    inputs, config = architecture["inputs"], architecture["config"]
+    return text(
+        "deep_why_images",
+        width=inputs["width"],
+        height=inputs["height"],
+        channels=text("deep_grey" if inputs["channels"] == 1 else "deep_colour"),
+        blocks=len(config["channels"]),
+        filters=", ".join(str(c) for c in config["channels"]),
+        hidden=config["hidden"],
+        extras=", ".join(
+            text(name)
+            for name, on in (
+                ("deep_with_batch_norm", config["batch_norm"]),
+                ("deep_with_dropout", config["dropout"]),
+                ("deep_with_augmentation", config["augment"]),
+            )
+            if on
+        )
+        or text("deep_with_nothing"),
+        parameters=text.number(architecture["parameters"]),
+        rows=text.number(inputs["rows"]),
+    )
+
+
+def pair_sentence(pair: dict, text: Text) -> str:
+    """One pair of labels the network confuses."""
+    return text(
+        "deep_confused_pair",
+        actual=pair["actual"],
+        predicted=pair["predicted"],
+        count=text.number(pair["count"]),
+        share=text.percent(pair["share_of_actual"]),
+    )
 
 
 def why_sentence(architecture: dict, text: Text) -> str:

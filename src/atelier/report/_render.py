@@ -41,6 +41,7 @@ FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "deep_improvements": ("deep", "improvements"),
     "deep_confusion": ("deep", "confusion"),
     "deep_residuals": ("deep", "residuals"),
+    "deep_misclassified": ("deep", "misclassified"),
 }
 
 

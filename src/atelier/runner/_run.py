@@ -34,9 +34,10 @@ class StageOutcome:
     ----------
     name : str
     status : str
-        ``"ran"``, ``"skipped"`` (inputs unchanged since its last run) or
+        ``"ran"``, ``"skipped"`` (inputs unchanged since its last run),
         ``"unavailable"`` (its optional libraries are not installed; ``result`` says
-        what to install).
+        what to install) or ``"not applicable"`` (it has nothing to work on in this
+        project; ``result`` says why).
     duration_s : float
     result : object or None
         The stage's result when it ran.
@@ -131,8 +132,11 @@ def _run_stages(project, state, outcome, budgets, forced, listener, footprint) -
         parameters = _parameters(project, stage.name, budgets)
         last = state.get(stage.name, {})
         missing = _missing_libraries(stage.name)
+        irrelevant = _not_applicable(project, stage.name)
         if missing is not None:
             done = StageOutcome(stage.name, "unavailable", 0.0, missing)
+        elif irrelevant is not None:
+            done = StageOutcome(stage.name, "not applicable", 0.0, irrelevant)
         elif (
             not stage.always
             and stage.name not in forced
@@ -199,6 +203,24 @@ def _missing_libraries(stage: str) -> str | None:
         from atelier.learn._neural import torch_missing_message
 
         return torch_missing_message("the deep stage")
+    return None
+
+
+# stages about a table's columns, which have none to work on when each row is an image
+_COLUMN_STAGES = {
+    "explore": "the rows are images: the profile describes the files and deep their errors",
+    "segments": "the rows are images: there are no columns to segment by",
+    "fairness": "the rows are images, with no attribute of a person to audit by",
+}
+
+
+def _not_applicable(project: Project, stage: str) -> str | None:
+    """Why ``stage`` has nothing to do in this project, or None when it has."""
+    from atelier.charter import is_media_source
+
+    charter = project.charter
+    if stage in _COLUMN_STAGES and is_media_source(charter.sources[charter.mart.base]):
+        return _COLUMN_STAGES[stage]
     return None
 
 

@@ -1,0 +1,315 @@
+"""A convolutional network for images, in plain PyTorch, with a scikit-learn interface.
+
+:class:`ImageClassifier` takes pixels ``(n, channels, height, width)`` in [0, 1]. Each
+of its options is one of the improvement steps the deep stage measures: batch
+normalisation, dropout, augmentation (random shifts), width. It trains with AdamW
+and a cosine schedule, stops early on its own validation rows and keeps the best
+epoch's weights. Once frozen it predicts with onnxruntime, so that serving needs
+no torch.
+"""
+
+import io
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+ONNX_OPSET = 17
+
+
+def _build(config: dict, in_channels: int, size: tuple[int, int], n_classes: int):
+    """Two (or more) blocks of two 3x3 convolutions and a max-pool, then a small head."""
+    from torch import nn
+
+    layers, channels = [], in_channels
+    height, width = size
+    for out in config["channels"]:
+        for _ in range(2):
+            layers.append(nn.Conv2d(channels, out, 3, padding=1, bias=not config["batch_norm"]))
+            if config["batch_norm"]:
+                layers.append(nn.BatchNorm2d(out))
+            layers.append(nn.ReLU())
+            channels = out
+        if min(height, width) >= 4:
+            layers.append(nn.MaxPool2d(2))
+            height, width = height // 2, width // 2
+        if config["dropout"]:
+            layers.append(nn.Dropout(config["dropout"]))
+    layers += [
+        nn.Flatten(),
+        nn.Linear(channels * height * width, config["hidden"]),
+        nn.ReLU(),
+    ]
+    if config["dropout"]:
+        layers.append(nn.Dropout(2 * config["dropout"]))
+    layers.append(nn.Linear(config["hidden"], n_classes))
+    return nn.Sequential(*layers)
+
+
+def _shifted(batch, fraction: float, generator):
+    """Each image moved by up to ``fraction`` of its side, independently (zero padding)."""
+    import torch
+    import torch.nn.functional as F
+
+    n = batch.shape[0]
+    shifts = (torch.rand(n, 2, generator=generator) * 2 - 1) * 2 * fraction
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0
+    theta[:, :, 2] = shifts
+    grid = F.affine_grid(theta, list(batch.shape), align_corners=False)
+    return F.grid_sample(batch, grid, padding_mode="zeros", align_corners=False)
+
+
+class ImageClassifier(ClassifierMixin, BaseEstimator):
+    """A convolutional network that classifies images.
+
+    Parameters
+    ----------
+    channels : tuple of int, default=(32, 64)
+        Filters of each convolutional block.
+    hidden : int, default=128
+        Units of the dense layer before the output.
+    batch_norm : bool, default=False
+    dropout : float, default=0.0
+        After each block (twice as much before the output).
+    augment : float, default=0.0
+        Random shifts of up to this fraction of the side during training; 0 for none.
+    learning_rate, weight_decay : float
+        AdamW's; the rate follows a cosine schedule over ``max_epochs``.
+    batch_size : int, default=128
+    max_epochs : int, default=30
+    patience : int, default=5
+        Epochs without a better validation loss before training stops.
+    validation_fraction : float, default=0.1
+        Of the rows, held out for early stopping.
+    deadline : float or None
+        ``time.monotonic()`` after which no new epoch starts.
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    history_ : list of dict
+        Per epoch: ``epoch``, ``train_loss``, ``validation_loss``,
+        ``validation_score`` (accuracy), ``learning_rate``, ``seconds``.
+    best_epoch_ : int
+    stopped_by_ : str
+        ``early stopping``, ``max epochs`` or ``time budget``.
+    n_parameters_ : int
+    input_shape_ : tuple of int
+        ``(channels, height, width)``.
+    onnx_ : bytes or None
+        The network in ONNX once :meth:`freeze` was called.
+    """
+
+    def __init__(
+        self,
+        channels=(32, 64),
+        hidden=128,
+        batch_norm=False,
+        dropout=0.0,
+        augment=0.0,
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        batch_size=128,
+        max_epochs=30,
+        patience=5,
+        validation_fraction=0.1,
+        deadline=None,
+        random_state=0,
+    ):
+        self.channels = channels
+        self.hidden = hidden
+        self.batch_norm = batch_norm
+        self.dropout = dropout
+        self.augment = augment
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.deadline = deadline
+        self.random_state = random_state
+
+    def _config(self) -> dict:
+        return {
+            "channels": list(self.channels),
+            "hidden": self.hidden,
+            "batch_norm": self.batch_norm,
+            "dropout": self.dropout,
+        }
+
+    def fit(self, X, y):
+        """Train on pixels ``X`` ``(n, channels, height, width)`` and labels ``y``."""
+        import torch
+        import torch.nn.functional as F
+
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 4:
+            raise ValueError(f"X: expected (n, channels, height, width) pixels, got {X.shape}")
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        self.input_shape_ = tuple(X.shape[1:])
+        torch.manual_seed(self.random_state)
+        generator = torch.Generator().manual_seed(self.random_state)
+        fit_rows, valid_rows = train_test_split(
+            np.arange(len(X)),
+            test_size=self.validation_fraction,
+            stratify=codes if np.bincount(codes).min() >= 2 else None,
+            random_state=self.random_state,
+        )
+        x_fit, y_fit = torch.from_numpy(X[fit_rows]), torch.from_numpy(codes[fit_rows])
+        x_valid, y_valid = torch.from_numpy(X[valid_rows]), torch.from_numpy(codes[valid_rows])
+        network = _build(self._config(), X.shape[1], X.shape[2:], len(self.classes_))
+        self.n_parameters_ = sum(p.numel() for p in network.parameters())
+        optimiser = torch.optim.AdamW(
+            network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+        )
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=self.max_epochs)
+        self.history_, best, best_state, waited = [], np.inf, None, 0
+        self.stopped_by_ = "max epochs"
+        for epoch in range(1, self.max_epochs + 1):
+            if self.deadline is not None and epoch > 1 and time.monotonic() > self.deadline:
+                self.stopped_by_ = "time budget"
+                break
+            started = time.monotonic()
+            network.train()
+            order = torch.randperm(len(x_fit), generator=generator)
+            total = 0.0
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                batch = x_fit[rows]
+                if self.augment:
+                    batch = _shifted(batch, self.augment, generator)
+                loss = F.cross_entropy(network(batch), y_fit[rows])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * len(rows)
+            rate = optimiser.param_groups[0]["lr"]
+            schedule.step()
+            network.eval()
+            with torch.no_grad():
+                logits = torch.cat(
+                    [network(x_valid[i : i + 512]) for i in range(0, len(x_valid), 512)]
+                )
+                valid_loss = float(F.cross_entropy(logits, y_valid))
+                accuracy = float((logits.argmax(1) == y_valid).float().mean())
+            self.history_.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": total / len(x_fit),
+                    "validation_loss": valid_loss,
+                    "validation_score": accuracy,  # accuracy, whatever the project metric
+                    "learning_rate": rate,
+                    "seconds": round(time.monotonic() - started, 4),
+                }
+            )
+            if valid_loss < best - 1e-4:
+                best, waited, self.best_epoch_ = valid_loss, 0, epoch
+                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    self.stopped_by_ = "early stopping"
+                    break
+        network.load_state_dict(best_state)
+        self.network_ = network.eval()
+        self.onnx_ = None
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, ``(n, n_classes)``."""
+        check_is_fitted(self)
+        X = np.asarray(X, dtype=np.float32)
+        if self.onnx_ is not None:
+            return self._session().run(None, {"pixels": X})[0].astype(np.float64)
+        import torch
+
+        with torch.no_grad():
+            outputs = [
+                torch.softmax(self.network_(torch.from_numpy(X[i : i + 512])), dim=1)
+                for i in range(0, len(X), 512)
+            ]
+        if not outputs:
+            return np.empty((0, len(self.classes_)))
+        return torch.cat(outputs).numpy().astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each image."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def layer_table(self) -> list[dict]:
+        """One row per layer: name, kind, output shape, activation, parameters."""
+        import torch
+
+        rows, hooks = [], []
+        for name, module in self.network_.named_children():
+
+            def record(_module, _inputs, output, name=name, module=module):
+                rows.append(
+                    {
+                        "layer": name,
+                        "kind": type(module).__name__,
+                        "output_shape": ["batch", *list(output.shape)[1:]],
+                        "units": getattr(module, "out_channels", None)
+                        or getattr(module, "out_features", None),
+                        "activation": "ReLU" if type(module).__name__ == "ReLU" else None,
+                        "parameters": sum(p.numel() for p in module.parameters()),
+                    }
+                )
+
+            hooks.append(module.register_forward_hook(record))
+        try:
+            with torch.no_grad():
+                self.network_(torch.zeros((2, *self.input_shape_)))
+        finally:
+            for hook in hooks:
+                hook.remove()
+        return rows
+
+    def freeze(self):
+        """Export to ONNX (softmax included); from then on predict with onnxruntime."""
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(self.network_, nn.Softmax(dim=1)).eval()
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+            torch.onnx.export(
+                model,
+                (torch.zeros((2, *self.input_shape_)),),
+                buffer,
+                input_names=["pixels"],
+                output_names=["probabilities"],
+                dynamic_axes={"pixels": {0: "images"}, "probabilities": {0: "images"}},
+                opset_version=ONNX_OPSET,
+                dynamo=False,
+            )
+        self.onnx_ = buffer.getvalue()
+        self.__dict__.pop("_runtime", None)
+        return self
+
+    def _session(self):
+        session = self.__dict__.get("_runtime")
+        if session is None:
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1
+            session = onnxruntime.InferenceSession(
+                self.onnx_, options, providers=["CPUExecutionProvider"]
+            )
+            self._runtime = session
+        return session
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_runtime", None)
+        if state.get("onnx_") is not None:
+            state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
+        return state
