@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: setup demo test lint screenshots bench-ingest bench-profile bench-automl bench-serve clean
+.PHONY: setup demo demo-images test lint screenshots bench-ingest bench-profile bench-automl bench-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,15 +31,29 @@ $(BROWSER):
 			"only as root: sudo apt-get install chromium chromium-driver"; \
 	fi
 
+# Debian's Fashion-MNIST (MIT licence): the images demo (atelier demo --case images) and
+# its test read it; nothing is downloaded at run time.
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+$(FASHION_MNIST):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
+	else \
+		echo "the images demo reads Debian's dataset-fashion-mnist, which make installs only" \
+			"as root: sudo apt-get install dataset-fashion-mnist"; \
+	fi
+
 demo: setup
 	$(BIN)/atelier demo $(DEMO_DIR)
+
+demo-images: setup $(FASHION_MNIST)
+	$(BIN)/atelier demo --case images $(DEMO_DIR)-images
 
 # What the suite needs besides Python, said before it runs: Chromium (above), and the
 # PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306) servers of the tests marked
 # `servers`. Without them: make test PYTEST_ARGS='-m "not servers"'.
 PYTEST_ARGS ?=
 
-test: setup $(BROWSER)
+test: setup $(BROWSER) $(FASHION_MNIST)
 	@for server in PostgreSQL:5432 MariaDB:3306; do \
 		name=$${server%%:*}; port=$${server##*:}; \
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null; then \

@@ -23,7 +23,16 @@ def test_images_land_in_the_warehouse_with_their_record(digit_project):
     assert by_item["six/larger.png"][3:6] == (16, 16, 1)
     assert by_item["five/really_a_jpeg.png"][5:7] == (3, "JPEG")
     assert {row[1] for row in rows} == {
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
     }
     assert all(len(row[7]) == 64 and row[8] == "digits" for row in rows)
 
@@ -42,7 +51,7 @@ def test_a_folder_without_label_subfolders_is_refused(tmp_path):
 
     (tmp_path / "data" / "flat").mkdir(parents=True)
     write_charter(tmp_path, {"flat": {"kind": "images", "path": "data/flat"}})
-    with pytest.raises(SourceError, match="no image in .*one subfolder per label"):
+    with pytest.raises(SourceError, match=r"no image in .*one subfolder per label"):
         ingest(Project.load(tmp_path))
 
 

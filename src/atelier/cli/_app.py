@@ -408,23 +408,34 @@ def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to create the demo in.")] = Path(
         "demo-project"
     ),
+    case: Annotated[
+        str,
+        typer.Option(
+            help="churn (a table over heterogeneous sources) or images (Fashion-MNIST garments)."
+        ),
+    ] = "churn",
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,
     budget: Annotated[
         float | None,
-        typer.Option(help="Seconds for the train stage (default: the charter's, 60)."),
+        typer.Option(help="Seconds for the train stage (default: the charter's)."),
     ] = None,
     deep_budget: DeepBudgetOption = None,
 ) -> None:
-    """Build the churn demo project from real data, then `atelier run` it: stages and dossier."""
+    """Build a demo project from real data, then `atelier run` it: stages and dossier."""
     from atelier.cli._progress import StageProgress
     from atelier.cli._report import print_stages
     from atelier.demo import run_demo
+    from atelier.demo._run import CASES
 
     _check_budget(budget)
     _check_budget(deep_budget, "--deep-budget")
+    if case not in CASES:
+        typer.echo(f"--case: expected one of {', '.join(CASES)}, got {case!r}", err=True)
+        raise typer.Exit(code=2)
     with user_errors(), StageProgress() as progress:
         outcome = run_demo(
             directory,
+            case=case,
             port=port,
             train_budget=budget,
             deep_budget=deep_budget,

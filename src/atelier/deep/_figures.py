@@ -133,8 +133,7 @@ def draw_residuals(truth: np.ndarray, predicted: np.ndarray, path: Path, say: Te
 
 
 def draw_misclassified(pixels: np.ndarray, rows: list[dict], path: Path, say: Text) -> Path:
-    """The images the network got most confidently wrong, each with its true and
-    predicted label."""
+    """The images the network got most confidently wrong, with true and predicted labels."""
     from matplotlib.figure import Figure
 
     columns = min(4, len(rows))

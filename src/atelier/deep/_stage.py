@@ -380,7 +380,8 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
     if time.monotonic() - clock > budget and len(steps) > 1 and "skipped" in steps[1]:
         raise DataError(
             f"atelier.yaml: deep.budget_s: {budget:g} s is too small: the first network alone "
-            f"took {steps[0]['seconds']:.1f} s; give it at least {3 * steps[0]['seconds'] + 10:.0f} s"
+            f"took {steps[0]['seconds']:.1f} s; "
+            f"give it at least {3 * steps[0]['seconds'] + 10:.0f} s"
         )
     network, _ = trainer.fit(config)
     holdout = holdout_indicators(project, data, network, X_test, metric, data.task, None)

@@ -52,15 +52,15 @@ def _build(config: dict, in_channels: int, size: tuple[int, int], n_classes: int
 def _shifted(batch, fraction: float, generator):
     """Each image moved by up to ``fraction`` of its side, independently (zero padding)."""
     import torch
-    import torch.nn.functional as F
+    from torch.nn import functional
 
     n = batch.shape[0]
     shifts = (torch.rand(n, 2, generator=generator) * 2 - 1) * 2 * fraction
     theta = torch.zeros(n, 2, 3)
     theta[:, 0, 0] = theta[:, 1, 1] = 1.0
     theta[:, :, 2] = shifts
-    grid = F.affine_grid(theta, list(batch.shape), align_corners=False)
-    return F.grid_sample(batch, grid, padding_mode="zeros", align_corners=False)
+    grid = functional.affine_grid(theta, list(batch.shape), align_corners=False)
+    return functional.grid_sample(batch, grid, padding_mode="zeros", align_corners=False)
 
 
 class ImageClassifier(ClassifierMixin, BaseEstimator):
@@ -146,7 +146,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Train on pixels ``X`` ``(n, channels, height, width)`` and labels ``y``."""
         import torch
-        import torch.nn.functional as F
+        from torch.nn import functional
 
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 4:
@@ -184,7 +184,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
                 batch = x_fit[rows]
                 if self.augment:
                     batch = _shifted(batch, self.augment, generator)
-                loss = F.cross_entropy(network(batch), y_fit[rows])
+                loss = functional.cross_entropy(network(batch), y_fit[rows])
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
@@ -196,7 +196,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
                 logits = torch.cat(
                     [network(x_valid[i : i + 512]) for i in range(0, len(x_valid), 512)]
                 )
-                valid_loss = float(F.cross_entropy(logits, y_valid))
+                valid_loss = float(functional.cross_entropy(logits, y_valid))
                 accuracy = float((logits.argmax(1) == y_valid).float().mean())
             self.history_.append(
                 {

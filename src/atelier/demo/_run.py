@@ -68,9 +68,13 @@ def plans_api(project_dir: Path, port: int) -> Iterator[int]:
                 os.environ[PORT_VARIABLE] = previous
 
 
+CASES = ("churn", "images")
+
+
 def run_demo(
     directory: Path,
     *,
+    case: str = "churn",
     port: int = 8765,
     train_budget: float | None = None,
     deep_budget: float | None = None,
@@ -84,6 +88,9 @@ def run_demo(
     ----------
     directory : Path
         Folder of the demo project; created if needed.
+    case : {"churn", "images"}, default="churn"
+        The churn table spread over heterogeneous sources, or Fashion-MNIST's
+        garments as a folder of images.
     port : int, default=8765
         Port for the plans API on 127.0.0.1; another free port if it is taken.
     train_budget : float or None
@@ -103,6 +110,8 @@ def run_demo(
     RunResult
         Each stage's outcome, the project and the dossier's path.
     """
+    if case == "images":
+        return _run_images_demo(directory, train_budget, deep_budget, listener)
     project = Project.load(create_demo(directory, max_trials=max_trials, deep_limits=deep_limits))
     with plans_api(project.root, port):
         outcome = run(
@@ -120,5 +129,23 @@ def run_demo(
 
     check_api(outcome.project)
     check_dashboard(outcome.project)
+    outcome.report = build_report(outcome.project)
+    return outcome
+
+
+def _run_images_demo(directory, train_budget, deep_budget, listener) -> RunResult:
+    from atelier.demo._images import create_images_demo
+    from atelier.report import build_report
+    from atelier.serve import check_api
+
+    project = Project.load(create_images_demo(directory))
+    outcome = run(
+        project,
+        train_budget=train_budget,
+        deep_budget=deep_budget,
+        listener=listener,
+        report=False,
+    )
+    check_api(outcome.project)
     outcome.report = build_report(outcome.project)
     return outcome

@@ -60,7 +60,6 @@ from atelier.learn._thresholds import (
     unit_costs,
 )
 from atelier.learn._tracking import track
-from atelier.media import ImagePixels
 from atelier.learn._verdicts import (
     class_codes,
     fold_robustness,
@@ -68,6 +67,7 @@ from atelier.learn._verdicts import (
     metric_reason,
     tuning_gains,
 )
+from atelier.media import ImagePixels
 
 STAGE = "learn"
 MODEL_FILE = "model.joblib"
@@ -260,6 +260,9 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             "background": background_of(cleaned_train, SEED),
             "background_keys": background_keys(cleaned_train, SEED, data.key_digests_train),
         }
+        if data.images is not None:
+            size, channels = data.images.size, data.images.channels
+            card["input"] = {"kind": "image", "size": list(size), "channels": channels}
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
         say = Text(charter.project.language)  # charts in the charter's language

@@ -8,8 +8,8 @@ an upload the same way.
 from atelier.media._idx import read_idx
 from atelier.media._images import (
     IMAGE_SUFFIXES,
-    ImageShape,
     ImageProblem,
+    ImageShape,
     decode_image,
     probe_image,
 )
@@ -26,12 +26,11 @@ from atelier.media._items import (
 from atelier.media._pixels import ImagePixels
 
 __all__ = [
+    "IMAGE_SUFFIXES",
+    "MEDIA_RECORD_COLUMNS",
     "UNUSABLE_PROBLEMS",
     "ImageInput",
     "ImagePixels",
-    "usable_images",
-    "IMAGE_SUFFIXES",
-    "MEDIA_RECORD_COLUMNS",
     "ImageProblem",
     "ImageShape",
     "MediaItems",
@@ -41,4 +40,5 @@ __all__ = [
     "media_items",
     "probe_image",
     "read_idx",
+    "usable_images",
 ]

@@ -104,6 +104,13 @@ class MediaItems:
             "problem": problem,
         }
 
+    def content(self, item: str) -> bytes:
+        """The bytes of one image: its file's, or a PNG of its pixels inside an IDX file."""
+        position = self._index[item]
+        if self._pixels is not None:
+            return _png(self._pixels[position])
+        return self.paths[position].read_bytes()
+
     def images(self, items: Sequence[str], size: tuple[int, int], channels: int) -> np.ndarray:
         """Decode ``items`` into ``(n, channels, height, width)`` float32 pixels in [0, 1].
 
@@ -278,7 +285,8 @@ def _indexed_items(name: str, index: Path) -> MediaItems:
         missing = {"path", "label"} - set(reader.fieldnames or ())
         if missing:
             raise SourceError(
-                f"{index}: expected the columns path and label; missing {', '.join(sorted(missing))}"
+                f"{index}: expected the columns path and label; "
+                f"missing {', '.join(sorted(missing))}"
             )
         rows = list(reader)
     files, items, labels = [], [], []

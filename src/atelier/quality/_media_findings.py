@@ -1,5 +1,7 @@
-"""Findings about the files of an images table: unreadable, mislabelled by extension,
-duplicated by content, of mixed sizes, and labels with too few examples."""
+"""Findings about the files of an images table.
+
+Unreadable files, extensions that lie, copies, mixed sizes, labels with too few examples.
+"""
 
 from atelier._naming import quote_identifier
 from atelier._text import Text

@@ -17,8 +17,8 @@ from atelier._project import Project
 from atelier._text import Text
 from atelier.charter import is_media_source
 from atelier.exceptions import DataError, SourceError
-from atelier.quality._figures import draw_distributions, draw_missing
 from atelier.media import MEDIA_RECORD_COLUMNS
+from atelier.quality._figures import draw_distributions, draw_missing
 from atelier.quality._media_findings import media_findings
 from atelier.quality._personal import find_personal_columns, mask
 from atelier.quality._result import ColumnProfile, Finding, Histogram, ProfileResult, ValueCount
@@ -298,9 +298,7 @@ def _with_media_findings(connection, relation, result, target, charter) -> Profi
         for f in result.findings
         if f.kind != "duplicate_rows" and not set(f.columns) <= set(MEDIA_RECORD_COLUMNS)
     ]
-    findings = sorted(
-        kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns)
-    )
+    findings = sorted(kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns))
     return replace(result, findings=findings)
 
 

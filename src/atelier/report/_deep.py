@@ -20,7 +20,7 @@ def deep_sentences(deep: dict, text: Text) -> dict:
         "groups": [group_sentence(g, text) for g in deep["errors"]["holdout"]["groups"]],
         "treatments": [treatment_sentence(t, metric, text) for t in deep["errors"]["treatments"]],
         "pairs": [
-            pair_sentence(pair, text) for pair in deep["errors"]["holdout"].get("confused_pairs", [])
+            pair_sentence(p, text) for p in deep["errors"]["holdout"].get("confused_pairs", [])
         ],
     }
 

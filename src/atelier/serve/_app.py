@@ -73,7 +73,6 @@ def create_app(
     )
     _offline_docs(app)
     metrics = ServeMetrics()
-    batcher = DynamicBatcher(service.request.to_frame, service.predict)
 
     def require_key(key: str | None = Security(_api_key)) -> None:
         if not api_keys:
@@ -97,6 +96,32 @@ def create_app(
         """The served model: version, metric, training date, threshold and input schema."""
         return service.describe()
 
+    if service.image_input is not None:
+        from atelier.serve._images import add_image_routes
+
+        add_image_routes(app, service, guarded, metrics)
+    else:
+        _add_record_routes(app, service, guarded, metrics)
+
+    @app.get("/metrics", tags=["service"], dependencies=guarded, include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus metrics: requests, latency, errors, predictions by class."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    app.add_middleware(RequestLog, metrics=metrics, logger=log)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # The model, MLflow and pandas leave a large heap of long-lived objects; moved out
+    # of the collector's reach, they no longer make full collections pause requests.
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def _add_record_routes(app: FastAPI, service: ModelService, guarded, metrics) -> None:
+    """``POST /v1/predict`` and ``/v1/explain`` for a model of records (a table's rows)."""
+    info = service.info
+    batcher = DynamicBatcher(service.request.to_frame, service.predict)
     example = {"records": service.card["background"][:2]}
 
     @app.post(
@@ -137,20 +162,6 @@ def create_app(
             "explanations": await run_in_threadpool(service.explain, frame),
         }
         return Response(orjson.dumps(payload), media_type="application/json")
-
-    @app.get("/metrics", tags=["service"], dependencies=guarded, include_in_schema=False)
-    def prometheus() -> Response:
-        """Prometheus metrics: requests, latency, errors, predictions by class."""
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
-
-    app.add_middleware(RequestLog, metrics=metrics, logger=log)
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    # The model, MLflow and pandas leave a large heap of long-lived objects; moved out
-    # of the collector's reach, they no longer make full collections pause requests.
-    gc.collect()
-    gc.freeze()
-    return app
 
 
 async def _predictions(request: Request, service: ModelService, batcher) -> dict[str, list]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from atelier._artifacts import champion_result, write_check
+from atelier._naming import quote_identifier
 from atelier._project import Project
 from atelier.serve._app import create_app
 from atelier.serve._service import ModelService
@@ -61,18 +62,22 @@ def check_api(project: Project) -> dict:
             steps.append({"request": f"GET {route}", "status": client.get(route).status_code})
         document = client.get("/openapi.json")
         steps.append({"request": "GET /openapi.json", "status": document.status_code})
-        body = document.json()["paths"]["/v1/predict"]["post"]["requestBody"]
-        example = body["content"]["application/json"]["example"]
-        answer = client.post("/v1/predict", json=example)
-        steps.append(
-            {"request": "POST /v1/predict (the documented example)", "status": answer.status_code}
-        )
-        if any(step["status"] != 200 for step in steps):
-            problem = "; ".join(
-                f"{s['request']}: {s['status']}" for s in steps if s["status"] != 200
+        if service.image_input is not None:
+            problem = _image_requests(project, client, steps)
+        else:
+            body = document.json()["paths"]["/v1/predict"]["post"]["requestBody"]
+            example = body["content"]["application/json"]["example"]
+            answer = client.post("/v1/predict", json=example)
+            steps.append(
+                {
+                    "request": "POST /v1/predict (the documented example)",
+                    "status": answer.status_code,
+                }
             )
-        elif len(answer.json()["predictions"]) != len(example["records"]):
-            problem = "the API did not answer every record of the example"
+            if any(step["status"] != 200 for step in steps):
+                problem = _failed(steps)
+            elif len(answer.json()["predictions"]) != len(example["records"]):
+                problem = "the API did not answer every record of the example"
     outcome = {
         "passed": problem is None,
         "model_sha256": trained["model_sha256"],
@@ -82,3 +87,38 @@ def check_api(project: Project) -> dict:
     }
     write_check(project.artifacts_dir, "api", outcome)
     return outcome
+
+
+def _failed(steps: list[dict]) -> str:
+    return "; ".join(f"{s['request']}: {s['status']}" for s in steps if s["status"] != 200)
+
+
+def _image_requests(project: Project, client, steps: list[dict]) -> str | None:
+    """Upload one of the project's readable images, then a file that is no image."""
+    from atelier.media import media_items
+
+    source = project.charter.mart.base
+    with project.connect() as connection:
+        item = connection.execute(
+            f"SELECT item FROM raw.{quote_identifier(source)} WHERE problem IS NULL "
+            "ORDER BY item LIMIT 1"
+        ).fetchone()[0]
+    content = media_items(project, source).content(item)
+    answer = client.post("/v1/predict", files={"file": ("image.png", content, "image/png")})
+    steps.append(
+        {"request": "POST /v1/predict (an image of the source)", "status": answer.status_code}
+    )
+    refused = client.post(
+        "/v1/predict", files={"file": ("notes.png", b"not an image", "image/png")}
+    )
+    steps.append(
+        {"request": "POST /v1/predict (a file that is no image)", "status": refused.status_code}
+    )
+    if steps[-2]["status"] != 200 or any(s["status"] != 200 for s in steps[:-2]):
+        return _failed(steps[:-1])
+    if refused.status_code != 422:
+        return f"a file that is no image got {refused.status_code}, not 422"
+    first = answer.json()["predictions"][0]
+    if first["prediction"] not in first["probability"]:
+        return "the API's answer names no class it gave a probability to"
+    return None

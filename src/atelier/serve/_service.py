@@ -70,8 +70,10 @@ class ModelService:
 
     Attributes
     ----------
-    request : RequestModel
-        Validates JSON bodies and uploaded tables.
+    request : RequestModel or None
+        Validates JSON bodies and uploaded tables; None for a model of images.
+    image_input : dict or None
+        For a model of images: the ``size`` and ``channels`` it reads.
     """
 
     def __init__(self, model, card: dict, schema: dict, info: ModelInfo):
@@ -79,7 +81,8 @@ class ModelService:
         single_threaded(model)
         self.card = card
         self.info = info
-        self.request = RequestModel(schema)
+        self.image_input = image_input_of(card)
+        self.request = None if self.image_input else RequestModel(schema)
 
     @classmethod
     def from_project(cls, project: Project) -> "ModelService":
@@ -112,6 +115,9 @@ class ModelService:
         with tempfile.TemporaryDirectory() as folder:
             files = {}
             for file in (CARD_FILE, SCHEMA_FILE):
+                if file == SCHEMA_FILE and image_input_of(files[CARD_FILE]):
+                    files[file] = {}  # an image is the input: no fields to validate
+                    continue
                 try:
                     path = client.download_artifacts(version.run_id, f"{stage}/{file}", folder)
                 except Exception:
@@ -141,8 +147,8 @@ class ModelService:
             "positive_class": self.info.positive_class,
             "threshold": self.info.threshold,
             "decision_rule": self.decision_rule(),
-            "max_records": self.request.max_records,
-            "inputs": self.request.fields,
+            "max_records": 1 if self.image_input else self.request.max_records,
+            "inputs": {"image": self.image_input} if self.image_input else self.request.fields,
         }
 
     def decision_rule(self) -> str | None:
@@ -154,7 +160,7 @@ class ModelService:
             f"least {self.info.threshold:g} (the threshold of least expected cost)"
         )
 
-    def predict(self, frame: pd.DataFrame) -> dict:
+    def predict(self, frame: pd.DataFrame, model=None) -> dict:
         """Predictions for validated records, column by column.
 
         Returns
@@ -165,9 +171,10 @@ class ModelService:
             each class otherwise) and, for binary models, ``decision`` (the class
             chosen at the cost threshold).
         """
+        model = self.model if model is None else model
         if self.info.task == REGRESSION:
-            return {"prediction": self.model.predict(frame).astype(float).tolist()}
-        proba = self.model.predict_proba(frame)
+            return {"prediction": model.predict(frame).astype(float).tolist()}
+        proba = model.predict_proba(frame)
         classes = self.info.classes
         best = np.asarray(classes, dtype=object)[proba.argmax(axis=1)].tolist()
         if self.info.task != BINARY:
@@ -185,6 +192,17 @@ class ModelService:
             "decision": decided.tolist(),
         }
 
+    def predict_pixels(self, pixels: np.ndarray) -> dict:
+        """Predictions for images ``(n, channels, height, width)``, as :meth:`predict`.
+
+        The network reads the pixels; a classical model's pipeline starts with the
+        step that decodes items into pixels, which an upload does not need.
+        """
+        first = getattr(self.model, "steps", [[None, None]])[0][1]
+        if hasattr(first, "frame"):  # ImagePixels: the rest of the pipeline reads its frame
+            return self.predict(first.frame(pixels), model=self.model[1:])
+        return self.predict(pixels)
+
     def predict_records(self, frame: pd.DataFrame) -> list[dict]:
         """:meth:`predict` as one dict per record."""
         return as_records(self.predict(frame))
@@ -195,6 +213,12 @@ class ModelService:
         See :func:`atelier.serve._explain.explain_records`.
         """
         return explain_records(self, frame, top=top)
+
+
+def image_input_of(card: dict) -> dict | None:
+    """The image a model reads (``size``, ``channels``), or None for a model of records."""
+    described = card.get("input") or {}
+    return described if described.get("kind") == "image" else None
 
 
 def as_records(columns: dict[str, list]) -> list[dict]:

@@ -7,7 +7,9 @@ from atelier.charter import ImagesSource
 from atelier.sources._snapshot import SourceSnapshot
 
 
-def snapshot_images(name: str, spec: ImagesSource, resolve: Callable[[str], Path]) -> SourceSnapshot:
+def snapshot_images(
+    name: str, spec: ImagesSource, resolve: Callable[[str], Path]
+) -> SourceSnapshot:
     """Locate and hash the images of a source; their records are built only to load.
 
     The content hash covers every image's name, label and bytes, so a changed,
