@@ -3,25 +3,37 @@
 import json
 
 import pytest
-import yaml
 
 from atelier import Project
-from tests.media.conftest import add_bad_images
+from tests.conftest import write_charter
+from tests.media.conftest import add_bad_images, write_digit_images
 
 pytest.importorskip("torch")
 
 
-@pytest.mark.slow
-def test_an_images_project_runs_end_to_end(digit_project):
+@pytest.fixture(scope="module")
+def trained_digits(tmp_path_factory):
+    """The digits project run through every stage (logistic regression, 8 epochs)."""
     from atelier.runner import run
+
+    root = tmp_path_factory.mktemp("digits")
+    write_digit_images(root / "data" / "digits")
+    add_bad_images(root / "data" / "digits")
+    write_charter(
+        root,
+        {"digits": {"kind": "images", "path": "data/digits", "key": "item"}},
+        target={"column": "label"},
+        training={"max_trials": 3, "families": ["linear"], "budget_s": 600},
+        deep={"max_epochs": 8, "budget_s": 600},
+    )
+    return run(Project.load(root), report=False)
+
+
+@pytest.mark.slow
+def test_an_images_project_runs_end_to_end(trained_digits):
     from atelier.serve import check_api
 
-    add_bad_images(digit_project / "data" / "digits")
-    charter = yaml.safe_load((digit_project / "atelier.yaml").read_text())
-    charter["training"] = {"max_trials": 3, "families": ["linear"], "budget_s": 600}
-    charter["deep"] = {"max_epochs": 8, "budget_s": 600}
-    (digit_project / "atelier.yaml").write_text(yaml.safe_dump(charter))
-    outcome = run(Project.load(digit_project), report=False)
+    outcome = trained_digits
     statuses = {stage.name: stage.status for stage in outcome.stages}
     assert statuses["explore"] == statuses["segments"] == "not applicable"
     assert statuses["train"] == statuses["deep"] == "ran"
@@ -42,6 +54,47 @@ def test_an_images_project_runs_end_to_end(digit_project):
 
     html = build_report(project).read_text()
     assert "deep-errors" in html and "plain CNN" in html
+
+
+@pytest.mark.slow
+def test_the_dashboard_classifies_an_uploaded_image_and_shows_where_it_looked(
+    trained_digits, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    from atelier.dashboard._run import APP_FILE, PROJECT_VARIABLE
+
+    root = trained_digits.project.root
+    monkeypatch.setenv(PROJECT_VARIABLE, str(root))
+    app = AppTest.from_file(str(APP_FILE), default_timeout=120)
+    app.query_params["page"] = "try-one"
+    app.run()
+    assert [option for option in app.sidebar.radio(key="page").options] == [
+        "Question and answer",
+        "Try one image",
+    ]
+    seven = sorted((root / "data" / "digits" / "seven").glob("*.png"))[0]
+    app.file_uploader[0].upload(seven.name, seven.read_bytes(), "image/png").run()
+    assert not app.exception and not app.error
+    assert app.success[0].value.startswith("The model's answer: **")
+    app.file_uploader[0].upload("notes.png", b"not an image", "image/png").run()
+    assert not app.exception
+    assert "not an image Pillow can read" in app.error[0].value
+
+
+@pytest.mark.slow
+def test_occlusion_finds_the_ink_not_the_empty_border(trained_digits):
+    import numpy as np
+
+    from atelier.serve import ModelService
+    from atelier.serve._images import occlusion_map
+
+    service = ModelService.from_project(trained_digits.project)
+    pixels = np.zeros((1, 1, 8, 8), dtype=np.float32)
+    pixels[0, 0, 1:7, 3:5] = 1.0  # a one: a vertical bar
+    heat, answer = occlusion_map(service, pixels, patch=2)
+    assert heat.shape == (8, 8)
+    assert np.abs(heat[:, 3:5]).mean() > np.abs(heat[:, [0, 7]]).mean()
 
 
 def test_the_api_refuses_what_is_no_image(digit_project):

@@ -4,7 +4,7 @@ import os
 
 from atelier._artifacts import champion_result, write_check
 from atelier._project import Project
-from atelier.dashboard._run import APP_FILE, PAGES, PROJECT_VARIABLE
+from atelier.dashboard._run import APP_FILE, PROJECT_VARIABLE, pages_for
 from atelier.serve import ModelService
 
 PAGE_TIMEOUT_S = 180
@@ -24,7 +24,7 @@ def check_dashboard(project: Project) -> dict:
     """
     from streamlit.testing.v1 import AppTest
 
-    ModelService.from_project(project)  # says so when nothing was trained
+    service = ModelService.from_project(project)  # says so when nothing was trained
     trained = champion_result(project.artifacts_dir)  # the model being served
     from streamlit.logger import set_log_level
 
@@ -34,7 +34,7 @@ def check_dashboard(project: Project) -> dict:
     os.environ[PROJECT_VARIABLE] = str(project.root)
     pages = []
     try:
-        for slug in PAGES:
+        for slug in pages_for(service):
             app = AppTest.from_file(str(APP_FILE), default_timeout=PAGE_TIMEOUT_S)
             app.query_params["page"] = slug
             app.run()

@@ -16,6 +16,16 @@ PAGES = {
     "batch": "dash_page_batch",
     "drift": "dash_page_drift",
 }
+# a model of images: its question, and one image to try
+IMAGE_PAGES = {
+    "answer": "dash_page_answer",
+    "try-one": "dash_page_try_one",
+}
+
+
+def pages_for(service: ModelService) -> dict[str, str]:
+    """The dashboard's pages for the model ``service`` serves."""
+    return IMAGE_PAGES if service.image_input is not None else PAGES
 
 
 def streamlit_command(project: Project, host: str, port: int) -> list[str]:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from atelier._project import Project
 from atelier._text import Text
-from atelier.dashboard._run import PAGES, PROJECT_VARIABLE
+from atelier.dashboard._run import PROJECT_VARIABLE, pages_for
 from atelier.learn._metrics import BINARY
 from atelier.serve import ModelService, RequestError
 from atelier.serve._drift import population_stability
@@ -330,6 +330,68 @@ def drift_page(service: ModelService) -> None:
     st.dataframe(table, width="stretch", hide_index=True)
 
 
+def try_one_page(service: ModelService) -> None:
+    """One image: the model's answer, the probability of each label, and where it looked."""
+    from fastapi import HTTPException
+
+    from atelier.serve._images import image_pixels, occlusion_map
+
+    t = _words(service)
+    st.title(t("dash_page_try_one"))
+    size = "x".join(str(side) for side in service.image_input["size"])
+    st.markdown(t("dash_try_one_text", size=size))
+    upload = st.file_uploader(t("dash_try_one_upload"), type=["png", "jpg", "jpeg"])
+    if upload is None:
+        return
+    try:
+        pixels = image_pixels(service, upload.name, upload.getvalue())
+    except HTTPException as refused:
+        st.error(refused.detail)
+        return
+    probabilities = service.pixel_probabilities(pixels)[0]
+    classes = service.info.classes
+    heat, answer = occlusion_map(service, pixels)
+    left, right = st.columns(2)
+    shown = pixels[0, 0] if pixels.shape[1] == 1 else pixels[0].transpose(1, 2, 0)
+    left.image(shown, caption=t("dash_try_one_seen", size=size), width=280, clamp=True)
+    right.plotly_chart(_heat_chart(heat, t), width="stretch")
+    st.success(
+        t(
+            "dash_try_one_answer",
+            label=classes[answer],
+            probability=_percent(float(probabilities[answer]), t),
+        )
+    )
+    order = probabilities.argsort()[::-1][:5]
+    chart = go.Figure(
+        go.Bar(
+            x=[float(probabilities[i]) for i in order][::-1],
+            y=[str(classes[i]) for i in order][::-1],
+            orientation="h",
+            marker_color=LOWERS,
+        )
+    )
+    chart.update_layout(
+        title=t("dash_try_one_labels"), xaxis_tickformat=".0%", height=300, margin={"l": 10}
+    )
+    st.plotly_chart(chart, width="stretch")
+
+
+def _heat_chart(heat, t: Text) -> go.Figure:
+    limit = float(abs(heat).max()) or 1.0
+    chart = go.Figure(
+        go.Heatmap(z=heat, colorscale="RdBu_r", zmin=-limit, zmax=limit, showscale=False)
+    )
+    chart.update_layout(
+        title=t("dash_try_one_where"),
+        yaxis={"autorange": "reversed", "scaleanchor": "x", "visible": False},
+        xaxis={"visible": False},
+        height=320,
+        margin={"l": 10, "r": 10},
+    )
+    return chart
+
+
 def main() -> None:
     """Draw the page the sidebar (or the address) names."""
     st.set_page_config(page_title="atelier dashboard", layout="wide")
@@ -339,20 +401,26 @@ def main() -> None:
         st.error(Text("en")("dash_cannot_load", error=error))
         return
     t = _words(service)
-    slugs = list(PAGES)
+    pages = pages_for(service)
+    slugs = list(pages)
     asked = st.query_params.get("page", slugs[0])
     slug = st.sidebar.radio(
         t("dash_page"),
         slugs,
         index=slugs.index(asked) if asked in slugs else 0,
-        format_func=lambda slug: t(PAGES[slug]),
+        format_func=lambda slug: t(pages[slug]),
         key="page",
     )
     st.query_params["page"] = slug
     st.sidebar.caption(t("dash_model", name=service.info.name, version=service.info.version))
-    {"answer": answer_page, "what-if": what_if_page, "batch": batch_page, "drift": drift_page}[
-        slug
-    ](service)
+    drawers = {
+        "answer": answer_page,
+        "what-if": what_if_page,
+        "batch": batch_page,
+        "drift": drift_page,
+        "try-one": try_one_page,
+    }
+    drawers[slug](service)
 
 
 main()

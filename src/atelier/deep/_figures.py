@@ -144,7 +144,7 @@ def draw_misclassified(pixels: np.ndarray, rows: list[dict], path: Path, say: Te
         ax.axis("off")
     for ax, image, row in zip(np.ravel(axes), pixels, rows, strict=False):
         shown = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
-        ax.imshow(shown, cmap="gray_r" if image.shape[0] == 1 else None, vmin=0, vmax=1)
+        ax.imshow(shown, cmap="gray" if image.shape[0] == 1 else None, vmin=0, vmax=1)
         ax.set_title(
             say(
                 "fig_misclassified_label",

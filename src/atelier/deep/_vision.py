@@ -97,7 +97,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         ``validation_score`` (accuracy), ``learning_rate``, ``seconds``.
     best_epoch_ : int
     stopped_by_ : str
-        ``early stopping``, ``max epochs`` or ``time budget``.
+        ``early stopping``, ``maximum epochs`` or ``time budget``.
     n_parameters_ : int
     input_shape_ : tuple of int
         ``(channels, height, width)``.
@@ -170,7 +170,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         )
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=self.max_epochs)
         self.history_, best, best_state, waited = [], np.inf, None, 0
-        self.stopped_by_ = "max epochs"
+        self.stopped_by_ = "maximum epochs"
         for epoch in range(1, self.max_epochs + 1):
             if self.deadline is not None and epoch > 1 and time.monotonic() > self.deadline:
                 self.stopped_by_ = "time budget"

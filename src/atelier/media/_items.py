@@ -141,7 +141,7 @@ def image_shape(records) -> tuple[tuple[int, int], int, str | None]:
     """The size and channels the networks use for an images table, and why.
 
     The most common size among readable images, reduced to at most ``MAX_SIDE`` on
-    its longer side; three channels when any image is in colour.
+    its longer side; three channels when most images are in colour.
 
     Parameters
     ----------
@@ -160,7 +160,8 @@ def image_shape(records) -> tuple[tuple[int, int], int, str | None]:
     (width, height), count = sizes.most_common(1)[0]
     scale = min(1.0, MAX_SIDE / max(width, height))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    channels = 3 if (usable["channels"].astype(int) == 3).any() else 1
+    # a few colour files among grey ones (a JPEG re-saved in RGB) are read in grey
+    channels = 3 if (usable["channels"].astype(int) == 3).mean() > 0.5 else 1
     note = None
     if count < len(usable) or scale < 1:
         note = (

@@ -54,7 +54,7 @@ def image_why_sentence(architecture: dict, text: Text) -> str:
 def pair_sentence(pair: dict, text: Text) -> str:
     """One pair of labels the network confuses."""
     return text(
-        "deep_confused_pair",
+        "deep_confused_pair_one" if pair["count"] == 1 else "deep_confused_pair",
         actual=pair["actual"],
         predicted=pair["predicted"],
         count=text.number(pair["count"]),

@@ -134,6 +134,7 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "leaderboard": best_of_each_family(train.get("leaderboard", [])),
         "observations": observations(artifacts, text),
         "api_fields": (artifacts.serving or {}).get("accepted", []),
+        "image_input": artifacts.image_input,
         "project_folder": artifacts.project.root.name,
         "run_rows": _run_rows(artifacts),
         "versions": library_versions(),

@@ -198,10 +198,19 @@ class ModelService:
         The network reads the pixels; a classical model's pipeline starts with the
         step that decodes items into pixels, which an upload does not need.
         """
+        model, inputs = self._pixel_model(pixels)
+        return self.predict(inputs, model=model)
+
+    def pixel_probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """Each class's probability for images ``(n, channels, height, width)``."""
+        model, inputs = self._pixel_model(pixels)
+        return model.predict_proba(inputs)
+
+    def _pixel_model(self, pixels: np.ndarray):
         first = getattr(self.model, "steps", [[None, None]])[0][1]
         if hasattr(first, "frame"):  # ImagePixels: the rest of the pipeline reads its frame
-            return self.predict(first.frame(pixels), model=self.model[1:])
-        return self.predict(pixels)
+            return self.model[1:], first.frame(pixels)
+        return self.model, pixels
 
     def predict_records(self, frame: pd.DataFrame) -> list[dict]:
         """:meth:`predict` as one dict per record."""
