@@ -19,6 +19,7 @@ from atelier.charter._model import (
 )
 from atelier.charter._privacy import ColumnRule, Fairness, Privacy, Retention
 from atelier.charter._sources import (
+    ColumnSpec,
     CsvSource,
     ExcelSource,
     HttpSource,
@@ -32,6 +33,7 @@ from atelier.charter._sources import (
     SqliteSource,
     SqlSource,
     is_media_source,
+    text_columns,
 )
 from atelier.charter._template import template_costs, write_template
 
@@ -42,6 +44,7 @@ __all__ = [
     "CleaningPlan",
     "ColumnRule",
     "Costs",
+    "ColumnSpec",
     "CsvSource",
     "Deep",
     "ExcelSource",
@@ -68,6 +71,7 @@ __all__ = [
     "Training",
     "append_section",
     "is_media_source",
+    "text_columns",
     "load_charter",
     "recording_reads",
     "resolve_environment",

@@ -4,7 +4,24 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from atelier._naming import snake_case
 from atelier.charter._privacy import Retention
+
+
+class ColumnSpec(BaseModel):
+    """What a column of a source is, when its values alone do not say it.
+
+    ``role: text`` marks free text (reviews, messages, articles): the models read its
+    words (TF-IDF for the classical ones, token embeddings for the network), and the
+    profile reports empty or duplicated texts and their language.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Literal["text"]
+    language: Literal["en", "fr"] | None = Field(
+        None, description="The texts' language; detected from their words when not given."
+    )
 
 
 class _SourceBase(BaseModel):
@@ -21,6 +38,9 @@ class _SourceBase(BaseModel):
     )
     retention: Retention | None = Field(
         None, description="How long rows are kept; older ones are purged at each ingest."
+    )
+    columns: dict[str, ColumnSpec] = Field(
+        default_factory=dict, description="Columns whose role their values do not say (text)."
     )
 
     @model_validator(mode="before")
@@ -180,6 +200,16 @@ SourceSpec = Annotated[
 ]
 FILE_SOURCE_TYPES = (CsvSource, JsonSource, ParquetSource, ExcelSource, SqliteSource)
 MEDIA_SOURCE_TYPES = (ImagesSource,)
+
+
+def text_columns(charter) -> dict[str, ColumnSpec]:
+    """The text columns the charter declares, by their name in the warehouse."""
+    return {
+        snake_case(name): column
+        for spec in charter.sources.values()
+        for name, column in spec.columns.items()
+        if column.role == "text"
+    }
 
 
 def is_media_source(spec) -> bool:

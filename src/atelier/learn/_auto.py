@@ -29,6 +29,8 @@ from atelier.learn._families import (
     unavailable_neural_note,
 )
 from atelier.learn._features import FrameCoercer, as_frame, infer_roles
+
+TEXT_FAMILIES = ("dummy", "linear")  # the families that read a sparse TF-IDF
 from atelier.learn._leaderboard import leaderboard
 from atelier.learn._leakage import leaking_features
 from atelier.learn._metrics import (
@@ -90,6 +92,7 @@ class _AutoBase(BaseEstimator):
         "drop_leaks": ["boolean"],
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
         "preprocessor": [HasMethods(["fit", "transform"]), None],
+        "text_columns": [list, None],
     }
 
     def __init__(
@@ -104,6 +107,7 @@ class _AutoBase(BaseEstimator):
         drop_leaks=True,
         max_trials=None,
         preprocessor=None,
+        text_columns=None,
     ):
         self.time_budget = time_budget
         self.metric = metric
@@ -115,6 +119,7 @@ class _AutoBase(BaseEstimator):
         self.drop_leaks = drop_leaks
         self.max_trials = max_trials
         self.preprocessor = preprocessor
+        self.text_columns = text_columns
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -188,7 +193,7 @@ class _AutoBase(BaseEstimator):
             # per fold below, so that no validation row informs what it is scored with
             self.preprocessor_ = clone(self.preprocessor).fit(raw)
             X = self.preprocessor_.transform(raw)
-        roles = infer_roles(X)
+        roles = infer_roles(X, self.text_columns or ())
         leaks = leaking_features(X, y_codes, task, roles) if self.drop_leaks else {}
         for column, why in leaks.items():
             for kind in (roles.numeric, roles.categorical):
@@ -226,7 +231,7 @@ class _AutoBase(BaseEstimator):
         setup = SearchSetup(
             task=task,
             metric=metric,
-            families=resolve_families(self.families),
+            families=self._families_for(roles),
             context=BuildContext(task, roles, n_jobs, self.random_state, deadline=deadline),
             splits=splits,
             n_classes=len(getattr(self, "classes_", [])),
@@ -402,6 +407,20 @@ class _AutoBase(BaseEstimator):
         check_is_fitted(self, "trials_")
         return min((r for r in self.trials_ if r.status == "complete"), key=lambda r: r.loss)
 
+    def _families_for(self, roles) -> list:
+        """The families to search; with free text, those that read its sparse TF-IDF."""
+        families = resolve_families(self.families)
+        if not roles.text:
+            return families
+        kept = [f for f in families if f.name in TEXT_FAMILIES]
+        left = [f.name for f in families if f.name not in TEXT_FAMILIES]
+        if left:
+            self.notes_.append(
+                f"not tried with free text ({', '.join(roles.text)}): {', '.join(left)}; "
+                "the TF-IDF of words is read by linear models (and the deep stage's network)"
+            )
+        return kept
+
     def trial_pipeline(self, trial: TrialRecord, roles=None):
         """The unfitted pipeline of ``trial``'s configuration, for rows from :meth:`prepared`.
 
@@ -473,6 +492,10 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         then on every row for the final model, where it comes first (a
         :class:`atelier.clean.Cleaner` learns its medians, caps and spellings so
         without seeing a validation row).
+    text_columns : list of str or None
+        Columns of free text, read as the TF-IDF of their words and word pairs;
+        None lets string columns of mostly distinct several-word values count as
+        text. With text, only the linear family (and the baseline) is searched.
 
     Attributes
     ----------
@@ -600,6 +623,7 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     drop_leaks : bool, default=True
     max_trials : int or None
     preprocessor : transformer or None
+    text_columns : list of str or None
 
     Attributes
     ----------

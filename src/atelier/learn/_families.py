@@ -77,7 +77,7 @@ class Family:
     def pipeline(self, params: dict, context: BuildContext) -> Pipeline:
         """The unfitted pipeline: this family's preprocessing, then its model."""
         identity = self.encoding == "ordinal" and not (
-            self.impute or self.scale or context.roles.high_cardinality
+            self.impute or self.scale or context.roles.high_cardinality or context.roles.text
         )
         # category codes and numbers go to trees as they are: no encoder to run
         preprocessor = (

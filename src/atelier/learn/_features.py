@@ -25,6 +25,7 @@ MAX_ORDINAL = 250  # trees see at most this many categories (histogram bins are 
 MAX_TARGET_ENCODED = 100_000  # categories kept for target encoding; the rest share -1
 IDENTIFIER_MIN_ROWS = 50
 SMALL_INPUT = 64  # rows; below this, categories are coded by dictionary look-ups
+TEXT_MIN_WORDS = 4  # median words per value of a free-text column
 
 
 @dataclass
@@ -33,8 +34,8 @@ class ColumnRoles:
 
     Attributes
     ----------
-    numeric, categorical, high_cardinality, dates : list of str
-        Feature columns by kind.
+    numeric, categorical, high_cardinality, dates, text : list of str
+        Feature columns by kind; text is free text, read as TF-IDF of its words.
     dropped : dict of str to str
         Columns left out, and why.
     """
@@ -43,15 +44,20 @@ class ColumnRoles:
     categorical: list[str] = field(default_factory=list)
     high_cardinality: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
     dropped: dict[str, str] = field(default_factory=dict)
 
     @property
     def features(self) -> list[str]:
-        return self.numeric + self.dates + self.categorical + self.high_cardinality
+        return self.numeric + self.dates + self.categorical + self.high_cardinality + self.text
 
 
-def infer_roles(X: pd.DataFrame) -> ColumnRoles:
-    """Sort the columns of ``X`` into roles, leaving out those no model can use."""
+def infer_roles(X: pd.DataFrame, text: tuple | list = ()) -> ColumnRoles:
+    """Sort the columns of ``X`` into roles, leaving out those no model can use.
+
+    Columns named in ``text``, and string columns whose values are mostly distinct
+    runs of several words, are free text.
+    """
     roles = ColumnRoles()
     rows = len(X)
     for column in X.columns:
@@ -67,6 +73,8 @@ def infer_roles(X: pd.DataFrame) -> ColumnRoles:
             ) from None
         if present.empty:
             roles.dropped[name] = "all values missing"
+        elif name in text or _is_free_text(present, distinct):
+            roles.text.append(name)
         elif distinct == 1:
             roles.dropped[name] = f"constant (always {present.iloc[0]!r})"
         elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
@@ -124,7 +132,7 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
         absent = [c for c in roles.features if c not in X.columns]
         if absent:
             raise ValueError(f"columns missing from the input: {absent}")
-        out = np.empty((len(X), len(roles.features)), dtype="float64")
+        out = np.empty((len(X), len(roles.features) - len(roles.text)), dtype="float64")
         position = {name: i for i, name in enumerate(roles.features)}
         for column in roles.numeric:
             values = X[column]
@@ -138,7 +146,11 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
         for column in roles.categorical + roles.high_cardinality:
             out[:, position[column]] = self._codes(column, X[column])
         # One float block: cheaper to build, and what every later step reads anyway.
-        return pd.DataFrame(out, index=X.index, columns=roles.features)
+        coded = [c for c in roles.features if c not in roles.text]
+        frame = pd.DataFrame(out[:, : len(coded)], index=X.index, columns=coded)
+        for column in roles.text:  # words stay words: the vectoriser reads them
+            frame[column] = X[column].astype("string").fillna("").astype(object)
+        return frame
 
     def _codes(self, column: str, values: pd.Series) -> np.ndarray:
         if len(values) <= SMALL_INPUT:
@@ -179,6 +191,16 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         return np.asarray(self.roles_.features, dtype=object)
+
+
+def _is_free_text(present: pd.Series, distinct: int) -> bool:
+    """Mostly distinct values of several words each: reviews, messages, descriptions."""
+    if not (pd.api.types.is_object_dtype(present) or pd.api.types.is_string_dtype(present)):
+        return False
+    if distinct < 0.5 * len(present) or len(present) < 20:
+        return False
+    words = present.astype("string").str.count(r"\S+")
+    return bool(words.median() >= TEXT_MIN_WORDS)
 
 
 def _all_numbers(present: pd.Series) -> bool:
@@ -271,10 +293,31 @@ def make_preprocessor(
         ("categorical", categorical, roles.categorical),
         ("high_cardinality", high, roles.high_cardinality),
     ]
+    # one vectoriser per text column (a column named alone: the vectoriser takes 1-D)
+    transformers += [(f"text_{column}", text_vectoriser(), column) for column in roles.text]
     return ColumnTransformer(
-        [(name, step, columns) for name, step, columns in transformers if columns],
+        [(name, step, columns) for name, step, columns in transformers if len(columns)],
         remainder="drop",
         verbose_feature_names_out=False,
+    )
+
+
+def text_vectoriser():
+    """TF-IDF of words and word pairs, the classical model's reading of free text.
+
+    Sublinear term frequencies, accents stripped, words seen in at least two texts;
+    the tokens are runs of letters, so that French elisions (``l'avion``) split.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        sublinear_tf=True,
+        strip_accents="unicode",
+        ngram_range=(1, 2),
+        min_df=2,
+        max_features=200_000,
+        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+        dtype=np.float32,
     )
 
 

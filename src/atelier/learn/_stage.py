@@ -30,6 +30,7 @@ from atelier._project import Project
 from atelier._text import Text
 from atelier._values import json_value
 from atelier.exceptions import CharterError, DataError, StageOrderError
+from atelier.charter import text_columns
 from atelier.learn._auto import AutoClassifier, AutoRegressor
 from atelier.learn._card import background_keys, background_of, reference_of
 from atelier.learn._data import SEED, training_data
@@ -199,6 +200,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         max_trials=settings.max_trials,
         # fitted inside the search, per fold: no validation or hold-out row informs it
         preprocessor=cleaner,
+        text_columns=[c for c in text_columns(charter) if c in data.features] or None,
     )
     _check_settings(settings, task)
     auto.fit(X_train, y_train, groups=groups)

@@ -268,11 +268,18 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
             personal_data=personal,
             language=charter.project.language,
         )
-        if is_media_source(charter.sources[charter.mart.base]) and target is not None:
+        media = is_media_source(charter.sources[charter.mart.base]) and target is not None
+        if media:
             result = _with_media_findings(connection, relation, result, target, charter)
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
+    # the files' record (hash, size, format) is no data to chart: the labels are
+    drawn = (
+        replace(result, columns=[c for c in result.columns if c.name not in MEDIA_RECORD_COLUMNS])
+        if media
+        else result
+    )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
-        _write_figures(result, folder, hidden, charter.project.language)
+        _write_figures(drawn, folder, hidden, charter.project.language)
         write_result(
             folder,
             stage=STAGE,

@@ -111,9 +111,9 @@ def _audited(a: Artifacts) -> bool:
 
 def _footprint_recorded(a: Artifacts) -> bool:
     """Every stage the run state records has its energy and CO2."""
-    stages = a.run_state or {}
+    stages = [r for r in (a.run_state or {}).values() if "not_applicable" not in r]
     return bool(stages) and all(
-        (record.get("footprint") or {}).get("energy_kwh") is not None for record in stages.values()
+        (record.get("footprint") or {}).get("energy_kwh") is not None for record in stages
     )
 
 

@@ -135,6 +135,11 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "observations": observations(artifacts, text),
         "api_fields": (artifacts.serving or {}).get("accepted", []),
         "image_input": artifacts.image_input,
+        "not_applicable": {
+            stage: record["not_applicable"]
+            for stage, record in (artifacts.run_state or {}).items()
+            if "not_applicable" in record
+        },
         "project_folder": artifacts.project.root.name,
         "run_rows": _run_rows(artifacts),
         "versions": library_versions(),

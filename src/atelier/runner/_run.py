@@ -137,6 +137,8 @@ def _run_stages(project, state, outcome, budgets, forced, listener, footprint) -
             done = StageOutcome(stage.name, "unavailable", 0.0, missing)
         elif irrelevant is not None:
             done = StageOutcome(stage.name, "not applicable", 0.0, irrelevant)
+            state[stage.name] = {"not_applicable": irrelevant}  # for the dossier to say why
+            _write_state(project, state)
         elif (
             not stage.always
             and stage.name not in forced
@@ -175,7 +177,7 @@ def stale_stages(project: Project) -> list[str]:
     state = _read_state(project)
     stale = []
     for stage in STAGES:
-        if stage.always:
+        if stage.always or _not_applicable(project, stage.name) is not None:
             continue
         last = state.get(stage.name, {})
         # the parameters it last ran with: a budget given on the command line is no change
@@ -221,7 +223,31 @@ def _not_applicable(project: Project, stage: str) -> str | None:
     charter = project.charter
     if stage in _COLUMN_STAGES and is_media_source(charter.sources[charter.mart.base]):
         return _COLUMN_STAGES[stage]
+    if stage in ("explore", "segments"):
+        text = _only_text(project)
+        if text:
+            return (
+                f"the only feature is free text ({', '.join(text)}): the profile describes it "
+                "and the models read its words"
+            )
     return None
+
+
+def _only_text(project: Project) -> list[str]:
+    """The text columns, when the mart has no other feature; else an empty list."""
+    from atelier._naming import snake_case
+    from atelier.charter import text_columns
+
+    charter = project.charter
+    text = sorted(text_columns(charter))
+    profile = project.artifact_dir("profile") / RESULT_FILE
+    if not text or not profile.exists():
+        return []
+    columns = {column["name"] for column in json.loads(profile.read_text())["columns"]}
+    keys = {snake_case(k) for k in charter.sources[charter.mart.base].key}
+    dropped = set(charter.cleaning.drop_columns) if charter.cleaning is not None else set()
+    others = columns - set(text) - keys - dropped - {charter.target.column}
+    return text if not others else []
 
 
 def _parameters(project: Project, stage: str, budgets: dict) -> dict:
