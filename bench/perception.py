@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from atelier.deep._images import BASELINE
+from atelier.deep._images import Images
 from atelier.deep._vision import ImageClassifier
 from atelier.demo._images import fashion_mnist
 
@@ -67,7 +67,7 @@ def network(train, test, config: dict, epochs: int) -> dict:
     (X, y), (X_test, y_test) = train, test
     started = time.perf_counter()
     model = ImageClassifier(
-        **(BASELINE | config), max_epochs=epochs, patience=5, random_state=0
+        **(Images.baseline | config), max_epochs=epochs, patience=5, random_state=0
     ).fit(X, y)
     seconds = time.perf_counter() - started
     per_epoch = [row["seconds"] for row in model.history_]

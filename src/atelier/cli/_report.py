@@ -155,14 +155,23 @@ def print_segments(result: SegmentsResult, folder: Path) -> None:
     console.print(f"{_registered(result.registry)}; chart: {folder}")
 
 
+def _shape(config: dict) -> str:
+    """The network's size in a few words: layers, filters or embedding."""
+    if "channels" in config:  # images
+        filters = ", ".join(str(c) for c in config["channels"])
+        return f"{len(config['channels'])} convolutional blocks ({filters} filters)"
+    if "embedding" in config:  # text
+        return f"word embeddings of {config['embedding']} dimensions"
+    layers = config["layers"]
+    return f"{len(layers)} hidden layers ({', '.join(str(units) for units in layers)} units)"
+
+
 def print_deep(result: DeepResult, folder: Path) -> None:
     """Print the network, its training, the steps kept, and the hold-out comparison."""
     console = Console(soft_wrap=True)
     architecture, method, curves = result.architecture, result.method, result.curves
-    layers = architecture["config"]["layers"]
     console.print(
-        f"{result.table}: {architecture['kind']} network, {len(layers)} hidden layers "
-        f"({', '.join(str(units) for units in layers)} units), "
+        f"{result.table}: {architecture['kind']} network, {_shape(architecture['config'])}, "
         f"{architecture['parameters']:,} parameters; trained on {method['device']}"
     )
     console.print(

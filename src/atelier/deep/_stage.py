@@ -29,7 +29,8 @@ from atelier._naming import snake_case
 from atelier._project import Project
 from atelier._text import Text
 from atelier._values import json_value
-from atelier.deep import _errors, _figures, _images
+from atelier.charter import text_columns
+from atelier.deep import _errors, _figures, _perception
 from atelier.deep._improvements import BASELINE, Trainer, improve, search
 from atelier.deep._indicators import at_threshold, holdout_indicators
 from atelier.deep._records import VALIDATION_SHARE, diagnose, method_record
@@ -164,8 +165,11 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         )
     trained = json.loads(train_file.read_text())
     data = training_data(project)
-    if data.images is not None:
-        return _deep_images(project, data, trained, budget, train_file, started_at, clock)
+    modality = _modality(project, data)
+    if modality is not None:
+        return _deep_perception(
+            project, data, trained, budget, train_file, started_at, clock, modality
+        )
     task, target = data.task, data.target
     metric = get_metric(trained["metric"], task)
     preparation, roles = _preparation(data)
@@ -369,13 +373,21 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     return result
 
 
-def _deep_images(project, data, trained, budget, train_file, started_at, clock) -> DeepResult:
-    """The deep stage when the rows are images: see :mod:`atelier.deep._images`."""
+def _deep_perception(
+    project, data, trained, budget, train_file, started_at, clock, modality
+) -> DeepResult:
+    """The deep stage on images or texts: see :mod:`atelier.deep._perception`."""
     charter, settings = project.charter, project.charter.deep
     metric = get_metric(trained["metric"], data.task)
-    X_train, X_test = _images.pixels_of(project, data)
-    trainer, config, steps, (rows_fit, rows_validation) = _images.climb(
-        data, X_train, metric, data.task, settings.max_epochs, clock + SEARCHED_BY * budget
+    X_train, X_test = modality.inputs(project, data)
+    trainer, config, steps, (rows_fit, rows_validation) = _perception.climb(
+        modality,
+        data,
+        X_train,
+        metric,
+        data.task,
+        settings.max_epochs,
+        clock + SEARCHED_BY * budget,
     )
     if time.monotonic() - clock > budget and len(steps) > 1 and "skipped" in steps[1]:
         raise DataError(
@@ -389,10 +401,10 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
     layers = network.layer_table()
     network.freeze()
     served = network.predict_proba(X_test)
-    difference = float(np.max(np.abs(reference - served))) if len(X_test) else 0.0
+    difference = float(np.max(np.abs(reference - served))) if len(reference) else 0.0
     onnx = {
         "file": ONNX_FILE,
-        "rows": len(X_test),
+        "rows": len(reference),
         "max_abs_difference": difference,
         "tolerance": ONNX_TOLERANCE,
         "equal": difference <= ONNX_TOLERANCE,
@@ -407,10 +419,8 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
         "validation": None,
         "treatments": [],
         "holdout": {
-            "confused_pairs": _images.confused_pairs(holdout["confusion"], classes),
-            "misclassified": _images.misclassified(
-                list(data.X_test["item"]), data.y_test, served, network.classes_
-            ),
+            "confused_pairs": _perception.confused_pairs(holdout["confusion"], classes),
+            **modality.errors(project, data, network, served),
             "shared": [],
             "groups": [],
         },
@@ -422,24 +432,19 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
         "stopped_by": network.stopped_by_,
         "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
     }
-    images = data.images
     architecture = {
-        "kind": "cnn",
+        "kind": modality.kind,
         "declared": False,
         "config": config,
         "layers": layers,
         "parameters": network.n_parameters_,
-        "inputs": {
-            "images": True,
-            "width": images.size[0],
-            "height": images.size[1],
-            "channels": images.channels,
-            "rows": len(X_train),
-            "outputs": len(classes),
-        },
+        "inputs": modality.described_inputs(data, network)
+        | {"rows": len(data.y_train), "outputs": len(classes)},
     }
     champion = holdout["comparison"]["better"]
-    method = _images.method_of(network, config, rows_fit, rows_validation)
+    method = _perception.method_of(
+        network, config, rows_fit, rows_validation, modality.method_extras(config)
+    )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         (folder / ONNX_FILE).write_bytes(network.onnx_)
         joblib.dump(network, folder / MODEL_FILE)
@@ -452,7 +457,7 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
             "threshold": None,
             "metric": metric.name,
             "holdout_score": holdout["network"][metric.name],
-            "rows_train": len(X_train),
+            "rows_train": len(data.y_train),
             "question": charter.project.question,
             "decision": charter.project.decision,
             "answer": None,
@@ -460,10 +465,17 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
             "currency": charter.costs.currency,
             "language": charter.project.language,
             "unit": charter.project.unit,
-            "input": {"kind": "image", "size": list(images.size), "channels": images.channels},
-            "model": "convolutional network (ONNX)",
+            "model": f"{modality.title} network (ONNX)",
             "trained_at": started_at.isoformat(timespec="seconds"),
         }
+        described = modality.card_input(data)
+        if described is not None:
+            card["input"] = described
+        else:  # records of columns: the classical model's schema and reference serve it too
+            learn = project.artifact_dir("learn")
+            (folder / SCHEMA_FILE).write_bytes((learn / SCHEMA_FILE).read_bytes())
+            kept = json.loads((learn / CARD_FILE).read_text())
+            card |= {k: kept[k] for k in ("reference", "background", "background_keys")}
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
         say = Text(charter.project.language)
@@ -473,7 +485,7 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
             ),
             "architecture": _figures.draw_architecture(
                 layers,
-                say("fig_architecture", kind="CNN", n=f"{network.n_parameters_:,}"),
+                say("fig_architecture", kind=modality.title, n=f"{network.n_parameters_:,}"),
                 folder / "architecture.png",
                 say,
             ),
@@ -484,14 +496,7 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
                 holdout["confusion"], classes, folder / "confusion.png", say
             ),
         }
-        shown = errors["holdout"]["misclassified"]
-        if shown:
-            figures["misclassified"] = _figures.draw_misclassified(
-                _images.pixels_for(project, data, [row["item"] for row in shown]),
-                shown,
-                folder / "misclassified.png",
-                say,
-            )
+        figures |= modality.figures(project, data, errors["holdout"], folder, say)
         from atelier.learn._tracking import track
 
         registry = track(
@@ -526,7 +531,7 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
             greater_is_better=metric.greater_is_better,
             rows_fit=rows_fit,
             rows_validation=rows_validation,
-            rows_holdout=len(X_test),
+            rows_holdout=len(data.y_test),
             architecture=architecture,
             method=method,
             curves=curves,
@@ -539,7 +544,7 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
             model_sha256=sha256,
             registry=registry,
             figures={name: path.name for name, path in figures.items()},
-            notes=list(data.notes),
+            notes=[*data.notes, *([modality.note] if modality.note else [])],
             budget_s=budget,
             duration_s=round(time.monotonic() - clock, 3),
         )
@@ -556,6 +561,20 @@ def _deep_images(project, data, trained, budget, train_file, started_at, clock) 
 
 
 # ---- steps ------------------------------------------------------------------------
+
+
+def _modality(project, data):
+    """Images or texts, which their own networks read; None for a table's columns."""
+    if data.images is not None:
+        from atelier.deep._images import Images
+
+        return Images()
+    text = [c for c in text_columns(project.charter) if c in data.features]
+    if text:
+        from atelier.deep._texts import Texts
+
+        return Texts(text[0], data)
+    return None
 
 
 def _preparation(data) -> tuple[Pipeline, object]:

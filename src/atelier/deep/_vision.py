@@ -105,6 +105,8 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         The network in ONNX once :meth:`freeze` was called.
     """
 
+    schedule = "cosine_epochs"  # the learning rate decays along a cosine over the epochs
+
     def __init__(
         self,
         channels=(32, 64),
@@ -168,7 +170,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         optimiser = torch.optim.AdamW(
             network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
         )
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=self.max_epochs)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=self.max_epochs)
         self.history_, best, best_state, waited = [], np.inf, None, 0
         self.stopped_by_ = "maximum epochs"
         for epoch in range(1, self.max_epochs + 1):
@@ -190,7 +192,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
                 optimiser.step()
                 total += float(loss.detach()) * len(rows)
             rate = optimiser.param_groups[0]["lr"]
-            schedule.step()
+            scheduler.step()
             network.eval()
             with torch.no_grad():
                 logits = torch.cat(

@@ -29,8 +29,6 @@ from atelier.learn._families import (
     unavailable_neural_note,
 )
 from atelier.learn._features import FrameCoercer, as_frame, infer_roles
-
-TEXT_FAMILIES = ("dummy", "linear")  # the families that read a sparse TF-IDF
 from atelier.learn._leaderboard import leaderboard
 from atelier.learn._leakage import leaking_features
 from atelier.learn._metrics import (
@@ -45,6 +43,7 @@ from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeli
 from atelier.learn._validation import planned_splits
 
 ENSEMBLE_CANDIDATES = 10
+TEXT_FAMILIES = ("dummy", "linear")  # the families that read a sparse TF-IDF
 PREDICT_COST_FACTOR = 1.5  # an ensemble predicts at most 1.5x slower than its best member
 ENSEMBLE_MIN_GAIN = 0.001  # an ensemble must beat the best model by 0.1% of its score
 FASTER = 2.0  # a near-equal trial replaces the best when it predicts this many times faster

@@ -119,6 +119,10 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
     task = _task_of(frame[target])
     dropped = set(charter.cleaning.drop_columns) if charter.cleaning is not None else set()
     features = [c for c in frame.columns if c not in {target, *keys, group_column, *dropped}]
+    texts = [c for c in text_columns(charter) if c in features]
+    if texts:
+        frame, note = _unique_texts(frame, texts)
+        notes += [note] if note else []
     images = None
     if is_media_source(charter.sources[charter.mart.base]):
         # the features are the images themselves, which the models decode from their items
@@ -218,6 +222,25 @@ def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
         frame = frame.drop(columns=present)
         notes.append(f"personal data never used as features: {', '.join(present)}")
     return table, frame, notes, source_hash
+
+
+def _unique_texts(frame: pd.DataFrame, texts: list[str]) -> tuple[pd.DataFrame, str | None]:
+    """The rows whose texts no earlier row repeats (case and spaces aside).
+
+    A copy on each side of the hold-out would inflate its score: the model would be
+    judged on texts it learnt by heart.
+    """
+    normal = frame[texts].astype("string").fillna("")
+    for column in texts:
+        normal[column] = normal[column].str.lower().str.split().str.join(" ")
+    copies = normal.duplicated()
+    if not copies.any():
+        return frame, None
+    note = (
+        f"{int(copies.sum()):,} rows repeating an earlier row's {', '.join(texts)} left out "
+        "before the split (the first kept)"
+    )
+    return frame.loc[~copies].reset_index(drop=True), note
 
 
 def _kept_text(charter) -> dict[str, str]:

@@ -29,8 +29,8 @@ from atelier._naming import snake_case
 from atelier._project import Project
 from atelier._text import Text
 from atelier._values import json_value
-from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.charter import text_columns
+from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
 from atelier.learn._card import background_keys, background_of, reference_of
 from atelier.learn._data import SEED, training_data

@@ -58,6 +58,28 @@ def persons_in(texts: list[str]) -> list[bool]:
     ]
 
 
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_NUMBER = re.compile(r"\+?\d[\d .-]{5,}\d")
+
+
+def redact(texts: list[str], placeholder: str = "[…]") -> list[str]:
+    """``texts`` with the names of persons, e-mail addresses and long numbers hidden.
+
+    For showing a text in a report: the names are those the model finds (as
+    :func:`persons_in` counts them), the addresses and numbers (phones, accounts)
+    found by their shape.
+    """
+    nlp = _pipeline()
+    redacted = []
+    for doc in nlp.pipe(texts, batch_size=64):
+        text = doc.text
+        for entity in reversed(doc.ents):
+            if entity.label_ == "PER" and (len(entity) > 1 or entity.start > 0):
+                text = text[: entity.start_char] + placeholder + text[entity.end_char :]
+        redacted.append(_NUMBER.sub(placeholder, _EMAIL.sub(placeholder, text)))
+    return redacted
+
+
 @cache
 def _pipeline():
     import spacy

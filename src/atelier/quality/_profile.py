@@ -15,7 +15,7 @@ from atelier._config import duckdb_config
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier._text import Text
-from atelier.charter import is_media_source
+from atelier.charter import is_media_source, text_columns
 from atelier.exceptions import DataError, SourceError
 from atelier.media import MEDIA_RECORD_COLUMNS
 from atelier.quality._figures import draw_distributions, draw_missing
@@ -30,6 +30,7 @@ from atelier.quality._target_findings import (
     imbalance_finding,
     leakage_findings,
 )
+from atelier.quality._text_findings import text_findings
 from atelier.quality._value_findings import value_findings
 
 STAGE = "profile"
@@ -271,6 +272,9 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
         media = is_media_source(charter.sources[charter.mart.base]) and target is not None
         if media:
             result = _with_media_findings(connection, relation, result, target, charter)
+        declared = {k: v for k, v in text_columns(charter).items() if k in columns}
+        if declared:
+            result = _with_text_findings(connection, relation, result, declared, target, charter)
     hidden = {f.columns[0] for f in result.findings_of("personal_data")}
     # the files' record (hash, size, format) is no data to chart: the labels are
     drawn = (
@@ -304,6 +308,25 @@ def _with_media_findings(connection, relation, result, target, charter) -> Profi
         f
         for f in result.findings
         if f.kind != "duplicate_rows" and not set(f.columns) <= set(MEDIA_RECORD_COLUMNS)
+    ]
+    findings = sorted(kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns))
+    return replace(result, findings=findings)
+
+
+def _with_text_findings(connection, relation, result, declared, target, charter):
+    """The texts' own findings, in place of those that read them as categories.
+
+    A free-text column is mostly distinct values: "high cardinality" or "identifier"
+    says nothing of it that empty or repeated texts and their language do not say.
+    """
+    say = Text(charter.project.language)
+    found = []
+    for column, spec in declared.items():
+        found += text_findings(connection, relation, column, spec.language, target, say)
+    kept = [
+        f
+        for f in result.findings
+        if not (f.kind in ("high_cardinality", "identifier") and set(f.columns) <= set(declared))
     ]
     findings = sorted(kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns))
     return replace(result, findings=findings)

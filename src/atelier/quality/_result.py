@@ -37,6 +37,9 @@ FINDING_KINDS = (
     "duplicate_media",
     "mixed_sizes",
     "rare_label",
+    "empty_text",
+    "duplicate_text",
+    "text_language",
 )
 SEVERITIES = ("info", "warning", "critical")
 

@@ -7,9 +7,11 @@ from atelier.report._facts import metric_label
 def deep_sentences(deep: dict, text: Text) -> dict:
     """Every sentence of the chapter, by name."""
     metric = metric_label(deep["metric"])
-    images = deep["architecture"]["kind"] == "cnn"
+    why = {"cnn": image_why_sentence, "bag": text_why_sentence}.get(
+        deep["architecture"]["kind"], why_sentence
+    )
     return {
-        "why": (image_why_sentence if images else why_sentence)(deep["architecture"], text),
+        "why": why(deep["architecture"], text),
         "method": method_sentence(deep, text),
         "curves": curve_sentence(deep["curves"]["diagnosis"], deep["curves"]["stopped_by"], text),
         "comparison": comparison_sentence(deep, metric, text),
@@ -46,6 +48,23 @@ def image_why_sentence(architecture: dict, text: Text) -> str:
             if on
         )
         or text("deep_with_nothing"),
+        parameters=text.number(architecture["parameters"]),
+        rows=text.number(inputs["rows"]),
+    )
+
+
+def text_why_sentence(architecture: dict, text: Text) -> str:
+    """What the text network reads and how it is built."""
+    inputs, config = architecture["inputs"], architecture["config"]
+    return text(
+        "deep_why_texts",
+        column=inputs["text"],
+        words=text.number(inputs["max_tokens"]),
+        vocabulary=text.number(inputs["vocabulary"]),
+        pairs=text("deep_with_pairs") if config["pairs"] else "",
+        embedding=config["embedding"],
+        hidden=text("deep_with_hidden", units=config["hidden"]) if config["hidden"] else "",
+        dropout=text.number(config["dropout"], 2),
         parameters=text.number(architecture["parameters"]),
         rows=text.number(inputs["rows"]),
     )

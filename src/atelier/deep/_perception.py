@@ -1,0 +1,168 @@
+"""What the deep stage does the same way for images and texts.
+
+A :class:`Modality` says how the rows become the network's inputs, which network
+to start from and which steps to try, how to read its errors and what to draw;
+:func:`climb` runs the steps (each trained on the fitting rows, scored on the
+validation rows, kept only if it scores better), and the confusion's most
+confused pairs are read the same way for both.
+"""
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from atelier.deep._improvements import Trainer, better, step_row
+from atelier.deep._records import VALIDATION_SHARE
+from atelier.learn._data import SEED
+
+PATIENCE = 5
+
+
+class Modality:
+    """The kind of rows a network reads; subclasses fill in each part.
+
+    Attributes
+    ----------
+    kind, title : str
+        The architecture's key in the results, and its name in charts.
+    baseline : dict
+        The first network's parameters.
+    first_step : str
+        Its name among the steps.
+    steps : tuple of (str, dict)
+        Each step's name and its change to the kept network.
+    """
+
+    kind = title = first_step = ""
+    baseline: dict = {}  # noqa: RUF012 -- read-only class data
+    steps: tuple = ()
+    seed = SEED
+    note: str | None = None  # for the stage's notes
+
+    def network(self, config: dict):
+        """The unfitted network of ``config``."""
+        raise NotImplementedError
+
+    def inputs(self, project, data):
+        """The training and hold-out rows as the network reads them."""
+        raise NotImplementedError
+
+    def errors(self, project, data, network, proba) -> dict:
+        """What the hold-out errors show, beyond the confused pairs."""
+        raise NotImplementedError
+
+    def described_inputs(self, data, network) -> dict:
+        """The inputs, for the architecture's record."""
+        raise NotImplementedError
+
+    def card_input(self, data) -> dict | None:
+        """What a request carries, for the serving card (None: records of columns)."""
+        return None
+
+    def figures(self, project, data, errors, folder, say) -> dict:
+        """Charts of the errors, by name."""
+        return {}
+
+    def method_extras(self, config: dict) -> dict:
+        """The method's facts particular to this kind of rows."""
+        return {}
+
+
+def climb(modality: Modality, data, X_train, metric, task, max_epochs: int, deadline: float):
+    """The steps from ``modality``'s baseline; returns the trainer, kept config, steps, sizes."""
+    fit_rows, validation_rows = train_test_split(
+        np.arange(len(data.y_train)),
+        test_size=VALIDATION_SHARE,
+        stratify=data.y_train,
+        random_state=SEED,
+    )
+
+    def rows(X, positions):
+        return X.iloc[positions] if hasattr(X, "iloc") else X[positions]
+
+    trainer = Trainer(
+        modality.network,
+        (rows(X_train, fit_rows), data.y_train[fit_rows]),
+        (rows(X_train, validation_rows), data.y_train[validation_rows]),
+        metric,
+        task,
+        deadline=deadline,
+    )
+    config = modality.baseline | {"max_epochs": max_epochs, "patience": PATIENCE}
+    model, score = trainer.fit(config)
+    steps = [step_row(modality.first_step, {}, score, 0.0, True, model, trainer.seconds)]
+    for name, change in modality.steps:
+        if trainer.time_left() < 1.5 * trainer.last_seconds:
+            steps.append({"step": name, "skipped": "time budget"})
+            continue
+        candidate = config | change
+        model, new_score = trainer.fit(candidate)
+        delta = better(metric, new_score, score)
+        steps.append(step_row(name, change, new_score, delta, delta > 0, model, trainer.seconds))
+        if delta > 0:
+            config, score = candidate, new_score
+    return trainer, config, steps, (len(fit_rows), len(validation_rows))
+
+
+def confused_pairs(matrix: list[list[int]], classes: list, top: int = 5) -> list[dict]:
+    """The pairs of labels most often mistaken one for the other on the hold-out."""
+    counts = np.asarray(matrix)
+    pairs = []
+    for actual, predicted in zip(*np.nonzero(counts), strict=True):
+        if actual != predicted:
+            pairs.append(
+                {
+                    "actual": classes[actual],
+                    "predicted": classes[predicted],
+                    "count": int(counts[actual, predicted]),
+                    "share_of_actual": float(counts[actual, predicted] / counts[actual].sum()),
+                }
+            )
+    return sorted(pairs, key=lambda p: (-p["count"], str(p["actual"])))[:top]
+
+
+def most_confident_errors(truth, proba, classes, top: int) -> list[dict]:
+    """The hold-out rows the network got wrong with the most confidence (``row``: position)."""
+    predicted = proba.argmax(axis=1)
+    truth_codes = np.searchsorted(classes, truth)
+    wrong = np.flatnonzero(predicted != truth_codes)
+    order = wrong[np.argsort(-proba[wrong, predicted[wrong]], kind="stable")][:top]
+    return [
+        {
+            "row": int(row),
+            "actual": str(truth[row]),
+            "predicted": str(classes[predicted[row]]),
+            "confidence": round(float(proba[row, predicted[row]]), 4),
+        }
+        for row in order
+    ]
+
+
+def method_of(network, config, rows_fit, rows_validation, extras: dict) -> dict:
+    """The training method in numbers, as the dossier explains it."""
+    seconds = [row["seconds"] for row in network.history_]
+    return {
+        "loss": "cross-entropy",
+        "loss_key": "cross_entropy",
+        "optimiser": "AdamW",
+        "learning_rate": config["learning_rate"],
+        "schedule": getattr(network, "schedule", "constant"),
+        "batch_size": network.batch_size,
+        "max_epochs": config["max_epochs"],
+        "patience": config["patience"],
+        "epochs": len(network.history_),
+        "best_epoch": network.best_epoch_,
+        "stopped_by": network.stopped_by_,
+        "dropout": config["dropout"],
+        "weight_decay": config["weight_decay"],
+        "early_stopping_share": network.validation_fraction,
+        "validation_share": VALIDATION_SHARE,
+        "rows_fit": rows_fit,
+        "rows_validation": rows_validation,
+        "seed": SEED,
+        "device": "cpu",
+        "seconds_per_epoch": round(float(np.mean(seconds)), 4) if seconds else None,
+        "rows_per_second": round((1 - network.validation_fraction) * rows_fit / np.mean(seconds))
+        if seconds
+        else None,
+        **extras,
+    }

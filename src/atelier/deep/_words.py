@@ -1,0 +1,319 @@
+"""A network for free text, in plain PyTorch, with a scikit-learn interface.
+
+:class:`TextClassifier` reads one text column: its words (and, as an option, pairs of
+neighbouring words) become ids in a vocabulary learnt on the training texts, each id
+an embedding, and the text the mean of its embeddings (a bag of embeddings, as
+fastText). Options are the improvement steps the deep stage measures: word pairs,
+dropout, a hidden layer, wider embeddings. Trained with AdamW, early stopping on its
+own validation texts, best epoch kept; once frozen it predicts with onnxruntime.
+"""
+
+import io
+import itertools
+import time
+import warnings
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from atelier.language import tokenise
+
+ONNX_OPSET = 17
+
+
+def _features(words: list[str], pairs: bool) -> list[str]:
+    if not pairs:
+        return words
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+class _Bag:
+    """Builds the torch module lazily, so that the estimator imports without torch."""
+
+    @staticmethod
+    def build(vocabulary: int, config: dict, n_classes: int):
+        import torch
+        from torch import nn
+
+        class Bag(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.embedding = nn.Embedding(vocabulary + 1, config["embedding"], padding_idx=0)
+                layers = [nn.Dropout(config["dropout"])] if config["dropout"] else []
+                width = config["embedding"]
+                if config["hidden"]:
+                    layers += [nn.Linear(width, config["hidden"]), nn.ReLU()]
+                    if config["dropout"]:
+                        layers.append(nn.Dropout(config["dropout"]))
+                    width = config["hidden"]
+                layers.append(nn.Linear(width, n_classes))
+                self.head = nn.Sequential(*layers)
+
+            def forward(self, tokens):
+                mask = (tokens > 0).unsqueeze(-1).to(torch.float32)
+                total = (self.embedding(tokens) * mask).sum(dim=1)
+                return self.head(total / mask.sum(dim=1).clamp(min=1.0))
+
+        return Bag()
+
+
+class TextClassifier(ClassifierMixin, BaseEstimator):
+    """A bag-of-embeddings network that classifies texts.
+
+    Parameters
+    ----------
+    column : str or None
+        The text column of the frames it is given; None for a list or series of texts.
+    embedding : int, default=64
+    pairs : bool, default=False
+        Also embed pairs of neighbouring words (``"pas bien"``).
+    dropout : float, default=0.0
+    hidden : int, default=0
+        Units of a hidden layer after the mean; 0 for none.
+    min_count : int, default=2
+        Words seen in fewer training texts are left out of the vocabulary.
+    max_vocabulary : int, default=50_000
+    max_tokens : int, default=400
+        Words read per text (the first ones).
+    learning_rate, weight_decay : float
+    batch_size : int, default=64
+    max_epochs : int, default=20
+    patience : int, default=3
+    validation_fraction : float, default=0.1
+    deadline : float or None
+        ``time.monotonic()`` after which no new epoch starts.
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    classes_, vocabulary_ (dict of str to int), history_, best_epoch_, stopped_by_,
+    n_parameters_, onnx_
+    """
+
+    def __init__(
+        self,
+        column=None,
+        embedding=64,
+        pairs=False,
+        dropout=0.0,
+        hidden=0,
+        min_count=2,
+        max_vocabulary=50_000,
+        max_tokens=400,
+        learning_rate=2e-3,
+        weight_decay=0.0,
+        batch_size=64,
+        max_epochs=20,
+        patience=3,
+        validation_fraction=0.1,
+        deadline=None,
+        random_state=0,
+    ):
+        self.column = column
+        self.embedding = embedding
+        self.pairs = pairs
+        self.dropout = dropout
+        self.hidden = hidden
+        self.min_count = min_count
+        self.max_vocabulary = max_vocabulary
+        self.max_tokens = max_tokens
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.deadline = deadline
+        self.random_state = random_state
+
+    def _texts(self, X) -> list[str]:
+        if isinstance(X, pd.DataFrame):
+            X = X[self.column] if self.column is not None else X.iloc[:, 0]
+        return ["" if value is None or value != value else str(value) for value in list(X)]
+
+    def encode(self, X) -> np.ndarray:
+        """Token ids ``(n, length)``, 0 for padding and for words outside the vocabulary."""
+        rows = []
+        for text in self._texts(X):
+            words = _features(tokenise(text)[: self.max_tokens], self.pairs)
+            ids = [self.vocabulary_.get(word, 0) for word in words]
+            rows.append([i for i in ids if i] or [0])
+        length = max(len(row) for row in rows) if rows else 1
+        tokens = np.zeros((len(rows), length), dtype=np.int64)
+        for position, row in enumerate(rows):
+            tokens[position, : len(row)] = row
+        return tokens
+
+    def fit(self, X, y):
+        """Learn the vocabulary on the texts of ``X``, then train on them."""
+        import torch
+        from torch.nn import functional
+
+        texts = self._texts(X)
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        torch.manual_seed(self.random_state)
+        generator = torch.Generator().manual_seed(self.random_state)
+        fit_rows, valid_rows = train_test_split(
+            np.arange(len(texts)),
+            test_size=self.validation_fraction,
+            stratify=codes if np.bincount(codes).min() >= 2 else None,
+            random_state=self.random_state,
+        )
+        counts = Counter()
+        for row in fit_rows:  # the vocabulary sees no validation text
+            counts.update(set(_features(tokenise(texts[row])[: self.max_tokens], self.pairs)))
+        kept = [w for w, n in counts.most_common(self.max_vocabulary) if n >= self.min_count]
+        self.vocabulary_ = {word: i + 1 for i, word in enumerate(kept)}
+        tokens = torch.from_numpy(self.encode(texts))
+        targets = torch.from_numpy(codes)
+        config = {"embedding": self.embedding, "dropout": self.dropout, "hidden": self.hidden}
+        network = _Bag.build(len(self.vocabulary_), config, len(self.classes_))
+        self.n_parameters_ = sum(p.numel() for p in network.parameters())
+        optimiser = torch.optim.AdamW(
+            network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+        )
+        valid = torch.from_numpy(valid_rows)
+        self.history_, best, best_state, waited = [], np.inf, None, 0
+        self.stopped_by_ = "maximum epochs"
+        for epoch in range(1, self.max_epochs + 1):
+            if self.deadline is not None and epoch > 1 and time.monotonic() > self.deadline:
+                self.stopped_by_ = "time budget"
+                break
+            started = time.monotonic()
+            network.train()
+            order = torch.from_numpy(fit_rows)[torch.randperm(len(fit_rows), generator=generator)]
+            total = 0.0
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                loss = functional.cross_entropy(network(tokens[rows]), targets[rows])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * len(rows)
+            network.eval()
+            with torch.no_grad():
+                logits = network(tokens[valid])
+                valid_loss = float(functional.cross_entropy(logits, targets[valid]))
+                accuracy = float((logits.argmax(1) == targets[valid]).float().mean())
+            self.history_.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": total / len(fit_rows),
+                    "validation_loss": valid_loss,
+                    "validation_score": accuracy,  # accuracy, whatever the project metric
+                    "learning_rate": self.learning_rate,
+                    "seconds": round(time.monotonic() - started, 4),
+                }
+            )
+            if valid_loss < best - 1e-4:
+                best, waited, self.best_epoch_ = valid_loss, 0, epoch
+                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    self.stopped_by_ = "early stopping"
+                    break
+        network.load_state_dict(best_state)
+        self.network_ = network.eval()
+        self.onnx_ = None
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities of each text, ``(n, n_classes)``."""
+        check_is_fitted(self)
+        tokens = self.encode(X)
+        if self.onnx_ is not None:
+            return self._session().run(None, {"tokens": tokens})[0].astype(np.float64)
+        import torch
+
+        with torch.no_grad():
+            logits = self.network_(torch.from_numpy(tokens))
+            return torch.softmax(logits, dim=1).numpy().astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each text."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def layer_table(self) -> list[dict]:
+        """One row per layer: name, kind, output shape, activation, parameters."""
+        network = self.network_
+        rows = [
+            {
+                "layer": "embedding",
+                "kind": "Embedding",
+                "output_shape": ["batch", "words", self.embedding],
+                "units": self.embedding,
+                "activation": None,
+                "parameters": network.embedding.weight.numel(),
+            },
+            {
+                "layer": "mean",
+                "kind": "mean over words",
+                "output_shape": ["batch", self.embedding],
+                "units": None,
+                "activation": None,
+                "parameters": 0,
+            },
+        ]
+        width = self.embedding
+        for name, module in network.head.named_children():
+            kind = type(module).__name__
+            width = getattr(module, "out_features", width)
+            rows.append(
+                {
+                    "layer": f"head.{name}",
+                    "kind": kind,
+                    "output_shape": ["batch", width],
+                    "units": getattr(module, "out_features", None),
+                    "activation": "ReLU" if kind == "ReLU" else None,
+                    "parameters": sum(p.numel() for p in module.parameters()),
+                }
+            )
+        return rows
+
+    def freeze(self):
+        """Export to ONNX (softmax included); from then on predict with onnxruntime."""
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(self.network_, nn.Softmax(dim=1)).eval()
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+            torch.onnx.export(
+                model,
+                (torch.ones((2, 3), dtype=torch.int64),),
+                buffer,
+                input_names=["tokens"],
+                output_names=["probabilities"],
+                dynamic_axes={"tokens": {0: "texts", 1: "words"}, "probabilities": {0: "texts"}},
+                opset_version=ONNX_OPSET,
+                dynamo=False,
+            )
+        self.onnx_ = buffer.getvalue()
+        self.__dict__.pop("_runtime", None)
+        return self
+
+    def _session(self):
+        session = self.__dict__.get("_runtime")
+        if session is None:
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1
+            session = onnxruntime.InferenceSession(
+                self.onnx_, options, providers=["CPUExecutionProvider"]
+            )
+            self._runtime = session
+        return session
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_runtime", None)
+        if state.get("onnx_") is not None:
+            state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
+        return state
