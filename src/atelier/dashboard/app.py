@@ -102,12 +102,14 @@ def what_if_page(service: ModelService) -> None:
     st.title(t("dash_page_what_if"))
     st.markdown(t("dash_what_if_intro"))
     reference = service.card["reference"]
+    example = (service.card.get("background") or [{}])[0]
     with st.form("what-if"):
         columns = st.columns(3)
         record = {}
         for i, field in enumerate(service.request.fields):
+            name = field["name"]
             with columns[i % 3]:
-                record[field["name"]] = _input(field, reference.get(field["name"], {}))
+                record[name] = _input(field, reference.get(name, {}), example.get(name))
         submitted = st.form_submit_button(t("dash_predict"), type="primary")
     if not submitted:
         return
@@ -156,6 +158,18 @@ def _reason(contribution: dict, explained: str, task: str, t: Text) -> str:
     size = (
         t("dash_points", n=t.number(abs(effect) * 100, 1)) if probability else f"{abs(effect):,.3g}"
     )
+    if "words" in contribution:  # a text: which of its words weighed
+        words = ", ".join(
+            f"«{w['word']}» ({w['weight'] * 100:+.1f})" for w in contribution["words"][:3]
+        )
+        return t(
+            "dash_reason_words",
+            feature=contribution["feature"],
+            direction=t("dash_raise" if effect > 0 else "dash_lower"),
+            explained=explained,
+            size=size,
+            words=words,
+        )
     typical = contribution.get("typical")
     compared = ""
     if typical is not None:
@@ -180,8 +194,10 @@ def _value(value, t: Text) -> str:
     return str(value)
 
 
-def _input(field: dict, reference: dict):
+def _input(field: dict, reference: dict, example=None):
     name, typical = field["name"], reference.get("typical")
+    if field.get("text"):  # free text: an example to edit (names in it hidden)
+        return st.text_area(name, value=example or "", height=160, key=f"what-if-{name}")
     if "categories" in field:
         options = field["categories"]
         index = options.index(typical) if typical in options else 0

@@ -475,7 +475,8 @@ def _deep_perception(
             learn = project.artifact_dir("learn")
             (folder / SCHEMA_FILE).write_bytes((learn / SCHEMA_FILE).read_bytes())
             kept = json.loads((learn / CARD_FILE).read_text())
-            card |= {k: kept[k] for k in ("reference", "background", "background_keys")}
+            copied = ("reference", "background", "background_keys", "text_columns")
+            card |= {k: kept.get(k) for k in copied}
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
         say = Text(charter.project.language)

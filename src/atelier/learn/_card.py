@@ -15,14 +15,16 @@ DRIFT_BINS = 10
 BACKGROUND_ROWS = 50
 
 
-def reference_of(X: pd.DataFrame) -> dict:
+def reference_of(X: pd.DataFrame, text=()) -> dict:
     """The training distribution of each column of ``X``, binned for drift checks.
 
     Numbers get up to ``DRIFT_BINS`` quantile bins (``edges``: the inner cut points;
     ``shares``: the share of rows in each bin, then the share of missing values);
     other columns get the share of each value (``shares`` by value, and ``null``).
     ``typical`` is the median or the most frequent value: what a plain-words
-    explanation compares a record with.
+    explanation compares a record with. Free-text columns (``text``) are described by
+    their number of words (``kind`` ``text``, binned as numbers, no typical text):
+    a text is no category, and may hold a person's name.
 
     Examples
     --------
@@ -34,6 +36,16 @@ def reference_of(X: pd.DataFrame) -> dict:
     reference = {}
     for name in X.columns:
         values = X[name]
+        if name in text:
+            words = word_counts(values)
+            edges = np.unique(np.quantile(words, np.linspace(0, 1, DRIFT_BINS + 1)[1:-1]))
+            reference[str(name)] = {
+                "kind": "text",
+                "edges": edges.tolist(),
+                "shares": binned_shares(words, edges),
+                "typical": None,
+            }
+            continue
         present = values.dropna()
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if numeric and present.nunique() > DRIFT_BINS:
@@ -51,6 +63,11 @@ def reference_of(X: pd.DataFrame) -> dict:
             typical = float(present.median())
         reference[str(name)] = {"kind": "categorical", "shares": shares, "typical": typical}
     return reference
+
+
+def word_counts(values: pd.Series) -> pd.Series:
+    """The number of words of each text (missing texts stay missing)."""
+    return values.astype("string").str.count(r"\S+").astype("Float64")
 
 
 def binned_shares(values: pd.Series, edges) -> list[float]:
@@ -93,9 +110,19 @@ def background_keys(X: pd.DataFrame, seed: int, keys: list[str] | None) -> list[
     return [keys[position] for position in X.index.get_indexer(rows.index)]
 
 
-def background_of(X: pd.DataFrame, seed: int) -> list[dict]:
-    """A seeded sample of at most ``BACKGROUND_ROWS`` training rows, as JSON records."""
+def background_of(X: pd.DataFrame, seed: int, text=()) -> list[dict]:
+    """A seeded sample of at most ``BACKGROUND_ROWS`` training rows, as JSON records.
+
+    Free-text columns (``text``) are shown with the names of persons, addresses and
+    long numbers in them hidden: the sample is the API's documented example.
+    """
     rows = X.sample(min(BACKGROUND_ROWS, len(X)), random_state=seed)
+    if text:
+        from atelier.personal import redact
+
+        rows = rows.copy()
+        for column in text:
+            rows[column] = redact(rows[column].fillna("").astype(str).tolist())
     return [
         {str(k): json_value(v) for k, v in record.items()}
         for record in rows.astype(object).to_dict("records")

@@ -8,7 +8,7 @@ MAX_CATEGORIES = 50  # a text column with more distinct values accepts any text
 RANGE_MARGIN = 0.1  # the API accepts the training range widened by this share of its span
 
 
-def input_schema(X: pd.DataFrame, imputed=()) -> dict:
+def input_schema(X: pd.DataFrame, imputed=(), text=()) -> dict:
     """Describe each input column as the training rows show it.
 
     Parameters
@@ -18,6 +18,8 @@ def input_schema(X: pd.DataFrame, imputed=()) -> dict:
     imputed : iterable of str
         Columns the serving pipeline's cleaning step fills when missing: nullable
         even if no training row lacks them.
+    text : iterable of str
+        Free-text columns: ``string`` with ``text`` true, never a list of categories.
 
     Returns
     -------
@@ -47,6 +49,8 @@ def input_schema(X: pd.DataFrame, imputed=()) -> dict:
             column |= {"type": "number", **_range(present, float)}
         elif pd.api.types.is_datetime64_any_dtype(values):
             column |= {"type": "datetime", **_range(present, lambda v: v.isoformat())}
+        elif name in text:
+            column |= {"type": "string", "text": True}
         else:
             column["type"] = "string"
             counts = present.astype(str).value_counts()
@@ -87,4 +91,6 @@ def _accepted(column: dict) -> dict:
         spec |= {"minimum": low, "maximum": high}
     if "categories" in column:
         spec["categories"] = list(column["categories"])
+    if column.get("text"):
+        spec["text"] = True
     return spec

@@ -238,7 +238,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         sha256 = save_model(model, folder)
         imputed = set(getattr(auto.preprocessor_, "impute_values_", {}))
-        schema = input_schema(cleaned_train, imputed)
+        text = list(auto.roles_.text)
+        schema = input_schema(cleaned_train, imputed, text)
         schema["accepted"] = accepted_fields(schema)  # what the API takes, for the dossier
         (folder / SCHEMA_FILE).write_text(json.dumps(schema, indent=2) + "\n")
         card = {
@@ -258,9 +259,10 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             "currency": charter.costs.currency,
             "language": charter.project.language,
             "unit": charter.project.unit,
-            "reference": reference_of(cleaned_train),
-            "background": background_of(cleaned_train, SEED),
+            "reference": reference_of(cleaned_train, text),
+            "background": background_of(cleaned_train, SEED, text),
             "background_keys": background_keys(cleaned_train, SEED, data.key_digests_train),
+            "text_columns": text,
         }
         if data.images is not None:
             size, channels = data.images.size, data.images.channels

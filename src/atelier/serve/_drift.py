@@ -9,7 +9,7 @@ below 0.1 stable, 0.1 to 0.25 a moderate shift, above 0.25 a major shift.
 import numpy as np
 import pandas as pd
 
-from atelier.learn._card import binned_shares, value_shares
+from atelier.learn._card import binned_shares, value_shares, word_counts
 
 MODERATE, MAJOR = 0.1, 0.25
 FLOOR = 1e-4  # an empty bin would make the index infinite
@@ -44,7 +44,9 @@ def population_stability(frame: pd.DataFrame, reference: dict) -> list[dict]:
         if name not in frame.columns:
             continue
         values = frame[name]
-        if expected["kind"] == "numeric":
+        if expected["kind"] == "text":  # texts drift by their length in words
+            values = word_counts(values)
+        if expected["kind"] in ("numeric", "text"):
             actual = binned_shares(values, expected["edges"])
             wanted = expected["shares"]
         else:

@@ -55,6 +55,7 @@ def explain_records(service, frame: pd.DataFrame, top: int = 3) -> list[dict]:
     encoded = codes.encode(frame)
     predicted = service.predict(frame)["prediction"]
     reference = service.card["reference"]
+    text = set(service.card.get("text_columns") or ())
     records = []
     for row in range(len(frame)):
         output, about = _output(service, codes, predicted[row])
@@ -71,6 +72,11 @@ def explain_records(service, frame: pd.DataFrame, top: int = 3) -> list[dict]:
             }
             for i, name in enumerate(columns)
         ]
+        for contribution in contributions:
+            if contribution["feature"] in text:  # which of its words weighed
+                contribution["words"] = _text_words(
+                    service, frame.iloc[[row]], contribution["feature"]
+                )
         contributions.sort(key=lambda c: -abs(c["contribution"]))
         baseline = float(np.ravel(values.base_values)[0])
         records.append(
@@ -102,10 +108,40 @@ def _output(service, codes, predicted):
     )
 
 
+def _text_words(service, record: pd.DataFrame, column: str) -> list[dict]:
+    """The words of ``column`` that weighed most (see :func:`atelier.language.word_weights`)."""
+    from atelier.language import word_weights
+
+    model = service.model
+
+    def scored(texts):
+        variants = pd.concat([record] * len(texts), ignore_index=True)
+        variants[column] = texts
+        if service.info.task == REGRESSION:
+            return model.predict(variants).reshape(-1, 1)
+        return model.predict_proba(variants)
+
+    answer = 0
+    if service.info.task != REGRESSION:
+        answer = int(np.argmax(scored([str(record[column].iloc[0])])[0]))
+        if service.info.task == BINARY:
+            answer = service.info.classes.index(service.info.positive_class)
+    return word_weights(scored, str(record[column].iloc[0]), answer)
+
+
 def _sentence(contribution: dict, explained: str, task: str) -> str:
     effect = contribution["contribution"]
     direction = "raises" if effect > 0 else "lowers"
     size = f"{abs(effect):,.3g}" if task == REGRESSION else f"{abs(effect) * 100:.1f} points"
+    if "words" in contribution:
+        words = ", ".join(
+            f"«{w['word']}» ({w['weight'] * 100:+.1f})" for w in contribution["words"][:3]
+        )
+        verb = "raise" if effect > 0 else "lower"
+        return (
+            f"the words of {contribution['feature']} {verb} {explained} by {size}; "
+            f"those that weighed most: {words}"
+        )
     value = _words(contribution["value"])
     typical = contribution["typical"]
     kind = "median" if isinstance(typical, float) else "most common"

@@ -25,6 +25,7 @@ from atelier.quality._value_findings import normalised_spelling
 MAX_RECORDS = 10_000
 MAX_EXPLAINED = 100
 MAX_ERRORS = 20  # problems reported per request
+MAX_TEXT = 100_000  # characters of a free-text field (other strings: 1,000)
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
@@ -299,4 +300,4 @@ def _field_type(spec: dict) -> Any:
         return Annotated[
             str, Field(max_length=1_000, json_schema_extra={"enum": spec["categories"]})
         ]
-    return Annotated[str, Field(max_length=1_000)]
+    return Annotated[str, Field(max_length=MAX_TEXT if spec.get("text") else 1_000)]
