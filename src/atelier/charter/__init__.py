@@ -15,6 +15,7 @@ from atelier.charter._model import (
     Stakeholder,
     Target,
     Training,
+    kept_text_columns,
     recording_reads,
 )
 from atelier.charter._privacy import ColumnRule, Fairness, Privacy, Retention
@@ -71,6 +72,7 @@ __all__ = [
     "Training",
     "append_section",
     "is_media_source",
+    "kept_text_columns",
     "load_charter",
     "recording_reads",
     "resolve_environment",

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from atelier._naming import snake_case
 from atelier.charter._cleaning import CleaningPlan
 from atelier.charter._privacy import Domain, Fairness, Privacy
-from atelier.charter._sources import SourceSpec
+from atelier.charter._sources import SourceSpec, text_columns
 
 Level = Literal["low", "medium", "high"]
 # The search's metrics and model families, named here so that a typo is caught when the
@@ -321,3 +321,18 @@ class Charter(_Strict):
             if name not in known:
                 raise ValueError(f"{where}: {name!r} is not a declared source ({sorted(known)})")
         return self
+
+
+def kept_text_columns(charter: Charter) -> dict[str, str]:
+    """Declared text columns the privacy policy keeps, with its legal basis and purpose.
+
+    Free text often names people; kept for a purpose, its words are what the models
+    read, so that neither the cleaning plan nor the features leave it out.
+    """
+    declared = text_columns(charter)
+    kept = {}
+    for name, rule in charter.privacy.policy.items():
+        column = snake_case(name.split(".", 1)[1])
+        if rule.action == "keep" and column in declared:
+            kept[column] = f"{rule.legal_basis}: {rule.purpose}"
+    return kept

@@ -15,7 +15,9 @@ _DROP_REASONS = {
 }
 
 
-def propose_plan(profile: dict, *, target: str | None) -> tuple[CleaningPlan, dict[str, str]]:
+def propose_plan(
+    profile: dict, *, target: str | None, kept_text: frozenset | set = frozenset()
+) -> tuple[CleaningPlan, dict[str, str]]:
     """A plan answering the findings of a profile's ``result.json``.
 
     Parameters
@@ -24,6 +26,9 @@ def propose_plan(profile: dict, *, target: str | None) -> tuple[CleaningPlan, di
         The profile's ``result.json``.
     target : str or None
         The target column: never dropped, capped or imputed.
+    kept_text : set of str
+        Free-text columns the privacy policy keeps for a purpose: their personal data
+        is no reason to drop them (see :func:`atelier.charter.kept_text_columns`).
 
     Returns
     -------
@@ -51,7 +56,7 @@ def propose_plan(profile: dict, *, target: str | None) -> tuple[CleaningPlan, di
         if kind == "duplicate_rows" and not columns:
             plan["drop_duplicate_rows"] = True
             reasons["drop_duplicate_rows"] = message
-        elif column == target:
+        elif column == target or (kind == "personal_data" and column in kept_text):
             continue
         elif kind in _DROP_REASONS or (kind == "missing" and finding["severity"] == "critical"):
             plan["drop_columns"][column] = _DROP_REASONS.get(kind, "mostly missing")

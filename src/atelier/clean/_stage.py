@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from atelier._artifacts import staged_artifact_dir, write_result
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
-from atelier.charter import CleaningPlan, append_section
+from atelier.charter import CleaningPlan, append_section, kept_text_columns
 from atelier.clean._cleaner import Cleaner
 from atelier.clean._plan import plan_yaml, propose_plan
 from atelier.exceptions import DataError, StageOrderError
@@ -81,7 +81,9 @@ def clean(project: Project) -> tuple[Project, CleanResult]:
         )
     proposed = charter.cleaning is None
     if proposed:
-        plan, reasons = propose_plan(profile, target=charter.target.column)
+        plan, reasons = propose_plan(
+            profile, target=charter.target.column, kept_text=set(kept_text_columns(charter))
+        )
         append_section(project.charter_path, plan_yaml(plan, reasons, table))
         project = Project.load(project.root)
     plan: CleaningPlan = project.charter.cleaning

@@ -411,7 +411,8 @@ def demo(
     case: Annotated[
         str,
         typer.Option(
-            help="churn (a table over heterogeneous sources) or images (Fashion-MNIST garments)."
+            help="churn (a table over heterogeneous sources), images (Fashion-MNIST garments) "
+            "or text (French book reviews)."
         ),
     ] = "churn",
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,

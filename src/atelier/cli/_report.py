@@ -195,11 +195,16 @@ def print_deep(result: DeepResult, folder: Path) -> None:
             )
     console.print(table)
     versus = result.indicators["comparison"]
-    noise = "beyond" if versus["better"] else "within"
+    if versus["better"]:
+        verdict = "better beyond the hold-out's noise"
+    elif versus["gain_high"] < 0:
+        verdict = "worse beyond the hold-out's noise"
+    else:
+        verdict = "within the hold-out's noise"
     console.print(
         f"hold-out {result.metric}: network {versus['candidate']:.4f}, classical "
         f"{versus['reference']:.4f}; gain {versus['gain_low']:.4f} to {versus['gain_high']:.4f}: "
-        f"{noise} the hold-out's noise"
+        f"{verdict}"
     )
     console.print(
         f"ONNX equal to torch within {result.onnx['tolerance']:g} "

@@ -68,7 +68,7 @@ def plans_api(project_dir: Path, port: int) -> Iterator[int]:
                 os.environ[PORT_VARIABLE] = previous
 
 
-CASES = ("churn", "images")
+CASES = ("churn", "images", "text")
 
 
 def run_demo(
@@ -88,9 +88,9 @@ def run_demo(
     ----------
     directory : Path
         Folder of the demo project; created if needed.
-    case : {"churn", "images"}, default="churn"
-        The churn table spread over heterogeneous sources, or Fashion-MNIST's
-        garments as a folder of images.
+    case : {"churn", "images", "text"}, default="churn"
+        The churn table spread over heterogeneous sources, Fashion-MNIST's garments
+        as a folder of images, or French book reviews (free text).
     port : int, default=8765
         Port for the plans API on 127.0.0.1; another free port if it is taken.
     train_budget : float or None
@@ -110,8 +110,8 @@ def run_demo(
     RunResult
         Each stage's outcome, the project and the dossier's path.
     """
-    if case == "images":
-        return _run_images_demo(directory, train_budget, deep_budget, listener)
+    if case in ("images", "text"):
+        return _run_perception_demo(case, directory, train_budget, deep_budget, listener)
     project = Project.load(create_demo(directory, max_trials=max_trials, deep_limits=deep_limits))
     with plans_api(project.root, port):
         outcome = run(
@@ -133,12 +133,15 @@ def run_demo(
     return outcome
 
 
-def _run_images_demo(directory, train_budget, deep_budget, listener) -> RunResult:
+def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -> RunResult:
+    from atelier.dashboard import check_dashboard
     from atelier.demo._images import create_images_demo
+    from atelier.demo._texts import create_text_demo
     from atelier.report import build_report
     from atelier.serve import check_api
 
-    project = Project.load(create_images_demo(directory))
+    create = create_images_demo if case == "images" else create_text_demo
+    project = Project.load(create(directory))
     outcome = run(
         project,
         train_budget=train_budget,
@@ -147,5 +150,6 @@ def _run_images_demo(directory, train_budget, deep_budget, listener) -> RunResul
         report=False,
     )
     check_api(outcome.project)
+    check_dashboard(outcome.project)
     outcome.report = build_report(outcome.project)
     return outcome

@@ -14,7 +14,7 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
-from atelier.charter import is_media_source, text_columns
+from atelier.charter import is_media_source, kept_text_columns, text_columns
 from atelier.clean import cleaner_from_plan
 from atelier.exceptions import DataError, StageOrderError
 from atelier.learn._metrics import BINARY, REGRESSION
@@ -211,7 +211,7 @@ def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
     profile = json.loads(profile_file.read_text())
     personal = {f["columns"][0] for f in profile["findings"] if f["kind"] == "personal_data"}
     # free text the policy keeps for a purpose is read as words: that is its purpose
-    purposed = _kept_text(charter)
+    purposed = kept_text_columns(charter)
     for column in sorted(set(purposed) & personal & set(frame.columns)):
         notes.append(
             f"{column}: free text with personal data, kept by the policy "
@@ -241,17 +241,6 @@ def _unique_texts(frame: pd.DataFrame, texts: list[str]) -> tuple[pd.DataFrame, 
         "before the split (the first kept)"
     )
     return frame.loc[~copies].reset_index(drop=True), note
-
-
-def _kept_text(charter) -> dict[str, str]:
-    """Declared text columns the privacy policy keeps, with the purpose it gives."""
-    declared = text_columns(charter)
-    kept = {}
-    for name, rule in charter.privacy.policy.items():
-        column = snake_case(name.split(".", 1)[1])
-        if rule.action == "keep" and column in declared:
-            kept[column] = f"{rule.legal_basis}: {rule.purpose}"
-    return kept
 
 
 def _task_of(target: pd.Series) -> str:

@@ -60,24 +60,39 @@ def persons_in(texts: list[str]) -> list[bool]:
 
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _NUMBER = re.compile(r"\+?\d[\d .-]{5,}\d")
+# a capitalised word that does not open a sentence (after a letter, comma or word)
+_INNER_CAPITAL = re.compile(r"(?<=[\w,;:] )([A-ZÀ-ÖØ-Þ][\w'’-]+)")
 
 
 def redact(texts: list[str], placeholder: str = "[…]") -> list[str]:
     """``texts`` with the names of persons, e-mail addresses and long numbers hidden.
 
-    For showing a text in a report: the names are those the model finds (as
-    :func:`persons_in` counts them), the addresses and numbers (phones, accounts)
+    For showing a text in a report, where hiding too much costs less than too little:
+    every person the model finds, and every capitalised word inside a sentence (a
+    name the model missed, or a place); addresses and numbers (phones, accounts) are
     found by their shape.
     """
     nlp = _pipeline()
     redacted = []
     for doc in nlp.pipe(texts, batch_size=64):
+        spans = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
+        for match in _INNER_CAPITAL.finditer(doc.text):
+            spans.append(match.span(1))
         text = doc.text
-        for entity in reversed(doc.ents):
-            if entity.label_ == "PER" and (len(entity) > 1 or entity.start > 0):
-                text = text[: entity.start_char] + placeholder + text[entity.end_char :]
+        for start, end in sorted(_merged(spans), reverse=True):
+            text = text[:start] + placeholder + text[end:]
         redacted.append(_NUMBER.sub(placeholder, _EMAIL.sub(placeholder, text)))
     return redacted
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
 
 
 @cache

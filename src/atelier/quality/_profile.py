@@ -313,6 +313,10 @@ def _with_media_findings(connection, relation, result, target, charter) -> Profi
     return replace(result, findings=findings)
 
 
+# what a text column's own findings say better: empty texts, repeated texts
+_TEXT_COVERED = ("high_cardinality", "identifier", "missing", "disguised_missing")
+
+
 def _with_text_findings(connection, relation, result, declared, target, charter):
     """The texts' own findings, in place of those that read them as categories.
 
@@ -326,7 +330,7 @@ def _with_text_findings(connection, relation, result, declared, target, charter)
     kept = [
         f
         for f in result.findings
-        if not (f.kind in ("high_cardinality", "identifier") and set(f.columns) <= set(declared))
+        if not (f.kind in _TEXT_COVERED and set(f.columns) <= set(declared))
     ]
     findings = sorted(kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns))
     return replace(result, findings=findings)

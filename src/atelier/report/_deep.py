@@ -4,7 +4,7 @@ from atelier._text import Text
 from atelier.report._facts import metric_label
 
 
-def deep_sentences(deep: dict, text: Text) -> dict:
+def deep_sentences(deep: dict, text: Text, unit: str = "") -> dict:
     """Every sentence of the chapter, by name."""
     metric = metric_label(deep["metric"])
     why = {"cnn": image_why_sentence, "bag": text_why_sentence}.get(
@@ -22,7 +22,8 @@ def deep_sentences(deep: dict, text: Text) -> dict:
         "groups": [group_sentence(g, text) for g in deep["errors"]["holdout"]["groups"]],
         "treatments": [treatment_sentence(t, metric, text) for t in deep["errors"]["treatments"]],
         "pairs": [
-            pair_sentence(p, text) for p in deep["errors"]["holdout"].get("confused_pairs", [])
+            pair_sentence(p, text, unit)
+            for p in deep["errors"]["holdout"].get("confused_pairs", [])
         ],
     }
 
@@ -70,10 +71,11 @@ def text_why_sentence(architecture: dict, text: Text) -> str:
     )
 
 
-def pair_sentence(pair: dict, text: Text) -> str:
-    """One pair of labels the network confuses."""
+def pair_sentence(pair: dict, text: Text, unit: str) -> str:
+    """One pair of labels the network confuses (``unit``: what a row is, plural)."""
     return text(
         "deep_confused_pair_one" if pair["count"] == 1 else "deep_confused_pair",
+        unit=unit,
         actual=pair["actual"],
         predicted=pair["predicted"],
         count=text.number(pair["count"]),

@@ -130,7 +130,9 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "privacy_documents": _privacy_documents(artifacts, text),
         "unit": unit_of(artifacts, text),
         "ml": ml_sentences(train, text) if train else {},
-        "dl": deep_sentences(results["deep"], text) if results.get("deep") else {},
+        "dl": deep_sentences(results["deep"], text, unit_of(artifacts, text))
+        if results.get("deep")
+        else {},
         "leaderboard": best_of_each_family(train.get("leaderboard", [])),
         "observations": observations(artifacts, text),
         "api_fields": (artifacts.serving or {}).get("accepted", []),
