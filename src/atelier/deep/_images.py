@@ -29,6 +29,7 @@ class Images(Modality):
     }
     first_step = "plain_cnn"
     steps = (
+        ("range_test", {}),
         ("batch_norm", {"batch_norm": True}),
         ("cnn_dropout", {"dropout": 0.25}),
         ("augmentation", {"augment": 0.1}),

@@ -68,7 +68,17 @@ class Modality:
 
 
 def climb(modality: Modality, data, X_train, metric, task, max_epochs: int, deadline: float):
-    """The steps from ``modality``'s baseline; returns the trainer, kept config, steps, sizes."""
+    """The steps from ``modality``'s baseline.
+
+    The step named ``range_test`` runs the learning-rate range test on the kept
+    network and tries the rate it chooses.
+
+    Returns
+    -------
+    (Trainer, dict, list of dict, dict or None, (int, int))
+        The trainer, the kept network's parameters and validation score's steps, the
+        range test, and the numbers of fitting and validation rows.
+    """
     fit_rows, validation_rows = train_test_split(
         np.arange(len(data.y_train)),
         test_size=VALIDATION_SHARE,
@@ -90,17 +100,22 @@ def climb(modality: Modality, data, X_train, metric, task, max_epochs: int, dead
     config = modality.baseline | {"max_epochs": max_epochs, "patience": PATIENCE}
     model, score = trainer.fit(config)
     steps = [step_row(modality.first_step, {}, score, 0.0, True, model, trainer.seconds)]
+    tested = None
     for name, change in modality.steps:
         if trainer.time_left() < 1.5 * trainer.last_seconds:
             steps.append({"step": name, "skipped": "time budget"})
             continue
+        if name == "range_test":
+            tested = modality.network(config).range_test(trainer.X_fit, trainer.y_fit)
+            tested = {k: (round(v, 8) if isinstance(v, float) else v) for k, v in tested.items()}
+            change = {"learning_rate": tested["chosen"]}
         candidate = config | change
         model, new_score = trainer.fit(candidate)
         delta = better(metric, new_score, score)
         steps.append(step_row(name, change, new_score, delta, delta > 0, model, trainer.seconds))
         if delta > 0:
             config, score = candidate, new_score
-    return trainer, config, steps, (len(fit_rows), len(validation_rows))
+    return trainer, config, steps, tested, (len(fit_rows), len(validation_rows))
 
 
 def confused_pairs(matrix: list[list[int]], classes: list, top: int = 5) -> list[dict]:
@@ -137,7 +152,7 @@ def most_confident_errors(truth, proba, classes, top: int) -> list[dict]:
     ]
 
 
-def method_of(network, config, rows_fit, rows_validation, extras: dict) -> dict:
+def method_of(network, config, rows_fit, rows_validation, tested, extras: dict) -> dict:
     """The training method in numbers, as the dossier explains it."""
     seconds = [row["seconds"] for row in network.history_]
     return {
@@ -145,6 +160,7 @@ def method_of(network, config, rows_fit, rows_validation, extras: dict) -> dict:
         "loss_key": "cross_entropy",
         "optimiser": "AdamW",
         "learning_rate": config["learning_rate"],
+        "range_test": tested,
         "schedule": getattr(network, "schedule", "constant"),
         "batch_size": network.batch_size,
         "max_epochs": config["max_epochs"],
@@ -154,6 +170,7 @@ def method_of(network, config, rows_fit, rows_validation, extras: dict) -> dict:
         "stopped_by": network.stopped_by_,
         "dropout": config["dropout"],
         "weight_decay": config["weight_decay"],
+        "class_weight": config.get("class_weight"),
         "early_stopping_share": network.validation_fraction,
         "validation_share": VALIDATION_SHARE,
         "rows_fit": rows_fit,

@@ -380,14 +380,14 @@ def _deep_perception(
     charter, settings = project.charter, project.charter.deep
     metric = get_metric(trained["metric"], data.task)
     X_train, X_test = modality.inputs(project, data)
-    trainer, config, steps, (rows_fit, rows_validation) = _perception.climb(
+    trainer, config, steps, tested, (rows_fit, rows_validation) = _perception.climb(
         modality,
         data,
         X_train,
         metric,
         data.task,
         settings.max_epochs,
-        clock + SEARCHED_BY * budget,
+        clock + TREATED_BY * budget,  # the steps; then the treatments, up to SEARCHED_BY
     )
     if time.monotonic() - clock > budget and len(steps) > 1 and "skipped" in steps[1]:
         raise DataError(
@@ -395,6 +395,19 @@ def _deep_perception(
             f"took {steps[0]['seconds']:.1f} s; "
             f"give it at least {3 * steps[0]['seconds'] + 10:.0f} s"
         )
+    kept_model, kept_score = trainer.fit(config)
+    # what the validation errors call for (class weights, regularisation, more epochs)
+    no_columns = data.X_train.iloc[:, :0]  # pixels and words: no column to group errors by
+    validation_rows = trainer.y_valid
+    validation_errors = _errors.analyse(
+        no_columns.iloc[: len(validation_rows)],
+        _row_errors(kept_model, trainer.X_valid, validation_rows, data.task),
+        validation_rows,
+        kept_model.predict(trainer.X_valid),
+    )
+    trainer.deadline = clock + SEARCHED_BY * budget
+    treated = _errors.treatments(trainer, config, kept_model, kept_score, data.task)
+    config = treated["config"]
     network, _ = trainer.fit(config)
     holdout = holdout_indicators(project, data, network, X_test, metric, data.task, None)
     reference = network.predict_proba(X_test)
@@ -415,14 +428,19 @@ def _deep_perception(
             f"(tolerance {ONNX_TOLERANCE:g}); it is not served"
         )
     classes = [json_value(c) for c in network.classes_]
+    analysed = _errors.analyse(
+        data.X_test.iloc[:, :0],
+        _errors.row_errors(data.task, data.y_test, served, network.classes_),
+        data.y_test,
+        network.classes_[served.argmax(axis=1)],
+    )
     errors = {
-        "validation": None,
-        "treatments": [],
-        "holdout": {
+        "validation": validation_errors,
+        "treatments": treated["tried"],
+        "holdout": analysed
+        | {
             "confused_pairs": _perception.confused_pairs(holdout["confusion"], classes),
             **modality.errors(project, data, network, served),
-            "shared": [],
-            "groups": [],
         },
     }
     history = network.history_
@@ -443,7 +461,7 @@ def _deep_perception(
     }
     champion = holdout["comparison"]["better"]
     method = _perception.method_of(
-        network, config, rows_fit, rows_validation, modality.method_extras(config)
+        network, config, rows_fit, rows_validation, tested, modality.method_extras(config)
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
         (folder / ONNX_FILE).write_bytes(network.onnx_)
@@ -497,6 +515,8 @@ def _deep_perception(
                 holdout["confusion"], classes, folder / "confusion.png", say
             ),
         }
+        if tested is not None:
+            figures["range_test"] = _figures.draw_range_test(tested, folder / "range_test.png", say)
         figures |= modality.figures(project, data, errors["holdout"], folder, say)
         from atelier.learn._tracking import track
 

@@ -21,6 +21,7 @@ class Texts(Modality):
     kind, title = "bag", "bag-of-embeddings"
     first_step = "word_bag"
     steps = (
+        ("range_test", {}),
         ("word_pairs", {"pairs": True}),
         ("text_dropout", {"dropout": 0.3}),
         ("hidden_layer", {"hidden": 64}),

@@ -17,6 +17,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
+from atelier.deep._rates import class_weights, range_test
+
 ONNX_OPSET = 17
 
 
@@ -85,6 +87,8 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         Epochs without a better validation loss before training stops.
     validation_fraction : float, default=0.1
         Of the rows, held out for early stopping.
+    class_weight : {"balanced"} or None
+        Weigh each class in the loss inversely to its frequency.
     deadline : float or None
         ``time.monotonic()`` after which no new epoch starts.
     random_state : int, default=0
@@ -120,6 +124,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         max_epochs=30,
         patience=5,
         validation_fraction=0.1,
+        class_weight=None,
         deadline=None,
         random_state=0,
     ):
@@ -134,6 +139,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
         self.deadline = deadline
         self.random_state = random_state
 
@@ -166,6 +172,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         x_fit, y_fit = torch.from_numpy(X[fit_rows]), torch.from_numpy(codes[fit_rows])
         x_valid, y_valid = torch.from_numpy(X[valid_rows]), torch.from_numpy(codes[valid_rows])
         network = _build(self._config(), X.shape[1], X.shape[2:], len(self.classes_))
+        weights = class_weights(codes[fit_rows], len(self.classes_), self.class_weight)
         self.n_parameters_ = sum(p.numel() for p in network.parameters())
         optimiser = torch.optim.AdamW(
             network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
@@ -186,7 +193,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
                 batch = x_fit[rows]
                 if self.augment:
                     batch = _shifted(batch, self.augment, generator)
-                loss = functional.cross_entropy(network(batch), y_fit[rows])
+                loss = functional.cross_entropy(network(batch), y_fit[rows], weight=weights)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
@@ -222,6 +229,22 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         self.network_ = network.eval()
         self.onnx_ = None
         return self
+
+    def range_test(self, X, y) -> dict:
+        """The learning-rate range test of this network on pixels ``X`` and labels ``y``."""
+        import torch
+
+        X = np.asarray(X, dtype=np.float32)
+        classes, codes = np.unique(np.asarray(y), return_inverse=True)
+        torch.manual_seed(self.random_state)
+        network = _build(self._config(), X.shape[1], X.shape[2:], len(classes))
+        return range_test(
+            network,
+            torch.from_numpy(X),
+            torch.from_numpy(codes),
+            batch_size=self.batch_size,
+            seed=self.random_state,
+        )
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, ``(n, n_classes)``."""

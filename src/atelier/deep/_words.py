@@ -16,10 +16,11 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
+from atelier.deep._rates import class_weights, range_test
 from atelier.language import tokenise
 
 ONNX_OPSET = 17
@@ -84,6 +85,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     max_epochs : int, default=20
     patience : int, default=3
     validation_fraction : float, default=0.1
+    class_weight : {"balanced"} or None
+        Weigh each class in the loss inversely to its frequency.
     deadline : float or None
         ``time.monotonic()`` after which no new epoch starts.
     random_state : int, default=0
@@ -110,6 +113,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         max_epochs=20,
         patience=3,
         validation_fraction=0.1,
+        class_weight=None,
         deadline=None,
         random_state=0,
     ):
@@ -127,6 +131,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
         self.deadline = deadline
         self.random_state = random_state
 
@@ -172,6 +177,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         targets = torch.from_numpy(codes)
         config = {"embedding": self.embedding, "dropout": self.dropout, "hidden": self.hidden}
         network = _Bag.build(len(self.vocabulary_), config, len(self.classes_))
+        weights = class_weights(codes[fit_rows], len(self.classes_), self.class_weight)
         self.n_parameters_ = sum(p.numel() for p in network.parameters())
         optimiser = torch.optim.AdamW(
             network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
@@ -189,7 +195,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             total = 0.0
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]
-                loss = functional.cross_entropy(network(tokens[rows]), targets[rows])
+                loss = functional.cross_entropy(
+                    network(tokens[rows]), targets[rows], weight=weights
+                )
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
@@ -221,6 +229,23 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.network_ = network.eval()
         self.onnx_ = None
         return self
+
+    def range_test(self, X, y) -> dict:
+        """The learning-rate range test of this network on texts ``X`` and labels ``y``."""
+        import torch
+
+        probe = clone(self).set_params(max_epochs=1).fit(X, y)  # its vocabulary
+        config = {"embedding": self.embedding, "dropout": self.dropout, "hidden": self.hidden}
+        _, codes = np.unique(np.asarray(y), return_inverse=True)
+        torch.manual_seed(self.random_state)
+        network = _Bag.build(len(probe.vocabulary_), config, len(probe.classes_))
+        return range_test(
+            network,
+            torch.from_numpy(probe.encode(X)),
+            torch.from_numpy(codes),
+            batch_size=self.batch_size,
+            seed=self.random_state,
+        )
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities of each text, ``(n, n_classes)``."""
