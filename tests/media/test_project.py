@@ -92,7 +92,7 @@ def test_occlusion_finds_the_ink_not_the_empty_border(trained_digits):
     service = ModelService.from_project(trained_digits.project)
     pixels = np.zeros((1, 1, 8, 8), dtype=np.float32)
     pixels[0, 0, 1:7, 3:5] = 1.0  # a one: a vertical bar
-    heat, answer = occlusion_map(service, pixels, patch=2)
+    heat, _ = occlusion_map(service, pixels, patch=2)
     assert heat.shape == (8, 8)
     assert np.abs(heat[:, 3:5]).mean() > np.abs(heat[:, [0, 7]]).mean()
 
@@ -103,7 +103,7 @@ def test_the_api_refuses_what_is_no_image(digit_project):
     from atelier.serve._images import MAX_IMAGE_BYTES, image_pixels
 
     class Service:
-        image_input = {"kind": "image", "size": [8, 8], "channels": 1}
+        image_input = {"kind": "image", "size": [8, 8], "channels": 1}  # noqa: RUF012
 
     png = next((digit_project / "data" / "digits" / "two").glob("*.png")).read_bytes()
     assert image_pixels(Service(), "two.png", png).shape == (1, 1, 8, 8)
