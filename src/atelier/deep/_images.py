@@ -28,9 +28,9 @@ class Images(Modality):
         "weight_decay": 1e-4,
     }
     first_step = "plain_cnn"
-    steps = (
-        ("range_test", {}),
+    steps = (  # batch normalisation first: it speeds up every later step's training
         ("batch_norm", {"batch_norm": True}),
+        ("range_test", {}),
         ("cnn_dropout", {"dropout": 0.25}),
         ("augmentation", {"augment": 0.1}),
         ("wider_cnn", {"channels": [64, 128], "hidden": 256}),

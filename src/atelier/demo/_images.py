@@ -22,7 +22,7 @@ CATEGORIES = (
     "bag",
     "ankle_boot",
 )
-PER_CATEGORY = 300
+PER_CATEGORY = 200
 
 
 def fashion_mnist(split: str = "train", folder: Path = FASHION_MNIST):
