@@ -40,7 +40,15 @@ def test_an_images_project_runs_end_to_end(trained_digits):
     project = outcome.project
     deep = json.loads((project.artifact_dir("deep") / "result.json").read_text())
     steps = [step["step"] for step in deep["improvements"]["steps"]]
-    assert steps == ["plain_cnn", "batch_norm", "cnn_dropout", "augmentation", "wider_cnn"]
+    assert steps == [
+        "plain_cnn",
+        "batch_norm",
+        "range_test",
+        "cnn_dropout",
+        "augmentation",
+        "wider_cnn",
+    ]
+    assert deep["method"]["range_test"]["losses"] and deep["errors"]["treatments"]
     assert deep["onnx"]["equal"]
     assert deep["architecture"]["inputs"]["width"] == 8  # the 16 x 16 image was resized
     assert any("do not decode" in note for note in deep["notes"])
@@ -54,6 +62,8 @@ def test_an_images_project_runs_end_to_end(trained_digits):
 
     html = build_report(project).read_text()
     assert "deep-errors" in html and "plain CNN" in html
+    criteria = json.loads((project.root / "report" / "referential.json").read_text())
+    assert [c["status"] for c in criteria if c["block"] == 4] == ["met"] * 5
 
 
 @pytest.mark.slow

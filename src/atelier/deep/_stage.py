@@ -240,19 +240,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     reference = network.predict_proba(X_test) if task != REGRESSION else network.predict(X_test)
     network.freeze()
     served = network.predict_proba(X_test) if task != REGRESSION else network.predict(X_test)
-    difference = float(np.max(np.abs(reference - served))) if len(X_test) else 0.0
-    onnx = {
-        "file": ONNX_FILE,
-        "rows": len(X_test),
-        "max_abs_difference": difference,
-        "tolerance": ONNX_TOLERANCE,
-        "equal": difference <= ONNX_TOLERANCE,
-    }
-    if not onnx["equal"]:
-        raise DataError(
-            f"{ONNX_FILE}: the ONNX network differs from torch's by {difference:.2e} "
-            f"(tolerance {ONNX_TOLERANCE:g}); it is not served"
-        )
+    onnx = _onnx_check(reference, served)
     pipeline = Pipeline([*preparation.steps, ("model", network)])
     champion = holdout["comparison"]["better"]
     history = network.history_
@@ -310,31 +298,17 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
         say = Text(charter.project.language)
         figures = _draw(folder, say, curves, ladder, layers, holdout, metric.name, architecture)
-        from atelier.learn._tracking import track
-
-        registry = track(
-            project.state_dir,
-            model_name=snake_case(charter.project.name),
-            model=pipeline,
-            example=data.X_test.head(5),
-            parameters={
-                "table": data.table,
-                "target": target,
-                "metric": metric.name,
-                "budget_s": budget,
-                "architecture": json.dumps(final_config),
-            },
-            scores={
-                f"holdout_{metric.name}": holdout["network"][metric.name],
-                f"classical_holdout_{metric.name}": holdout["classical"][metric.name],
-            },
-            artifacts_dir=folder,
-            stage=STAGE,
-            champion=champion,
-            curves=[
-                {k: row[k] for k in ("epoch", "train_loss", "validation_loss", "learning_rate")}
-                for row in history
-            ],
+        registry = _register(
+            project,
+            pipeline,
+            data.X_test.head(5),
+            data,
+            metric,
+            budget,
+            final_config,
+            holdout,
+            folder,
+            champion,
         )
         result = DeepResult(
             table=data.table,
@@ -414,19 +388,7 @@ def _deep_perception(
     layers = network.layer_table()
     network.freeze()
     served = network.predict_proba(X_test)
-    difference = float(np.max(np.abs(reference - served))) if len(reference) else 0.0
-    onnx = {
-        "file": ONNX_FILE,
-        "rows": len(reference),
-        "max_abs_difference": difference,
-        "tolerance": ONNX_TOLERANCE,
-        "equal": difference <= ONNX_TOLERANCE,
-    }
-    if not onnx["equal"]:
-        raise DataError(
-            f"{ONNX_FILE}: the ONNX network differs from torch's by {difference:.2e} "
-            f"(tolerance {ONNX_TOLERANCE:g}); it is not served"
-        )
+    onnx = _onnx_check(reference, served)
     classes = [json_value(c) for c in network.classes_]
     analysed = _errors.analyse(
         data.X_test.iloc[:, :0],
@@ -518,31 +480,17 @@ def _deep_perception(
         if tested is not None:
             figures["range_test"] = _figures.draw_range_test(tested, folder / "range_test.png", say)
         figures |= modality.figures(project, data, errors["holdout"], folder, say)
-        from atelier.learn._tracking import track
-
-        registry = track(
-            project.state_dir,
-            model_name=snake_case(charter.project.name),
-            model=network,
-            example=X_test[:5],
-            parameters={
-                "table": data.table,
-                "target": data.target,
-                "metric": metric.name,
-                "budget_s": budget,
-                "architecture": json.dumps(config),
-            },
-            scores={
-                f"holdout_{metric.name}": holdout["network"][metric.name],
-                f"classical_holdout_{metric.name}": holdout["classical"][metric.name],
-            },
-            artifacts_dir=folder,
-            stage=STAGE,
-            champion=champion,
-            curves=[
-                {k: row[k] for k in ("epoch", "train_loss", "validation_loss", "learning_rate")}
-                for row in history
-            ],
+        registry = _register(
+            project,
+            network,
+            X_test[:5],
+            data,
+            metric,
+            budget,
+            config,
+            holdout,
+            folder,
+            champion,
         )
         result = DeepResult(
             table=data.table,
@@ -582,6 +530,54 @@ def _deep_perception(
 
 
 # ---- steps ------------------------------------------------------------------------
+
+
+def _register(project, model, example, data, metric, budget, config, holdout, folder, champion):
+    """Track the network's run in MLflow and register it (the champion when it won)."""
+    from atelier.learn._tracking import track
+
+    history = model.history_ if hasattr(model, "history_") else model[-1].history_
+    return track(
+        project.state_dir,
+        model_name=snake_case(project.charter.project.name),
+        model=model,
+        example=example,
+        parameters={
+            "table": data.table,
+            "target": data.target,
+            "metric": metric.name,
+            "budget_s": budget,
+            "architecture": json.dumps(config),
+        },
+        scores={
+            f"holdout_{metric.name}": holdout["network"][metric.name],
+            f"classical_holdout_{metric.name}": holdout["classical"][metric.name],
+        },
+        artifacts_dir=folder,
+        stage=STAGE,
+        champion=champion,
+        curves=[
+            {k: row[k] for k in ("epoch", "train_loss", "validation_loss", "learning_rate")}
+            for row in history
+        ],
+    )
+
+
+def _onnx_check(reference: np.ndarray, served: np.ndarray) -> dict:
+    """The ONNX network's predictions against torch's; an error when they differ."""
+    difference = float(np.max(np.abs(reference - served))) if len(reference) else 0.0
+    if difference > ONNX_TOLERANCE:
+        raise DataError(
+            f"{ONNX_FILE}: the ONNX network differs from torch's by {difference:.2e} "
+            f"(tolerance {ONNX_TOLERANCE:g}); it is not served"
+        )
+    return {
+        "file": ONNX_FILE,
+        "rows": len(reference),
+        "max_abs_difference": difference,
+        "tolerance": ONNX_TOLERANCE,
+        "equal": True,
+    }
 
 
 def _modality(project, data):

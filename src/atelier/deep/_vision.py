@@ -8,18 +8,11 @@ epoch's weights. Once frozen it predicts with onnxruntime, so that serving needs
 no torch.
 """
 
-import io
-import time
-import warnings
-
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import check_is_fitted
 
 from atelier.deep._rates import class_weights, range_test
-
-ONNX_OPSET = 17
+from atelier.deep._served import PerceptionClassifier
 
 
 def _build(config: dict, in_channels: int, size: tuple[int, int], n_classes: int):
@@ -65,7 +58,7 @@ def _shifted(batch, fraction: float, generator):
     return functional.grid_sample(batch, grid, padding_mode="zeros", align_corners=False)
 
 
-class ImageClassifier(ClassifierMixin, BaseEstimator):
+class ImageClassifier(PerceptionClassifier):
     """A convolutional network that classifies images.
 
     Parameters
@@ -109,6 +102,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
         The network in ONNX once :meth:`freeze` was called.
     """
 
+    input_name = "pixels"
     schedule = "cosine_epochs"  # the learning rate decays along a cosine over the epochs
 
     def __init__(
@@ -178,14 +172,8 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
             network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
         )
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=self.max_epochs)
-        self.history_, best, best_state, waited = [], np.inf, None, 0
-        self.stopped_by_ = "maximum epochs"
-        for epoch in range(1, self.max_epochs + 1):
-            if self.deadline is not None and epoch > 1 and time.monotonic() > self.deadline:
-                self.stopped_by_ = "time budget"
-                break
-            started = time.monotonic()
-            network.train()
+
+        def fit_epoch() -> float:
             order = torch.randperm(len(x_fit), generator=generator)
             total = 0.0
             for start in range(0, len(order), self.batch_size):
@@ -198,36 +186,9 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
                 loss.backward()
                 optimiser.step()
                 total += float(loss.detach()) * len(rows)
-            rate = optimiser.param_groups[0]["lr"]
-            scheduler.step()
-            network.eval()
-            with torch.no_grad():
-                logits = torch.cat(
-                    [network(x_valid[i : i + 512]) for i in range(0, len(x_valid), 512)]
-                )
-                valid_loss = float(functional.cross_entropy(logits, y_valid))
-                accuracy = float((logits.argmax(1) == y_valid).float().mean())
-            self.history_.append(
-                {
-                    "epoch": epoch,
-                    "train_loss": total / len(x_fit),
-                    "validation_loss": valid_loss,
-                    "validation_score": accuracy,  # accuracy, whatever the project metric
-                    "learning_rate": rate,
-                    "seconds": round(time.monotonic() - started, 4),
-                }
-            )
-            if valid_loss < best - 1e-4:
-                best, waited, self.best_epoch_ = valid_loss, 0, epoch
-                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
-            else:
-                waited += 1
-                if waited >= self.patience:
-                    self.stopped_by_ = "early stopping"
-                    break
-        network.load_state_dict(best_state)
-        self.network_ = network.eval()
-        self.onnx_ = None
+            return total / len(x_fit)
+
+        self._train(network, optimiser, fit_epoch, x_valid, y_valid, scheduler)
         return self
 
     def range_test(self, X, y) -> dict:
@@ -248,24 +209,7 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, ``(n, n_classes)``."""
-        check_is_fitted(self)
-        X = np.asarray(X, dtype=np.float32)
-        if self.onnx_ is not None:
-            return self._session().run(None, {"pixels": X})[0].astype(np.float64)
-        import torch
-
-        with torch.no_grad():
-            outputs = [
-                torch.softmax(self.network_(torch.from_numpy(X[i : i + 512])), dim=1)
-                for i in range(0, len(X), 512)
-            ]
-        if not outputs:
-            return np.empty((0, len(self.classes_)))
-        return torch.cat(outputs).numpy().astype(np.float64)
-
-    def predict(self, X) -> np.ndarray:
-        """The most probable class of each image."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return self._probabilities(np.asarray(X, dtype=np.float32))
 
     def layer_table(self) -> list[dict]:
         """One row per layer: name, kind, output shape, activation, parameters."""
@@ -299,42 +243,5 @@ class ImageClassifier(ClassifierMixin, BaseEstimator):
     def freeze(self):
         """Export to ONNX (softmax included); from then on predict with onnxruntime."""
         import torch
-        from torch import nn
 
-        model = nn.Sequential(self.network_, nn.Softmax(dim=1)).eval()
-        buffer = io.BytesIO()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-            torch.onnx.export(
-                model,
-                (torch.zeros((2, *self.input_shape_)),),
-                buffer,
-                input_names=["pixels"],
-                output_names=["probabilities"],
-                dynamic_axes={"pixels": {0: "images"}, "probabilities": {0: "images"}},
-                opset_version=ONNX_OPSET,
-                dynamo=False,
-            )
-        self.onnx_ = buffer.getvalue()
-        self.__dict__.pop("_runtime", None)
-        return self
-
-    def _session(self):
-        session = self.__dict__.get("_runtime")
-        if session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
-            session = onnxruntime.InferenceSession(
-                self.onnx_, options, providers=["CPUExecutionProvider"]
-            )
-            self._runtime = session
-        return session
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_runtime", None)
-        if state.get("onnx_") is not None:
-            state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
-        return state
+        return self._freeze(torch.zeros((2, *self.input_shape_)), {0: "rows"})

@@ -8,22 +8,17 @@ dropout, a hidden layer, wider embeddings. Trained with AdamW, early stopping on
 own validation texts, best epoch kept; once frozen it predicts with onnxruntime.
 """
 
-import io
 import itertools
-import time
-import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import clone
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import check_is_fitted
 
 from atelier.deep._rates import class_weights, range_test
+from atelier.deep._served import PerceptionClassifier
 from atelier.language import tokenise
-
-ONNX_OPSET = 17
 
 
 def _features(words: list[str], pairs: bool) -> list[str]:
@@ -62,7 +57,7 @@ class _Bag:
         return Bag()
 
 
-class TextClassifier(ClassifierMixin, BaseEstimator):
+class TextClassifier(PerceptionClassifier):
     """A bag-of-embeddings network that classifies texts.
 
     Parameters
@@ -96,6 +91,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     classes_, vocabulary_ (dict of str to int), history_, best_epoch_, stopped_by_,
     n_parameters_, onnx_
     """
+
+    input_name = "tokens"
 
     def __init__(
         self,
@@ -183,14 +180,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
         )
         valid = torch.from_numpy(valid_rows)
-        self.history_, best, best_state, waited = [], np.inf, None, 0
-        self.stopped_by_ = "maximum epochs"
-        for epoch in range(1, self.max_epochs + 1):
-            if self.deadline is not None and epoch > 1 and time.monotonic() > self.deadline:
-                self.stopped_by_ = "time budget"
-                break
-            started = time.monotonic()
-            network.train()
+
+        def fit_epoch() -> float:
             order = torch.from_numpy(fit_rows)[torch.randperm(len(fit_rows), generator=generator)]
             total = 0.0
             for start in range(0, len(order), self.batch_size):
@@ -202,32 +193,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 loss.backward()
                 optimiser.step()
                 total += float(loss.detach()) * len(rows)
-            network.eval()
-            with torch.no_grad():
-                logits = network(tokens[valid])
-                valid_loss = float(functional.cross_entropy(logits, targets[valid]))
-                accuracy = float((logits.argmax(1) == targets[valid]).float().mean())
-            self.history_.append(
-                {
-                    "epoch": epoch,
-                    "train_loss": total / len(fit_rows),
-                    "validation_loss": valid_loss,
-                    "validation_score": accuracy,  # accuracy, whatever the project metric
-                    "learning_rate": self.learning_rate,
-                    "seconds": round(time.monotonic() - started, 4),
-                }
-            )
-            if valid_loss < best - 1e-4:
-                best, waited, self.best_epoch_ = valid_loss, 0, epoch
-                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
-            else:
-                waited += 1
-                if waited >= self.patience:
-                    self.stopped_by_ = "early stopping"
-                    break
-        network.load_state_dict(best_state)
-        self.network_ = network.eval()
-        self.onnx_ = None
+            return total / len(fit_rows)
+
+        self._train(network, optimiser, fit_epoch, tokens[valid], targets[valid])
         return self
 
     def range_test(self, X, y) -> dict:
@@ -249,19 +217,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities of each text, ``(n, n_classes)``."""
-        check_is_fitted(self)
-        tokens = self.encode(X)
-        if self.onnx_ is not None:
-            return self._session().run(None, {"tokens": tokens})[0].astype(np.float64)
-        import torch
-
-        with torch.no_grad():
-            logits = self.network_(torch.from_numpy(tokens))
-            return torch.softmax(logits, dim=1).numpy().astype(np.float64)
-
-    def predict(self, X) -> np.ndarray:
-        """The most probable class of each text."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return self._probabilities(self.encode(X))
 
     def layer_table(self) -> list[dict]:
         """One row per layer: name, kind, output shape, activation, parameters."""
@@ -303,42 +259,5 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def freeze(self):
         """Export to ONNX (softmax included); from then on predict with onnxruntime."""
         import torch
-        from torch import nn
 
-        model = nn.Sequential(self.network_, nn.Softmax(dim=1)).eval()
-        buffer = io.BytesIO()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-            torch.onnx.export(
-                model,
-                (torch.ones((2, 3), dtype=torch.int64),),
-                buffer,
-                input_names=["tokens"],
-                output_names=["probabilities"],
-                dynamic_axes={"tokens": {0: "texts", 1: "words"}, "probabilities": {0: "texts"}},
-                opset_version=ONNX_OPSET,
-                dynamo=False,
-            )
-        self.onnx_ = buffer.getvalue()
-        self.__dict__.pop("_runtime", None)
-        return self
-
-    def _session(self):
-        session = self.__dict__.get("_runtime")
-        if session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
-            session = onnxruntime.InferenceSession(
-                self.onnx_, options, providers=["CPUExecutionProvider"]
-            )
-            self._runtime = session
-        return session
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_runtime", None)
-        if state.get("onnx_") is not None:
-            state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
-        return state
+        return self._freeze(torch.ones((2, 3), dtype=torch.int64), {0: "rows", 1: "words"})

@@ -1,0 +1,140 @@
+"""What the networks of images and texts share: training with early stopping, ONNX."""
+
+import io
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+ONNX_OPSET = 17
+VALIDATION_BATCH = 512
+
+
+class PerceptionClassifier(ClassifierMixin, BaseEstimator):
+    """The shared half of :class:`ImageClassifier` and :class:`TextClassifier`.
+
+    Subclasses build the network and its inputs; this class trains it epoch by epoch
+    with early stopping on the validation rows (keeping the best epoch's weights),
+    exports it to ONNX with a softmax, and predicts with onnxruntime once frozen, so
+    that a pickled, frozen network serves without torch.
+    """
+
+    input_name = "inputs"  # the ONNX input
+    schedule = "constant"  # the learning rate over the epochs
+
+    def _train(self, network, optimiser, fit_epoch, valid_inputs, valid_targets, scheduler=None):
+        """Run the epochs; set ``history_``, ``best_epoch_``, ``stopped_by_``, ``network_``.
+
+        ``fit_epoch()`` trains one epoch and returns its mean training loss.
+        """
+        import torch
+        from torch.nn import functional
+
+        self.history_, best, best_state, waited = [], np.inf, None, 0
+        self.stopped_by_ = "maximum epochs"
+        for epoch in range(1, self.max_epochs + 1):
+            if self.deadline is not None and epoch > 1 and time.monotonic() > self.deadline:
+                self.stopped_by_ = "time budget"
+                break
+            started = time.monotonic()
+            network.train()
+            train_loss = fit_epoch()
+            rate = optimiser.param_groups[0]["lr"]
+            if scheduler is not None:
+                scheduler.step()
+            network.eval()
+            with torch.no_grad():
+                logits = torch.cat(
+                    [
+                        network(valid_inputs[i : i + VALIDATION_BATCH])
+                        for i in range(0, len(valid_inputs), VALIDATION_BATCH)
+                    ]
+                )
+                valid_loss = float(functional.cross_entropy(logits, valid_targets))
+                accuracy = float((logits.argmax(1) == valid_targets).float().mean())
+            self.history_.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "validation_loss": valid_loss,
+                    "validation_score": accuracy,  # accuracy, whatever the project metric
+                    "learning_rate": rate,
+                    "seconds": round(time.monotonic() - started, 4),
+                }
+            )
+            if valid_loss < best - 1e-4:
+                best, waited, self.best_epoch_ = valid_loss, 0, epoch
+                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    self.stopped_by_ = "early stopping"
+                    break
+        network.load_state_dict(best_state)
+        self.network_ = network.eval()
+        self.onnx_ = None
+
+    def _probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        """Class probabilities of prepared inputs, by onnxruntime once frozen."""
+        check_is_fitted(self)
+        if self.onnx_ is not None:
+            return self._session().run(None, {self.input_name: inputs})[0].astype(np.float64)
+        import torch
+
+        with torch.no_grad():
+            outputs = [
+                torch.softmax(self.network_(torch.from_numpy(inputs[i : i + VALIDATION_BATCH])), 1)
+                for i in range(0, len(inputs), VALIDATION_BATCH)
+            ]
+        if not outputs:
+            return np.empty((0, len(self.classes_)))
+        return torch.cat(outputs).numpy().astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def _freeze(self, example, dynamic_axes: dict):
+        """Export the network and a softmax to ONNX; predict with onnxruntime from now on."""
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(self.network_, nn.Softmax(dim=1)).eval()
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+            torch.onnx.export(
+                model,
+                (example,),
+                buffer,
+                input_names=[self.input_name],
+                output_names=["probabilities"],
+                dynamic_axes={self.input_name: dynamic_axes, "probabilities": {0: "rows"}},
+                opset_version=ONNX_OPSET,
+                dynamo=False,
+            )
+        self.onnx_ = buffer.getvalue()
+        self.__dict__.pop("_runtime", None)
+        return self
+
+    def _session(self):
+        session = self.__dict__.get("_runtime")
+        if session is None:
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1
+            session = onnxruntime.InferenceSession(
+                self.onnx_, options, providers=["CPUExecutionProvider"]
+            )
+            self._runtime = session
+        return session
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_runtime", None)
+        if state.get("onnx_") is not None:
+            state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
+        return state
