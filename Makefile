@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: setup demo demo-images demo-text corpora test lint screenshots bench-ingest bench-profile bench-automl bench-serve clean
+.PHONY: setup demo demo-images demo-text corpora test lint screenshots bench-ingest bench-profile bench-automl bench-perception bench-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,7 +80,8 @@ test: setup $(BROWSER) $(FASHION_MNIST) corpora
 # write them there).
 screenshots: setup $(BROWSER)
 	ATELIER_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/report/test_browser.py \
-		tests/dashboard/test_dashboard.py::test_each_page_in_chromium
+		tests/dashboard/test_dashboard.py::test_each_page_in_chromium \
+		tests/media/test_project.py::test_try_one_image_in_chromium
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -93,6 +94,9 @@ bench-profile: setup
 
 bench-automl: setup
 	$(BIN)/python bench/automl.py --budgets 60 300
+
+bench-perception: setup $(FASHION_MNIST) corpora
+	ATELIER_CORPORA=$(CORPORA) $(BIN)/python bench/perception.py
 
 # Needs Debian's wrk (apt-get install wrk).
 bench-serve: setup

@@ -84,3 +84,63 @@ def test_clean_images_have_no_file_finding(digit_project):
     ingest(project)
     kinds = {f.kind for f in profile(project).findings}
     assert not kinds & {"unreadable_media", "media_mismatch", "duplicate_media", "mixed_sizes"}
+
+
+def _idx(path, array):
+    import gzip
+
+    import numpy as np
+
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    with gzip.open(path, "wb") as stream:
+        stream.write(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+
+
+def test_idx_files_are_a_source_of_labelled_images(tmp_path):
+    import numpy as np
+
+    from tests.conftest import write_charter
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "data").mkdir()
+    _idx(tmp_path / "data" / "images.gz", rng.integers(0, 255, (30, 6, 5)))
+    _idx(tmp_path / "data" / "labels.gz", np.arange(30) % 3)
+    source = {
+        "kind": "images",
+        "idx": {"images": "data/images.gz", "labels": "data/labels.gz"},
+        "label_names": ["cat", "dog", "bird"],
+        "key": "item",
+    }
+    write_charter(tmp_path, {"pets": source}, target={"column": "label"})
+    project = Project.load(tmp_path)
+    ingest(project)
+    with project.connect() as connection:
+        rows = connection.execute(
+            "SELECT item, label, format, width, height FROM raw.pets ORDER BY item LIMIT 2"
+        ).fetchall()
+    assert rows[0] == ("images.gz#0", "cat", "IDX", 5, 6)
+    from atelier.media import media_items
+
+    pixels = media_items(project, "pets").images(["images.gz#1"], (5, 6), 1)
+    assert pixels.shape == (1, 1, 6, 5) and pixels.min() >= 0 and pixels.max() <= 1
+
+
+def test_a_truncated_idx_file_is_named(tmp_path):
+    import gzip
+
+    from atelier.media import read_idx
+
+    path = tmp_path / "cut.gz"
+    with gzip.open(path, "wb") as stream:
+        stream.write(bytes([0, 0, 0x08, 3]) + (10).to_bytes(4, "big") * 3 + b"\0" * 50)
+    with pytest.raises(SourceError, match=r"cut\.gz: truncated IDX file"):
+        read_idx(path)
+    path.write_bytes(b"not idx at all")
+    with pytest.raises(SourceError, match=r"cut\.gz: cannot read the IDX file"):
+        read_idx(path)
+    plain = tmp_path / "plain-idx3-ubyte"
+    plain.write_bytes(b"not idx at all")
+    with pytest.raises(SourceError, match=r"plain-idx3-ubyte: not an IDX file"):
+        read_idx(plain)

@@ -140,3 +140,51 @@ def test_the_images_demo_writes_garments_and_what_a_real_folder_holds(tmp_path):
     assert folders == sorted(CATEGORIES)
     assert sum(f.rows for f in profile(project).findings if f.kind == "unreadable_media") == 2
     assert findings["duplicate_media"].severity == "critical"  # a shirt filed as a T-shirt
+
+
+@pytest.mark.slow
+def test_try_one_image_in_chromium(trained_digits, browser, tmp_path):
+    import subprocess
+    import time
+    from pathlib import Path
+
+    from selenium.webdriver.common.by import By
+
+    from atelier.dashboard._run import streamlit_command
+    from tests.conftest import SCREENSHOTS, free_port, not_blank, wait_until_serving
+    from tests.dashboard.test_dashboard import wait_for_text
+
+    root = trained_digits.project.root
+    port = free_port()
+    process = subprocess.Popen(
+        streamlit_command(trained_digits.project, "127.0.0.1", port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(
+            f"{url}/_stcore/health", process, process.stderr, 60, ready=lambda r: r.text == "ok"
+        )
+        browser.set_window_size(1280, 1300)
+        browser.get(f"{url}/?page=try-one")
+        wait_for_text(browser, "Image to classify")
+        seven = sorted((root / "data" / "digits" / "seven").glob("*.png"))[0]
+        browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(seven))
+        wait_for_text(browser, "The model's answer")
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(browser, 60).until(
+            lambda driver: len(driver.find_elements(By.CSS_SELECTOR, ".main-svg")) >= 2
+        )
+        time.sleep(3)  # Streamlit fades in charts after the text
+        folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        shot = folder / "dashboard-try-one.png"
+        browser.save_screenshot(str(shot))
+        assert not_blank(shot, ink=0.003)
+        assert "Where it looked" in browser.find_element(By.TAG_NAME, "body").text
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stderr.close()

@@ -368,9 +368,9 @@ def try_one_page(service: ModelService) -> None:
     classes = service.info.classes
     heat, answer = occlusion_map(service, pixels)
     left, right = st.columns(2)
-    shown = pixels[0, 0] if pixels.shape[1] == 1 else pixels[0].transpose(1, 2, 0)
-    left.image(shown, caption=t("dash_try_one_seen", size=size), width=280, clamp=True)
+    left.image(_enlarged(pixels[0]), caption=t("dash_try_one_seen", size=size), width=280)
     right.plotly_chart(_heat_chart(heat, t), width="stretch")
+    right.caption(t("dash_try_one_where_caption"))
     st.success(
         t(
             "dash_try_one_answer",
@@ -393,6 +393,17 @@ def try_one_page(service: ModelService) -> None:
     st.plotly_chart(chart, width="stretch")
 
 
+def _enlarged(pixels, side: int = 280):
+    """The image as the model sees it, enlarged without smoothing: its pixels stay square."""
+    import numpy as np
+    from PIL import Image
+
+    values = (np.clip(pixels, 0, 1) * 255).astype("uint8")
+    image = Image.fromarray(values[0] if len(values) == 1 else values.transpose(1, 2, 0))
+    scale = max(1, side // max(image.size))
+    return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+
+
 def _heat_chart(heat, t: Text) -> go.Figure:
     limit = float(abs(heat).max()) or 1.0
     chart = go.Figure(
@@ -402,8 +413,8 @@ def _heat_chart(heat, t: Text) -> go.Figure:
         title=t("dash_try_one_where"),
         yaxis={"autorange": "reversed", "scaleanchor": "x", "visible": False},
         xaxis={"visible": False},
-        height=320,
-        margin={"l": 10, "r": 10},
+        height=330,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return chart
 

@@ -126,7 +126,7 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
     images = None
     if is_media_source(charter.sources[charter.mart.base]):
         # the features are the images themselves, which the models decode from their items
-        frame, images, found = usable_images(frame, charter.mart.base, target)
+        frame, images, found = usable_images(frame, charter.mart.base)
         notes += found
         features, cleaner = ["item"], None
     train_rows, holdout_rows, holdout_why = _holdout(

@@ -180,7 +180,7 @@ class ImageInput:
     channels: int
 
 
-def usable_images(frame, source: str, target: str):
+def usable_images(frame, source: str):
     """The rows of an images table that training can use, their input, and notes.
 
     Files that do not decode are left out, and of several files with the same
@@ -194,12 +194,12 @@ def usable_images(frame, source: str, target: str):
     notes = []
     unusable = frame["problem"].isin(UNUSABLE_PROBLEMS)
     if unusable.any():
-        notes.append(f"{int(unusable.sum()):,} files that do not decode as images left out")
+        notes.append(f"{int(unusable.sum()):,} file(s) that do not decode as images left out")
         frame = frame.loc[~unusable]
     copies = frame.duplicated("sha256")
     if copies.any():
         notes.append(
-            f"{int(copies.sum()):,} files repeating another's content left out (the first kept)"
+            f"{int(copies.sum()):,} file(s) repeating another's content left out (the first kept)"
         )
         frame = frame.loc[~copies]
     size, channels, resized = image_shape(frame)
