@@ -586,11 +586,14 @@ def _modality(project, data):
         from atelier.deep._images import Images
 
         return Images()
-    text = [c for c in text_columns(project.charter) if c in data.features]
-    if text:
+    from atelier.learn._features import infer_roles
+
+    declared = [c for c in text_columns(project.charter) if c in data.features]
+    roles = infer_roles(data.X_train[data.features], declared)
+    if roles.text and set(roles.features) == set(roles.text):  # words only: the text network
         from atelier.deep._texts import Texts
 
-        return Texts(text[0], data)
+        return Texts(roles.text[0], data)
     return None
 
 
@@ -600,6 +603,12 @@ def _preparation(data) -> tuple[Pipeline, object]:
     steps.append(("columns", FrameCoercer()))
     partial = Pipeline(steps).fit(data.X_train)
     roles = partial[-1].roles_
+    if roles.text:  # words are the classical model's (TF-IDF) or the text network's
+        for column in roles.text:
+            roles.dropped[column] = "free text: this network reads numbers and categories"
+        roles.text = []
+        steps[-1] = ("columns", FrameCoercer(roles))
+        partial = Pipeline(steps).fit(data.X_train)
     if not roles.features:
         raise DataError(
             f"{data.table}: no usable feature column: "

@@ -32,15 +32,17 @@ FINDING_KINDS = (
     "imbalance",
     "leakage",
     "personal_data",
+)
+# the files of an images table, and the free-text columns, have findings of their own
+MEDIA_FINDING_KINDS = (
     "unreadable_media",
     "media_mismatch",
     "duplicate_media",
     "mixed_sizes",
     "rare_label",
-    "empty_text",
-    "duplicate_text",
-    "text_language",
 )
+TEXT_FINDING_KINDS = ("empty_text", "duplicate_text", "text_language")
+FINDING_KINDS += MEDIA_FINDING_KINDS + TEXT_FINDING_KINDS
 SEVERITIES = ("info", "warning", "critical")
 
 
