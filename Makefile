@@ -31,15 +31,17 @@ $(BROWSER):
 			"only as root: sudo apt-get install chromium chromium-driver"; \
 	fi
 
-# Debian's Fashion-MNIST (MIT licence): the images demo (atelier demo --case images) and
-# its test read it; nothing is downloaded at run time.
+# Data from Debian's packages, never downloaded at run time: Fashion-MNIST (MIT licence)
+# for the images demo and its test, espeak-ng's synthetic speech for the audio tests.
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
-$(FASHION_MNIST):
+ESPEAK := /usr/bin/espeak-ng
+PERCEPTION_PACKAGES := dataset-fashion-mnist espeak-ng
+$(FASHION_MNIST) $(ESPEAK):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PERCEPTION_PACKAGES) >/dev/null; \
 	else \
-		echo "the images demo reads Debian's dataset-fashion-mnist, which make installs only" \
-			"as root: sudo apt-get install dataset-fashion-mnist"; \
+		echo "the images demo and the audio tests read Debian's $(PERCEPTION_PACKAGES)," \
+			"which make installs only as root: sudo apt-get install $(PERCEPTION_PACKAGES)"; \
 	fi
 
 demo: setup
@@ -66,7 +68,7 @@ demo-text: setup corpora
 # `servers`. Without them: make test PYTEST_ARGS='-m "not servers"'.
 PYTEST_ARGS ?=
 
-test: setup $(BROWSER) $(FASHION_MNIST) corpora
+test: setup $(BROWSER) $(FASHION_MNIST) $(ESPEAK) corpora
 	@for server in PostgreSQL:5432 MariaDB:3306; do \
 		name=$${server%%:*}; port=$${server##*:}; \
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null; then \

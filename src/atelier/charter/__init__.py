@@ -20,6 +20,7 @@ from atelier.charter._model import (
 )
 from atelier.charter._privacy import ColumnRule, Fairness, Privacy, Retention
 from atelier.charter._sources import (
+    AudioSource,
     ColumnSpec,
     CsvSource,
     ExcelSource,
@@ -41,6 +42,7 @@ from atelier.charter._template import template_costs, write_template
 __all__ = [
     "CHARTER_FILE",
     "Architecture",
+    "AudioSource",
     "Charter",
     "CleaningPlan",
     "ColumnRule",

@@ -187,6 +187,30 @@ class ImagesSource(_SourceBase):
         return self
 
 
+class AudioSource(_SourceBase):
+    """Labelled sounds (PCM WAV files), one row per recording.
+
+    Give exactly one of ``path`` (a folder with one subfolder per label) and
+    ``index`` (a CSV file with the columns ``path`` and ``label``, paths relative to
+    it). The warehouse records each file's item, label, hash, size, sample rate,
+    channels, duration, peak and RMS level, share of clipped samples, and what is
+    wrong with it (``problem``).
+    """
+
+    kind: Literal["audio"]
+    path: str | None = None
+    index: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_layout(self):
+        if (self.path is None) == (self.index is None):
+            raise ValueError(
+                "give exactly one of 'path' (one subfolder per label) and 'index' (a CSV of "
+                "path and label)"
+            )
+        return self
+
+
 SourceSpec = Annotated[
     CsvSource
     | JsonSource
@@ -195,11 +219,12 @@ SourceSpec = Annotated[
     | SqliteSource
     | SqlSource
     | HttpSource
-    | ImagesSource,
+    | ImagesSource
+    | AudioSource,
     Field(discriminator="kind"),
 ]
 FILE_SOURCE_TYPES = (CsvSource, JsonSource, ParquetSource, ExcelSource, SqliteSource)
-MEDIA_SOURCE_TYPES = (ImagesSource,)
+MEDIA_SOURCE_TYPES = (ImagesSource, AudioSource)
 
 
 def text_columns(charter) -> dict[str, ColumnSpec]:
@@ -213,5 +238,5 @@ def text_columns(charter) -> dict[str, ColumnSpec]:
 
 
 def is_media_source(spec) -> bool:
-    """Whether a source's rows are files (images) rather than records."""
+    """Whether a source's rows are files (images, sounds) rather than records."""
     return isinstance(spec, MEDIA_SOURCE_TYPES)

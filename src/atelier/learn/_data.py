@@ -16,7 +16,7 @@ from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.charter import is_media_source, kept_text_columns, text_columns
 from atelier.clean import cleaner_from_plan
-from atelier.exceptions import DataError, StageOrderError
+from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._metrics import BINARY, REGRESSION
 from atelier.media import usable_images
 from atelier.sources._snapshot import hash_bytes
@@ -124,6 +124,11 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
         frame, note = _unique_texts(frame, texts)
         notes += [note] if note else []
     images = None
+    if charter.sources[charter.mart.base].kind == "audio":
+        raise CharterError(
+            f"atelier.yaml: sources.{charter.mart.base}: the models of sounds are not built yet "
+            "(ingest and profile read audio sources; training reads images, texts and tables)"
+        )
     if is_media_source(charter.sources[charter.mart.base]):
         # the features are the images themselves, which the models decode from their items
         frame, images, found = usable_images(frame, charter.mart.base)

@@ -1,8 +1,9 @@
 """The items of a media source: where each file is, its label, its record, its pixels.
 
 An images source is a folder with one subfolder per label, a CSV index of paths and
-labels, or a pair of IDX files. Each item is named by its path relative to the
-folder (or the index), or ``<images file>#<position>`` inside an IDX file.
+labels, or a pair of IDX files; an audio source a folder of WAV files per label or a
+CSV index. Each item is named by its path relative to the folder (or the index), or
+``<images file>#<position>`` inside an IDX file.
 """
 
 import csv
@@ -15,10 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from atelier.exceptions import SourceError
+from atelier.media._audio import AUDIO_SUFFIXES, AudioProblem, probe_audio
 from atelier.media._idx import read_idx
 from atelier.media._images import IMAGE_SUFFIXES, ImageProblem, decode_image, probe_image
 
-UNUSABLE_PROBLEMS = ("not_an_image", "truncated")  # kept out of training
+UNUSABLE_PROBLEMS = ("not_an_image", "not_audio", "truncated")  # kept out of training
 MAX_SIDE = 64  # larger images are reduced to this side: the networks train on CPU
 
 
@@ -31,7 +33,7 @@ class MediaItems:
     name : str
         The source's name.
     kind : str
-        ``images``.
+        ``images`` or ``audio``.
     items : list of str
     labels : list of str
     paths : list of Path or None
@@ -68,15 +70,18 @@ class MediaItems:
         """One row per item, as an Arrow table: what ingest writes to the warehouse."""
         import pyarrow as pa
 
+        columns = AUDIO_RECORD_COLUMNS if self.kind == "audio" else IMAGE_RECORD_COLUMNS
         rows = [self._record(i) for i in range(len(self.items))]
         return pa.table(
             {
-                name: pa.array([row[name] for row in rows], type=pa.type_for_alias(alias))
-                for name, alias in MEDIA_RECORD_COLUMNS.items()
+                name: pa.array([row.get(name) for row in rows], type=pa.type_for_alias(alias))
+                for name, alias in columns.items()
             }
         )
 
     def _record(self, position: int) -> dict:
+        if self.kind == "audio":
+            return self._sound_record(position)
         record = {
             "item": self.items[position],
             "label": self.labels[position],
@@ -102,6 +107,26 @@ class MediaItems:
             "height": shape.height,
             "channels": shape.channels,
             "problem": problem,
+        }
+
+    def _sound_record(self, position: int) -> dict:
+        record = {
+            "item": self.items[position],
+            "label": self.labels[position],
+            "sha256": self.digests[position],
+            "bytes": self.sizes[position],
+            "format": "WAV",
+        }
+        shape = probe_audio(self.paths[position].read_bytes())
+        if isinstance(shape, AudioProblem):
+            return record | {"format": None, "problem": shape.kind}
+        return record | {
+            "sample_rate": shape.sample_rate,
+            "channels": shape.channels,
+            "duration_s": shape.duration_s,
+            "peak": round(shape.peak, 6),
+            "rms": round(shape.rms, 6),
+            "clipped_share": round(shape.clipped_share, 6),
         }
 
     def content(self, item: str) -> bytes:
@@ -208,13 +233,13 @@ def usable_images(frame, source: str):
     return frame.reset_index(drop=True), ImageInput(source, size, channels), notes
 
 
-def image_items(name: str, spec, resolve) -> MediaItems:
-    """Locate and hash the items of an ``images`` source.
+def file_items(name: str, spec, resolve) -> MediaItems:
+    """Locate and hash the items of an ``images`` or ``audio`` source.
 
     Parameters
     ----------
     name : str
-    spec : ImagesSource
+    spec : ImagesSource or AudioSource
     resolve : callable
         Turns a path of the charter into an absolute ``Path``.
 
@@ -227,11 +252,14 @@ def image_items(name: str, spec, resolve) -> MediaItems:
     SourceError
         When the folder, index or IDX files are missing or malformed.
     """
-    if spec.idx is not None:
+    kind, suffixes = (
+        ("audio", AUDIO_SUFFIXES) if spec.kind == "audio" else ("images", IMAGE_SUFFIXES)
+    )
+    if getattr(spec, "idx", None) is not None:
         return _idx_items(name, resolve(spec.idx.images), resolve(spec.idx.labels), spec)
     if spec.index is not None:
-        return _indexed_items(name, resolve(spec.index))
-    return _folder_items(name, resolve(spec.path))
+        return _indexed_items(name, resolve(spec.index), kind)
+    return _folder_items(name, resolve(spec.path), kind, suffixes)
 
 
 def media_items(project, name: str) -> MediaItems:
@@ -256,29 +284,29 @@ def cached_items(root: str, name: str) -> MediaItems:
     key = (str(project.root), name, spec.model_dump_json())
     if key not in _CACHE:
         _CACHE.clear()  # one source at a time: the pixels may be large
-        _CACHE[key] = image_items(name, spec, lambda path: resolve_path(project.root, path))
+        _CACHE[key] = file_items(name, spec, lambda path: resolve_path(project.root, path))
     return _CACHE[key]
 
 
-def _folder_items(name: str, folder: Path) -> MediaItems:
+def _folder_items(name: str, folder: Path, kind: str, suffixes: dict) -> MediaItems:
     if not folder.is_dir():
         raise SourceError(f"source {name!r}: {folder} is not a folder (one subfolder per label)")
     files = sorted(
         path
         for path in folder.rglob("*")
-        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and path.parent != folder
+        if path.is_file() and path.suffix.lower() in suffixes and path.parent != folder
     )
     if not files:
         raise SourceError(
             f"source {name!r}: no image in {folder}: expected one subfolder per label holding "
-            f"{', '.join(sorted(IMAGE_SUFFIXES))} files"
+            f"{', '.join(sorted(suffixes))} files"
         )
     items = [path.relative_to(folder).as_posix() for path in files]
     labels = [path.relative_to(folder).parts[0] for path in files]
-    return _hashed(name, items, labels, files)
+    return _hashed(name, items, labels, files, kind)
 
 
-def _indexed_items(name: str, index: Path) -> MediaItems:
+def _indexed_items(name: str, index: Path, kind: str) -> MediaItems:
     if not index.is_file():
         raise SourceError(f"source {name!r}: index file not found: {index}")
     with index.open(newline="", encoding="utf-8") as stream:
@@ -298,16 +326,16 @@ def _indexed_items(name: str, index: Path) -> MediaItems:
         files.append(path)
         items.append(row["path"])
         labels.append(row["label"])
-    return _hashed(name, items, labels, files)
+    return _hashed(name, items, labels, files, kind)
 
 
-def _hashed(name: str, items, labels, files) -> MediaItems:
+def _hashed(name: str, items, labels, files, kind: str) -> MediaItems:
     digests, sizes = [], []
     for path in files:
         content = path.read_bytes()
         digests.append(hashlib.sha256(content).hexdigest())
         sizes.append(len(content))
-    return MediaItems(name, "images", items, labels, files, digests, sizes)
+    return MediaItems(name, kind, items, labels, files, digests, sizes)
 
 
 def _idx_items(name: str, images_file: Path, labels_file: Path, spec) -> MediaItems:
@@ -343,14 +371,26 @@ def _png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-MEDIA_RECORD_COLUMNS = {
+_FILE_COLUMNS = {
     "item": "string",
     "label": "string",
     "sha256": "string",
     "bytes": "int64",
     "format": "string",
+}
+IMAGE_RECORD_COLUMNS = _FILE_COLUMNS | {
     "width": "int32",
     "height": "int32",
     "channels": "int32",
     "problem": "string",
 }
+AUDIO_RECORD_COLUMNS = _FILE_COLUMNS | {
+    "sample_rate": "int32",
+    "channels": "int32",
+    "duration_s": "double",
+    "peak": "double",
+    "rms": "double",
+    "clipped_share": "double",
+    "problem": "string",
+}
+MEDIA_RECORD_COLUMNS = IMAGE_RECORD_COLUMNS | AUDIO_RECORD_COLUMNS  # a file's record

@@ -1,18 +1,24 @@
-"""Findings about the files of an images table.
+"""Findings about the files of an images or audio table.
 
-Unreadable files, extensions that lie, copies, mixed sizes, labels with too few examples.
+Unreadable files, extensions that lie, copies, mixed sizes or sample rates, silent or
+clipped recordings, labels with too few examples.
 """
 
 from atelier._naming import quote_identifier
 from atelier._text import Text
 from atelier.media import UNUSABLE_PROBLEMS
+from atelier.media._audio import SILENT_RMS
 from atelier.quality._result import Finding
 
 RARE_LABEL = 5  # fewer examples than this and a label cannot be learnt nor evaluated
+_UNUSABLE = "(" + ", ".join(f"'{p}'" for p in UNUSABLE_PROBLEMS) + ")"
+CLIPPED_SHARE = 0.001  # of a recording's samples at full scale: audible distortion
 
 
-def media_findings(connection, relation: str, target: str, say: Text) -> list[Finding]:
-    """What is wrong with the files recorded in ``relation`` (an images table).
+def media_findings(
+    connection, relation: str, target: str, say: Text, kind: str = "images"
+) -> list[Finding]:
+    """What is wrong with the files recorded in ``relation`` (an images or audio table).
 
     Parameters
     ----------
@@ -23,6 +29,7 @@ def media_findings(connection, relation: str, target: str, say: Text) -> list[Fi
     target : str
         The label column.
     say : Text
+    kind : {"images", "audio"}
 
     Returns
     -------
@@ -50,7 +57,7 @@ def media_findings(connection, relation: str, target: str, say: Text) -> list[Fi
         f"SELECT coalesce(sum(copies - 1), 0), count(*) FILTER (WHERE labels > 1), "
         f"list(first_item ORDER BY first_item)[1:5] FROM (SELECT sha256, count(*) AS copies, "
         f"count(DISTINCT {label}) AS labels, min(item) AS first_item FROM {relation} "
-        "WHERE problem IS NULL OR problem NOT IN ('not_an_image', 'truncated') "
+        f"WHERE problem IS NULL OR problem NOT IN {_UNUSABLE} "
         "GROUP BY sha256 HAVING count(*) > 1)"
     ).fetchone()
     if copies:
@@ -68,10 +75,14 @@ def media_findings(connection, relation: str, target: str, say: Text) -> list[Fi
                 say("fix_media_duplicates"),
             )
         )
-    sizes = connection.execute(
-        f"SELECT width, height, count(*) FROM {relation} WHERE width IS NOT NULL "
-        "GROUP BY ALL ORDER BY 3 DESC, 1, 2"
-    ).fetchall()
+    if kind == "audio":
+        found += _sound_findings(connection, relation, say)
+        sizes = []
+    else:
+        sizes = connection.execute(
+            f"SELECT width, height, count(*) FROM {relation} WHERE width IS NOT NULL "
+            "GROUP BY ALL ORDER BY 3 DESC, 1, 2"
+        ).fetchall()
     if len(sizes) > 1:
         others = sum(count for _, _, count in sizes[1:])
         found.append(
@@ -92,7 +103,7 @@ def media_findings(connection, relation: str, target: str, say: Text) -> list[Fi
         )
     for value, count in connection.execute(
         f"SELECT {label}, count(*) FROM {relation} WHERE problem IS NULL "
-        f"OR problem NOT IN ('not_an_image', 'truncated') GROUP BY ALL "
+        f"OR problem NOT IN {_UNUSABLE} GROUP BY ALL "
         f"HAVING count(*) < {RARE_LABEL} ORDER BY ALL"
     ).fetchall():
         found.append(
@@ -104,6 +115,49 @@ def media_findings(connection, relation: str, target: str, say: Text) -> list[Fi
                 say("find_rare_label", label=str(value), rows=say.number(count), least=RARE_LABEL),
                 [str(value)],
                 say("fix_rare_label"),
+            )
+        )
+    return found
+
+
+def _sound_findings(connection, relation: str, say: Text) -> list[Finding]:
+    """Silent and clipped recordings, and sample rates that differ."""
+    found = []
+    checks = (
+        ("silent_audio", f"rms < {SILENT_RMS}", "warning"),
+        ("clipped_audio", f"clipped_share > {CLIPPED_SHARE}", "info"),
+    )
+    for kind, condition, severity in checks:
+        count, examples = connection.execute(
+            f"SELECT count(*), list(item ORDER BY item)[1:5] FROM {relation} WHERE {condition}"
+        ).fetchone()
+        if count:
+            found.append(
+                Finding(
+                    kind,
+                    ["item"],
+                    count,
+                    severity,
+                    say(f"find_{kind}", rows=say.number(count)),
+                    examples,
+                    say(f"fix_{kind}"),
+                )
+            )
+    rates = connection.execute(
+        f"SELECT sample_rate, count(*) FROM {relation} WHERE sample_rate IS NOT NULL "
+        "GROUP BY ALL ORDER BY 2 DESC, 1"
+    ).fetchall()
+    if len(rates) > 1:
+        others = sum(count for _, count in rates[1:])
+        found.append(
+            Finding(
+                "mixed_sample_rates",
+                ["sample_rate"],
+                others,
+                "info",
+                say("find_mixed_sample_rates", rows=say.number(others), rate=rates[0][0]),
+                [f"{rate} Hz" for rate, _ in rates[1:6]],
+                say("fix_mixed_sample_rates"),
             )
         )
     return found

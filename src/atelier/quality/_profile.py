@@ -303,7 +303,8 @@ def _with_media_findings(connection, relation, result, target, charter) -> Profi
     features, so their missing values, skew or correlations say nothing the files'
     findings do not say better.
     """
-    found = media_findings(connection, relation, target, Text(charter.project.language))
+    kind = charter.sources[charter.mart.base].kind
+    found = media_findings(connection, relation, target, Text(charter.project.language), kind)
     kept = [
         f
         for f in result.findings

@@ -40,6 +40,9 @@ MEDIA_FINDING_KINDS = (
     "duplicate_media",
     "mixed_sizes",
     "rare_label",
+    "silent_audio",
+    "clipped_audio",
+    "mixed_sample_rates",
 )
 TEXT_FINDING_KINDS = ("empty_text", "duplicate_text", "text_language")
 FINDING_KINDS += MEDIA_FINDING_KINDS + TEXT_FINDING_KINDS

@@ -210,9 +210,9 @@ def _missing_libraries(stage: str) -> str | None:
 
 # stages about a table's columns, which have none to work on when each row is an image
 _COLUMN_STAGES = {
-    "explore": "the rows are images: the profile describes the files and deep their errors",
-    "segments": "the rows are images: there are no columns to segment by",
-    "fairness": "the rows are images, with no attribute of a person to audit by",
+    "explore": "the rows are files (images or sounds): the profile describes them",
+    "segments": "the rows are files (images or sounds): there are no columns to segment by",
+    "fairness": "the rows are files (images or sounds), with no attribute of a person to audit",
 }
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from atelier._config import settings
 from atelier._project import resolve_path
 from atelier.charter import (
+    AudioSource,
     CsvSource,
     ExcelSource,
     HttpSource,
@@ -19,7 +20,7 @@ from atelier.sources._databases import snapshot_sql, snapshot_sqlite
 from atelier.sources._delimited import snapshot_delimited
 from atelier.sources._excel import snapshot_excel
 from atelier.sources._http import snapshot_http
-from atelier.sources._media import snapshot_images
+from atelier.sources._media import snapshot_media
 from atelier.sources._snapshot import SourceSnapshot
 from atelier.sources._structured_files import snapshot_json, snapshot_parquet
 
@@ -67,6 +68,6 @@ def snapshot_source(name: str, spec: SourceSpec, root: Path, scratch: Path) -> S
             return snapshot_sql(name, spec)
         case HttpSource():
             return snapshot_http(name, spec, scratch, settings().http_timeout)
-        case ImagesSource():
-            return snapshot_images(name, spec, resolved)
+        case ImagesSource() | AudioSource():
+            return snapshot_media(name, spec, resolved)
     raise TypeError(f"unsupported source declaration {type(spec).__name__}")

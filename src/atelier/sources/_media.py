@@ -1,24 +1,24 @@
-"""Media sources (images): one row per file, read by :mod:`atelier.media`."""
+"""Media sources (images, sounds): one row per file, read by :mod:`atelier.media`."""
 
 from collections.abc import Callable
 from pathlib import Path
 
-from atelier.charter import ImagesSource
+from atelier.charter import AudioSource, ImagesSource
 from atelier.sources._snapshot import SourceSnapshot
 
 
-def snapshot_images(
-    name: str, spec: ImagesSource, resolve: Callable[[str], Path]
+def snapshot_media(
+    name: str, spec: ImagesSource | AudioSource, resolve: Callable[[str], Path]
 ) -> SourceSnapshot:
-    """Locate and hash the images of a source; their records are built only to load.
+    """Locate and hash the files of a source; their records are built only to load.
 
-    The content hash covers every image's name, label and bytes, so a changed,
-    added, removed or relabelled image reloads the source.
+    The content hash covers every file's name, label and bytes, so a changed, added,
+    removed or relabelled file reloads the source.
     """
-    from atelier.media import image_items
+    from atelier.media import file_items
 
-    items = image_items(name, spec, resolve)
-    if spec.idx is not None:
+    items = file_items(name, spec, resolve)
+    if getattr(spec, "idx", None) is not None:
         location, layout = str(resolve(spec.idx.images)), "idx"
     elif spec.index is not None:
         location, layout = str(resolve(spec.index)), "index"
