@@ -34,9 +34,9 @@ def _tone(frequency, seconds=0.5, level=0.3, rate=RATE):
 def sound_project(tmp_path):
     """Tones filed as low and high, and the problems a real folder of recordings has."""
     folder = tmp_path / "data" / "sounds"
-    for i in range(6):
-        _wav(folder / "low" / f"{i}.wav", _tone(200 + 10 * i))
-        _wav(folder / "high" / f"{i}.wav", _tone(2000 + 50 * i))
+    for i in range(30):
+        _wav(folder / "low" / f"{i}.wav", _tone(200 + 5 * i, seconds=0.3 + 0.01 * i))
+        _wav(folder / "high" / f"{i}.wav", _tone(2000 + 20 * i, seconds=0.3 + 0.01 * i))
     _wav(folder / "low" / "silent.wav", np.zeros(RATE // 2))
     _wav(folder / "high" / "clipped.wav", _tone(2500, level=1.5))
     _wav(folder / "high" / "phone.wav", _tone(2200, rate=8000), rate=8000)
@@ -60,13 +60,13 @@ def test_recordings_land_in_the_warehouse_with_their_record(sound_project):
             "FROM raw.sounds"
         ).fetchall()
     by_item = {row[0]: row for row in rows}
-    assert len(rows) == 17
+    assert len(rows) == 65
     assert by_item["low/cut.wav"][2] == "truncated"
     assert by_item["high/notes.wav"][2] == "not_audio"
     assert by_item["high/phone.wav"][3:5] == (8000, 0.5)
     assert by_item["low/silent.wav"][5] == 0.0
     assert by_item["high/clipped.wav"][6] > 0.1
-    assert by_item["low/0.wav"][5] == pytest.approx(0.3 / np.sqrt(2), abs=0.01)
+    assert by_item["low/0.wav"][4:6] == (0.3, pytest.approx(0.3 / np.sqrt(2), abs=0.01))
 
 
 def test_the_profile_reports_silent_clipped_unreadable_and_mixed_rates(sound_project):
@@ -83,16 +83,22 @@ def test_the_profile_reports_silent_clipped_unreadable_and_mixed_rates(sound_pro
     assert "mixed_sizes" not in kinds
 
 
-def test_training_on_sounds_says_it_is_not_built_yet(sound_project):
-    from atelier.exceptions import CharterError
+def test_the_classical_model_hears_the_tones_apart(sound_project):
     from atelier.learn import train
     from atelier.quality import profile
 
+    charter = (sound_project / "atelier.yaml").read_text()
+    charter += "training:\n  max_trials: 2\n  families: [linear]\n"
+    (sound_project / "atelier.yaml").write_text(charter)
     project = Project.load(sound_project)
     ingest(project)
     profile(project)
-    with pytest.raises(CharterError, match=r"sources\.sounds: the models of sounds are not built"):
-        train(project, budget=30)
+    result = train(project, budget=300)
+    assert result.scores["holdout_accuracy"] == 1.0  # a low tone and a high one
+    assert any("silent recording(s) left out" in note for note in result.notes)
+    assert any("resampled to 16,000 Hz" in note for note in result.notes)
+    card = (project.artifact_dir("learn") / "serving.json").read_text()
+    assert '"kind": "audio"' in card
 
 
 def test_speech_from_espeak_is_resampled_and_has_a_log_mel(tmp_path):

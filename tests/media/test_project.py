@@ -97,7 +97,7 @@ def test_occlusion_finds_the_ink_not_the_empty_border(trained_digits):
     import numpy as np
 
     from atelier.serve import ModelService
-    from atelier.serve._images import occlusion_map
+    from atelier.serve._media import occlusion_map
 
     service = ModelService.from_project(trained_digits.project)
     pixels = np.zeros((1, 1, 8, 8), dtype=np.float32)
@@ -110,10 +110,10 @@ def test_occlusion_finds_the_ink_not_the_empty_border(trained_digits):
 def test_the_api_refuses_what_is_no_image(digit_project):
     from fastapi import HTTPException
 
-    from atelier.serve._images import MAX_IMAGE_BYTES, image_pixels
+    from atelier.serve._media import MAX_IMAGE_BYTES, image_pixels
 
     class Service:
-        image_input = {"kind": "image", "size": [8, 8], "channels": 1}  # noqa: RUF012
+        media_input = {"kind": "image", "size": [8, 8], "channels": 1}  # noqa: RUF012
 
     png = next((digit_project / "data" / "digits" / "two").glob("*.png")).read_bytes()
     assert image_pixels(Service(), "two.png", png).shape == (1, 1, 8, 8)

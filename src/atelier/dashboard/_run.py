@@ -23,9 +23,17 @@ IMAGE_PAGES = {
 }
 
 
+SOUND_PAGES = {
+    "answer": "dash_page_answer",
+    "try-one": "dash_page_try_one_sound",
+}
+
+
 def pages_for(service: ModelService) -> dict[str, str]:
     """The dashboard's pages for the model ``service`` serves."""
-    return IMAGE_PAGES if service.image_input is not None else PAGES
+    if service.media_input is None:
+        return PAGES
+    return SOUND_PAGES if service.media_input["kind"] == "audio" else IMAGE_PAGES
 
 
 def streamlit_command(project: Project, host: str, port: int) -> list[str]:

@@ -347,29 +347,38 @@ def drift_page(service: ModelService) -> None:
 
 
 def try_one_page(service: ModelService) -> None:
-    """One image: the model's answer, the probability of each label, and where it looked."""
+    """One image or recording: the answer, the probability of each label, where it looked."""
     from fastapi import HTTPException
 
-    from atelier.serve._images import image_pixels, occlusion_map
+    from atelier.serve._media import decoded_upload, occlusion_map
 
     t = _words(service)
-    st.title(t("dash_page_try_one"))
-    size = "x".join(str(side) for side in service.image_input["size"])
-    st.markdown(t("dash_try_one_text", size=size))
-    upload = st.file_uploader(t("dash_try_one_upload"), type=["png", "jpg", "jpeg"])
+    heard = service.media_input["kind"] == "audio"
+    st.title(t("dash_page_try_one_sound" if heard else "dash_page_try_one"))
+    if heard:
+        st.markdown(t("dash_try_one_sound_text", rate=t.number(service.media_input["sample_rate"])))
+        upload = st.file_uploader(t("dash_try_one_sound_upload"), type=["wav"])
+    else:
+        size = "x".join(str(side) for side in service.media_input["size"])
+        st.markdown(t("dash_try_one_text", size=size))
+        upload = st.file_uploader(t("dash_try_one_upload"), type=["png", "jpg", "jpeg"])
     if upload is None:
         return
     try:
-        pixels = image_pixels(service, upload.name, upload.getvalue())
+        arrays = decoded_upload(service, upload.name, upload.getvalue())
     except HTTPException as refused:
         st.error(refused.detail)
         return
-    probabilities = service.pixel_probabilities(pixels)[0]
+    probabilities = service.array_probabilities(arrays)[0]
     classes = service.info.classes
-    heat, answer = occlusion_map(service, pixels)
+    heat, answer = occlusion_map(service, arrays)
     left, right = st.columns(2)
-    left.image(_enlarged(pixels[0]), caption=t("dash_try_one_seen", size=size), width=280)
-    right.plotly_chart(_heat_chart(heat, t), width="stretch")
+    if heard:
+        left.audio(upload.getvalue(), format="audio/wav")
+        left.plotly_chart(_spectrogram_chart(arrays[0, 0], t), width="stretch")
+    else:
+        left.image(_enlarged(arrays[0]), caption=t("dash_try_one_seen", size=size), width=280)
+    right.plotly_chart(_heat_chart(heat, t, heard), width="stretch")
     right.caption(t("dash_try_one_where_caption"))
     st.success(
         t(
@@ -404,14 +413,29 @@ def _enlarged(pixels, side: int = 280):
     return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 
 
-def _heat_chart(heat, t: Text) -> go.Figure:
+def _spectrogram_chart(mel, t: Text) -> go.Figure:
+    """The recording as the model hears it: mel bands upwards, frames of 10 ms across."""
+    chart = go.Figure(go.Heatmap(z=mel, colorscale="Magma", showscale=False))
+    chart.update_layout(
+        title=t("dash_try_one_heard"),
+        xaxis={"title": t("dash_try_one_frames")},
+        yaxis={"title": t("dash_try_one_bands")},
+        height=300,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return chart
+
+
+def _heat_chart(heat, t: Text, sound: bool = False) -> go.Figure:
     limit = float(abs(heat).max()) or 1.0
     chart = go.Figure(
         go.Heatmap(z=heat, colorscale="RdBu_r", zmin=-limit, zmax=limit, showscale=False)
     )
+    # an image's first row is its top; a spectrogram's first band its lowest frequency
     chart.update_layout(
         title=t("dash_try_one_where"),
-        yaxis={"autorange": "reversed", "scaleanchor": "x", "visible": False},
+        yaxis={"autorange": True if sound else "reversed", "visible": False}
+        | ({} if sound else {"scaleanchor": "x"}),
         xaxis={"visible": False},
         height=330,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},

@@ -132,8 +132,10 @@ def draw_residuals(truth: np.ndarray, predicted: np.ndarray, path: Path, say: Te
     return _save(figure, path)
 
 
-def draw_misclassified(pixels: np.ndarray, rows: list[dict], path: Path, say: Text) -> Path:
-    """The images the network got most confidently wrong, with true and predicted labels."""
+def draw_misclassified(
+    pixels: np.ndarray, rows: list[dict], path: Path, say: Text, spectrograms: bool = False
+) -> Path:
+    """The images (or spectrograms) the network got most confidently wrong, with labels."""
     from matplotlib.figure import Figure
 
     columns = min(4, len(rows))
@@ -144,7 +146,10 @@ def draw_misclassified(pixels: np.ndarray, rows: list[dict], path: Path, say: Te
         ax.axis("off")
     for ax, image, row in zip(np.ravel(axes), pixels, rows, strict=False):
         shown = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
-        ax.imshow(shown, cmap="gray" if image.shape[0] == 1 else None, vmin=0, vmax=1)
+        if spectrograms:  # mel bands upwards, time to the right
+            ax.imshow(shown, cmap="magma", origin="lower", aspect="auto")
+        else:
+            ax.imshow(shown, cmap="gray" if image.shape[0] == 1 else None, vmin=0, vmax=1)
         ax.set_title(
             say(
                 "fig_misclassified_label",
@@ -154,5 +159,5 @@ def draw_misclassified(pixels: np.ndarray, rows: list[dict], path: Path, say: Te
             ),
             fontsize=8,
         )
-    figure.suptitle(say("fig_misclassified"))
+    figure.suptitle(say("fig_misclassified_sounds" if spectrograms else "fig_misclassified"))
     return _save(figure, path)

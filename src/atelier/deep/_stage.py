@@ -586,6 +586,10 @@ def _modality(project, data):
         from atelier.deep._images import Images
 
         return Images()
+    if data.sounds is not None:
+        from atelier.deep._sounds import Sounds
+
+        return Sounds()
     from atelier.learn._features import infer_roles
 
     declared = [c for c in text_columns(project.charter) if c in data.features]

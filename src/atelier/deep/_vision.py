@@ -44,6 +44,26 @@ def _build(config: dict, in_channels: int, size: tuple[int, int], n_classes: int
     return nn.Sequential(*layers)
 
 
+def _masked(batch, fraction: float, generator):
+    """SpecAugment (Park et al., 2019): one band of rows and one of columns set to the mean.
+
+    For spectrograms: a random band of up to ``fraction`` of the mel bands and one of
+    up to ``fraction`` of the frames are hidden in each example, independently.
+    """
+    import torch
+
+    n, _, height, width = batch.shape
+    out = batch.clone()
+    for size, axis in ((height, 2), (width, 3)):
+        span = (torch.rand(n, generator=generator) * fraction * size).long()
+        start = (torch.rand(n, generator=generator) * (size - span + 1).float()).long()
+        positions = torch.arange(size).view(1, size)
+        hidden = (positions >= start.view(n, 1)) & (positions < (start + span).view(n, 1))
+        shape = [n, 1, size, 1] if axis == 2 else [n, 1, 1, size]
+        out = torch.where(hidden.view(shape), batch.mean(), out)
+    return out
+
+
 def _shifted(batch, fraction: float, generator):
     """Each image moved by up to ``fraction`` of its side, independently (zero padding)."""
     import torch
@@ -72,6 +92,9 @@ class ImageClassifier(PerceptionClassifier):
         After each block (twice as much before the output).
     augment : float, default=0.0
         Random shifts of up to this fraction of the side during training; 0 for none.
+    masking : float, default=0.0
+        SpecAugment for spectrograms: a band of up to this fraction of the rows and one
+        of the columns hidden in each training example; 0 for none.
     learning_rate, weight_decay : float
         AdamW's; the rate follows a cosine schedule over ``max_epochs``.
     batch_size : int, default=128
@@ -112,6 +135,7 @@ class ImageClassifier(PerceptionClassifier):
         batch_norm=False,
         dropout=0.0,
         augment=0.0,
+        masking=0.0,
         learning_rate=1e-3,
         weight_decay=0.0,
         batch_size=128,
@@ -127,6 +151,7 @@ class ImageClassifier(PerceptionClassifier):
         self.batch_norm = batch_norm
         self.dropout = dropout
         self.augment = augment
+        self.masking = masking
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.batch_size = batch_size
@@ -181,6 +206,8 @@ class ImageClassifier(PerceptionClassifier):
                 batch = x_fit[rows]
                 if self.augment:
                     batch = _shifted(batch, self.augment, generator)
+                if self.masking:
+                    batch = _masked(batch, self.masking, generator)
                 loss = functional.cross_entropy(network(batch), y_fit[rows], weight=weights)
                 optimiser.zero_grad()
                 loss.backward()

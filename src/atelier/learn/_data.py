@@ -16,9 +16,9 @@ from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.charter import is_media_source, kept_text_columns, text_columns
 from atelier.clean import cleaner_from_plan
-from atelier.exceptions import CharterError, DataError, StageOrderError
+from atelier.exceptions import DataError, StageOrderError
 from atelier.learn._metrics import BINARY, REGRESSION
-from atelier.media import usable_images
+from atelier.media import usable_images, usable_sounds
 from atelier.sources._snapshot import hash_bytes
 from atelier.warehouse._privacy import key_digests
 
@@ -68,6 +68,7 @@ class TrainingData:
     source_hash: str
     key_digests_train: list[str] | None = None
     images: object = None  # ImageInput, when the rows are images
+    sounds: object = None  # SoundInput, when the rows are recordings
     extra_train: pd.DataFrame | None = None
     extra_test: pd.DataFrame | None = None
 
@@ -124,12 +125,13 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
         frame, note = _unique_texts(frame, texts)
         notes += [note] if note else []
     images = None
+    sounds = None
     if charter.sources[charter.mart.base].kind == "audio":
-        raise CharterError(
-            f"atelier.yaml: sources.{charter.mart.base}: the models of sounds are not built yet "
-            "(ingest and profile read audio sources; training reads images, texts and tables)"
-        )
-    if is_media_source(charter.sources[charter.mart.base]):
+        # the features are the recordings, which the models hear from their items
+        frame, sounds, found = usable_sounds(frame, charter.mart.base)
+        notes += found
+        features, cleaner = ["item"], None
+    elif is_media_source(charter.sources[charter.mart.base]):
         # the features are the images themselves, which the models decode from their items
         frame, images, found = usable_images(frame, charter.mart.base)
         notes += found
@@ -174,6 +176,7 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
         source_hash=source_hash,
         key_digests_train=digests,
         images=images,
+        sounds=sounds,
         extra_train=frame[list(extra)].iloc[train_rows].reset_index(drop=True) if extra else None,
         extra_test=frame[list(extra)].iloc[holdout_rows].reset_index(drop=True) if extra else None,
     )

@@ -68,7 +68,7 @@ from atelier.learn._verdicts import (
     metric_reason,
     tuning_gains,
 )
-from atelier.media import ImagePixels
+from atelier.media import ImagePixels, SoundFeatures, sound_card_input
 
 STAGE = "learn"
 MODEL_FILE = "model.joblib"
@@ -191,6 +191,12 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         images = data.images
         cleaner = ImagePixels(str(project.root), images.source, images.size, images.channels)
         families = families or list(IMAGE_FAMILIES)
+    elif data.sounds is not None:  # and the spectrograms, pooled over time
+        heard = data.sounds
+        cleaner = SoundFeatures(
+            str(project.root), heard.source, heard.sample_rate, heard.n_mels, heard.frames
+        )
+        families = families or list(IMAGE_FAMILIES)
     auto = kind(
         time_budget=search_budget,
         metric=settings.metric,
@@ -267,6 +273,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         if data.images is not None:
             size, channels = data.images.size, data.images.channels
             card["input"] = {"kind": "image", "size": list(size), "channels": channels}
+        elif data.sounds is not None:
+            card["input"] = sound_card_input(data.sounds)
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
         say = Text(charter.project.language)  # charts in the charter's language

@@ -1,4 +1,4 @@
-"""Images (and later sounds) as a source of rows: reading, checking and decoding files.
+"""Images and sounds as a source of rows: reading, checking and decoding files.
 
 A library, not a stage: ingest records what it finds in the files, the profile reports
 their quality, the train and deep stages decode them into arrays, and the API decodes
@@ -18,12 +18,16 @@ from atelier.media._items import (
     UNUSABLE_PROBLEMS,
     ImageInput,
     MediaItems,
+    SoundInput,
     file_items,
     image_shape,
     media_items,
+    sound_card_input,
     usable_images,
+    usable_sounds,
 )
 from atelier.media._pixels import ImagePixels
+from atelier.media._sounds import SoundFeatures
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -34,11 +38,15 @@ __all__ = [
     "ImageProblem",
     "ImageShape",
     "MediaItems",
+    "SoundFeatures",
+    "SoundInput",
     "decode_image",
     "file_items",
     "image_shape",
     "media_items",
     "probe_image",
     "read_idx",
+    "sound_card_input",
     "usable_images",
+    "usable_sounds",
 ]

@@ -162,3 +162,28 @@ def log_mel(samples: np.ndarray, sample_rate: int, n_mels: int = 40) -> np.ndarr
     )
     power = np.abs(spectrum) ** 2
     return np.log(1e-6 + mel_filters(sample_rate, n_fft, n_mels) @ power).astype(np.float32)
+
+
+def spectrogram(content: bytes | Path, sample_rate: int, n_mels: int, frames: int) -> np.ndarray:
+    """What the models hear of a recording: ``(1, n_mels, frames)`` normalised log-mel.
+
+    The recording is resampled, turned into a log-mel spectrogram, centred in (or cut
+    to) ``frames`` frames of 10 ms, padded with its own quietest level, then scaled
+    to zero mean and unit variance (per recording: the level of a microphone is no
+    cue to the word).
+
+    Raises
+    ------
+    ValueError
+        When the content is not a readable PCM WAV file.
+    """
+    mel = log_mel(decode_audio(content, sample_rate), sample_rate, n_mels)
+    if mel.shape[1] >= frames:
+        start = (mel.shape[1] - frames) // 2
+        mel = mel[:, start : start + frames]
+    else:
+        before = (frames - mel.shape[1]) // 2
+        quiet = float(mel.min()) if mel.size else float(np.log(1e-6))
+        mel = np.pad(mel, ((0, 0), (before, frames - mel.shape[1] - before)), constant_values=quiet)
+    mel = (mel - mel.mean()) / (mel.std() + 1e-6)
+    return mel[None].astype(np.float32)

@@ -16,7 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from atelier.exceptions import SourceError
-from atelier.media._audio import AUDIO_SUFFIXES, AudioProblem, probe_audio
+from atelier.media._audio import (
+    AUDIO_SUFFIXES,
+    SILENT_RMS,
+    AudioProblem,
+    probe_audio,
+    spectrogram,
+)
 from atelier.media._idx import read_idx
 from atelier.media._images import IMAGE_SUFFIXES, ImageProblem, decode_image, probe_image
 
@@ -42,6 +48,8 @@ class MediaItems:
         Each item's SHA-256 (of the file, or of its pixels inside an IDX file).
     sizes : list of int
         Each item's bytes.
+    extras : dict of str to list of str
+        The index's other columns (a speaker, a session), recorded beside each item.
     """
 
     name: str
@@ -51,6 +59,7 @@ class MediaItems:
     paths: list[Path] | None
     digests: list[str]
     sizes: list[int]
+    extras: dict[str, list[str]] = field(default_factory=dict)
     _pixels: np.ndarray | None = field(default=None, repr=False)
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _decoded: dict = field(default_factory=dict, repr=False)
@@ -64,6 +73,9 @@ class MediaItems:
         digest = hashlib.sha256()
         for item, label, item_digest in zip(self.items, self.labels, self.digests, strict=True):
             digest.update(f"{item}\t{label}\t{item_digest}\n".encode())
+        for column, values in sorted(self.extras.items()):
+            joined = "\t".join(values)
+            digest.update(f"{column}\t{joined}\n".encode())
         return f"sha256:{digest.hexdigest()}"
 
     def records(self):
@@ -72,12 +84,13 @@ class MediaItems:
 
         columns = AUDIO_RECORD_COLUMNS if self.kind == "audio" else IMAGE_RECORD_COLUMNS
         rows = [self._record(i) for i in range(len(self.items))]
-        return pa.table(
-            {
-                name: pa.array([row.get(name) for row in rows], type=pa.type_for_alias(alias))
-                for name, alias in columns.items()
-            }
-        )
+        table = {
+            name: pa.array([row.get(name) for row in rows], type=pa.type_for_alias(alias))
+            for name, alias in columns.items()
+        }
+        for column, values in self.extras.items():
+            table.setdefault(column, pa.array(values, type=pa.string()))
+        return pa.table(table)
 
     def _record(self, position: int) -> dict:
         if self.kind == "audio":
@@ -128,6 +141,19 @@ class MediaItems:
             "rms": round(shape.rms, 6),
             "clipped_share": round(shape.clipped_share, 6),
         }
+
+    def sounds(self, items: Sequence[str], heard: "SoundInput") -> np.ndarray:
+        """Log-mel spectrograms ``(n, 1, n_mels, frames)`` of ``items`` (kept once made)."""
+        key = (heard.sample_rate, heard.n_mels, heard.frames)
+        if self._decoded.get("key") != key:
+            self._decoded = {"key": key}
+        out = np.empty((len(items), 1, heard.n_mels, heard.frames), dtype=np.float32)
+        for row, item in enumerate(items):
+            if item not in self._decoded:
+                path = self.paths[self._index[item]]
+                self._decoded[item] = spectrogram(path, *key)
+            out[row] = self._decoded[item]
+        return out
 
     def content(self, item: str) -> bytes:
         """The bytes of one image: its file's, or a PNG of its pixels inside an IDX file."""
@@ -233,6 +259,73 @@ def usable_images(frame, source: str):
     return frame.reset_index(drop=True), ImageInput(source, size, channels), notes
 
 
+@dataclass(frozen=True)
+class SoundInput:
+    """How the models hear the sounds of a source: sample rate, mel bands, frames of 10 ms."""
+
+    source: str
+    sample_rate: int
+    n_mels: int
+    frames: int
+
+
+def sound_card_input(heard: SoundInput) -> dict:
+    """What a request must carry for a model of sounds (the serving card's ``input``)."""
+    return {
+        "kind": "audio",
+        "sample_rate": heard.sample_rate,
+        "n_mels": heard.n_mels,
+        "frames": heard.frames,
+    }
+
+
+SAMPLE_RATE = 16_000  # what speech models read: telephone (8 kHz) and studio sounds alike
+N_MELS = 40
+MAX_FRAMES = 200  # 2 s: isolated words and short commands
+
+
+def usable_sounds(frame, source: str):
+    """The rows of an audio table that training can use, how they are heard, and notes.
+
+    Files that do not decode, silent recordings and copies (by content) are left out;
+    the frames cover 95% of the recordings' durations, at most ``MAX_FRAMES``.
+
+    Returns
+    -------
+    (DataFrame, SoundInput, list of str)
+    """
+    notes = []
+    unusable = frame["problem"].isin(UNUSABLE_PROBLEMS)
+    if unusable.any():
+        notes.append(f"{int(unusable.sum()):,} file(s) that do not decode as sound left out")
+        frame = frame.loc[~unusable]
+    silent = frame["rms"] < SILENT_RMS
+    if silent.any():
+        notes.append(f"{int(silent.sum()):,} silent recording(s) left out")
+        frame = frame.loc[~silent]
+    copies = frame.duplicated("sha256")
+    if copies.any():
+        notes.append(
+            f"{int(copies.sum()):,} file(s) repeating another's content left out (the first kept)"
+        )
+        frame = frame.loc[~copies]
+    if frame.empty:
+        raise SourceError(f"source {source!r}: no usable recording: nothing to learn from")
+    longest = float(frame["duration_s"].quantile(0.95))
+    frames = int(min(MAX_FRAMES, max(20, np.ceil(longest * 100))))
+    if (frame["duration_s"] * 100 > frames).any():
+        notes.append(
+            f"recordings longer than {frames / 100:g} s are cut to their middle {frames / 100:g} s"
+        )
+    rates = sorted(frame["sample_rate"].dropna().astype(int).unique())
+    if rates != [SAMPLE_RATE]:
+        notes.append(
+            f"recordings at {', '.join(f'{r:,} Hz' for r in rates)} resampled to {SAMPLE_RATE:,} Hz"
+        )
+    heard = SoundInput(source, SAMPLE_RATE, N_MELS, frames)
+    return frame.reset_index(drop=True), heard, notes
+
+
 def file_items(name: str, spec, resolve) -> MediaItems:
     """Locate and hash the items of an ``images`` or ``audio`` source.
 
@@ -318,6 +411,7 @@ def _indexed_items(name: str, index: Path, kind: str) -> MediaItems:
                 f"missing {', '.join(sorted(missing))}"
             )
         rows = list(reader)
+        others = [c for c in reader.fieldnames if c not in ("path", "label")]
     files, items, labels = [], [], []
     for line, row in enumerate(rows, start=2):
         path = (index.parent / row["path"]).resolve()
@@ -326,7 +420,9 @@ def _indexed_items(name: str, index: Path, kind: str) -> MediaItems:
         files.append(path)
         items.append(row["path"])
         labels.append(row["label"])
-    return _hashed(name, items, labels, files, kind)
+    found = _hashed(name, items, labels, files, kind)
+    found.extras = {column: [row[column] for row in rows] for column in others}
+    return found
 
 
 def _hashed(name: str, items, labels, files, kind: str) -> MediaItems:

@@ -34,7 +34,7 @@ class Artifacts:
     serving : dict or None
         What the served model accepts (``input_schema.json`` of the train stage),
         when the trained model can be served.
-    image_input : dict or None
+    media_input : dict or None
         For a model of images, the image it reads (``size``, ``channels``).
     """
 
@@ -44,7 +44,7 @@ class Artifacts:
     manifests: dict[str, dict] = field(default_factory=dict)
     run_state: dict = field(default_factory=dict)
     serving: dict | None = None
-    image_input: dict | None = None
+    media_input: dict | None = None
     checks: dict[str, dict] = field(default_factory=dict)
 
     def get(self, stage: str) -> dict | None:
@@ -99,7 +99,7 @@ def load_artifacts(project: Project) -> Artifacts:
     card_file = schema_file.with_name(CARD_FILE)
     if "train" in artifacts.results and schema_file.exists() and card_file.exists():
         artifacts.serving = json.loads(schema_file.read_text())
-        artifacts.image_input = json.loads(card_file.read_text()).get("input")
+        artifacts.media_input = json.loads(card_file.read_text()).get("input")
     for check in (project.artifacts_dir / CHECKS_DIR).glob("*.json"):
         artifacts.checks[check.stem] = json.loads(check.read_text())
     run_file = project.state_dir / "run.json"

@@ -7,9 +7,11 @@ from atelier.report._facts import metric_label
 def deep_sentences(deep: dict, text: Text, unit: str = "") -> dict:
     """Every sentence of the chapter, by name."""
     metric = metric_label(deep["metric"])
-    why = {"cnn": image_why_sentence, "bag": text_why_sentence}.get(
-        deep["architecture"]["kind"], why_sentence
-    )
+    why = {
+        "cnn": image_why_sentence,
+        "audio_cnn": sound_why_sentence,
+        "bag": text_why_sentence,
+    }.get(deep["architecture"]["kind"], why_sentence)
     return {
         "why": why(deep["architecture"], text),
         "method": method_sentence(deep, text),
@@ -45,6 +47,32 @@ def image_why_sentence(architecture: dict, text: Text) -> str:
                 ("deep_with_batch_norm", config["batch_norm"]),
                 ("deep_with_dropout", config["dropout"]),
                 ("deep_with_augmentation", config["augment"]),
+            )
+            if on
+        )
+        or text("deep_with_nothing"),
+        parameters=text.number(architecture["parameters"]),
+        rows=text.number(inputs["rows"]),
+    )
+
+
+def sound_why_sentence(architecture: dict, text: Text) -> str:
+    """What the network of sounds hears and how it is built."""
+    inputs, config = architecture["inputs"], architecture["config"]
+    return text(
+        "deep_why_sounds",
+        rate=text.number(inputs["sample_rate"]),
+        mels=inputs["n_mels"],
+        frames=inputs["frames"],
+        blocks=len(config["channels"]),
+        filters=", ".join(str(c) for c in config["channels"]),
+        hidden=config["hidden"],
+        extras=", ".join(
+            text(name)
+            for name, on in (
+                ("deep_with_batch_norm", config["batch_norm"]),
+                ("deep_with_dropout", config["dropout"]),
+                ("deep_with_masking", config.get("masking")),
             )
             if on
         )

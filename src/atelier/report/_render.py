@@ -136,7 +136,7 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "leaderboard": best_of_each_family(train.get("leaderboard", [])),
         "observations": observations(artifacts, text),
         "api_fields": (artifacts.serving or {}).get("accepted", []),
-        "image_input": artifacts.image_input,
+        "media_input": artifacts.media_input,
         "not_applicable": {
             stage: record["not_applicable"]
             for stage, record in (artifacts.run_state or {}).items()

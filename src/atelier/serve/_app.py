@@ -96,10 +96,10 @@ def create_app(
         """The served model: version, metric, training date, threshold and input schema."""
         return service.describe()
 
-    if service.image_input is not None:
-        from atelier.serve._images import add_image_routes
+    if service.media_input is not None:
+        from atelier.serve._media import add_media_routes
 
-        add_image_routes(app, service, guarded, metrics)
+        add_media_routes(app, service, guarded, metrics)
     else:
         _add_record_routes(app, service, guarded, metrics)
 

@@ -62,8 +62,8 @@ def check_api(project: Project) -> dict:
             steps.append({"request": f"GET {route}", "status": client.get(route).status_code})
         document = client.get("/openapi.json")
         steps.append({"request": "GET /openapi.json", "status": document.status_code})
-        if service.image_input is not None:
-            problem = _image_requests(project, client, steps)
+        if service.media_input is not None:
+            problem = _file_requests(project, client, steps, service.media_input["kind"])
         else:
             body = document.json()["paths"]["/v1/predict"]["post"]["requestBody"]
             example = body["content"]["application/json"]["example"]
@@ -93,8 +93,8 @@ def _failed(steps: list[dict]) -> str:
     return "; ".join(f"{s['request']}: {s['status']}" for s in steps if s["status"] != 200)
 
 
-def _image_requests(project: Project, client, steps: list[dict]) -> str | None:
-    """Upload one of the project's readable images, then a file that is no image."""
+def _file_requests(project: Project, client, steps: list[dict], kind: str) -> str | None:
+    """Upload one of the project's readable files, then a file that is none."""
     from atelier.media import media_items
 
     source = project.charter.mart.base
@@ -104,20 +104,22 @@ def _image_requests(project: Project, client, steps: list[dict]) -> str | None:
             "ORDER BY item LIMIT 1"
         ).fetchone()[0]
     content = media_items(project, source).content(item)
-    answer = client.post("/v1/predict", files={"file": ("image.png", content, "image/png")})
+    name, mime = ("upload.wav", "audio/wav") if kind == "audio" else ("upload.png", "image/png")
+    answer = client.post("/v1/predict", files={"file": (name, content, mime)})
     steps.append(
-        {"request": "POST /v1/predict (an image of the source)", "status": answer.status_code}
+        {
+            "request": f"POST /v1/predict (a file of the source: {kind})",
+            "status": answer.status_code,
+        }
     )
-    refused = client.post(
-        "/v1/predict", files={"file": ("notes.png", b"not an image", "image/png")}
-    )
+    refused = client.post("/v1/predict", files={"file": (name, b"no such content", mime)})
     steps.append(
-        {"request": "POST /v1/predict (a file that is no image)", "status": refused.status_code}
+        {"request": f"POST /v1/predict (a file that is no {kind})", "status": refused.status_code}
     )
     if steps[-2]["status"] != 200 or any(s["status"] != 200 for s in steps[:-2]):
         return _failed(steps[:-1])
     if refused.status_code != 422:
-        return f"a file that is no image got {refused.status_code}, not 422"
+        return f"a file that is no {kind} got {refused.status_code}, not 422"
     first = answer.json()["predictions"][0]
     if first["prediction"] not in first["probability"]:
         return "the API's answer names no class it gave a probability to"

@@ -72,8 +72,8 @@ class ModelService:
     ----------
     request : RequestModel or None
         Validates JSON bodies and uploaded tables; None for a model of images.
-    image_input : dict or None
-        For a model of images: the ``size`` and ``channels`` it reads.
+    media_input : dict or None
+        For a model of files, what it reads (see :func:`media_input_of`).
     """
 
     def __init__(self, model, card: dict, schema: dict, info: ModelInfo):
@@ -81,8 +81,8 @@ class ModelService:
         single_threaded(model)
         self.card = card
         self.info = info
-        self.image_input = image_input_of(card)
-        self.request = None if self.image_input else RequestModel(schema)
+        self.media_input = media_input_of(card)
+        self.request = None if self.media_input else RequestModel(schema)
 
     @classmethod
     def from_project(cls, project: Project) -> "ModelService":
@@ -115,7 +115,7 @@ class ModelService:
         with tempfile.TemporaryDirectory() as folder:
             files = {}
             for file in (CARD_FILE, SCHEMA_FILE):
-                if file == SCHEMA_FILE and image_input_of(files[CARD_FILE]):
+                if file == SCHEMA_FILE and media_input_of(files[CARD_FILE]):
                     files[file] = {}  # an image is the input: no fields to validate
                     continue
                 try:
@@ -147,8 +147,10 @@ class ModelService:
             "positive_class": self.info.positive_class,
             "threshold": self.info.threshold,
             "decision_rule": self.decision_rule(),
-            "max_records": 1 if self.image_input else self.request.max_records,
-            "inputs": {"image": self.image_input} if self.image_input else self.request.fields,
+            "max_records": 1 if self.media_input else self.request.max_records,
+            "inputs": {self.media_input["kind"]: self.media_input}
+            if self.media_input
+            else self.request.fields,
         }
 
     def decision_rule(self) -> str | None:
@@ -192,25 +194,27 @@ class ModelService:
             "decision": decided.tolist(),
         }
 
-    def predict_pixels(self, pixels: np.ndarray) -> dict:
-        """Predictions for images ``(n, channels, height, width)``, as :meth:`predict`.
+    def predict_arrays(self, arrays: np.ndarray) -> dict:
+        """Predictions for decoded files, as :meth:`predict`.
 
-        The network reads the pixels; a classical model's pipeline starts with the
-        step that decodes items into pixels, which an upload does not need.
+        ``arrays`` are images' pixels ``(n, channels, height, width)`` or sounds'
+        log-mel spectrograms ``(n, 1, mels, frames)``. The network reads them; a
+        classical model's pipeline starts with the step that decodes items, which an
+        upload does not need: its ``frame`` turns the arrays into the features.
         """
-        model, inputs = self._pixel_model(pixels)
+        model, inputs = self._array_model(arrays)
         return self.predict(inputs, model=model)
 
-    def pixel_probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """Each class's probability for images ``(n, channels, height, width)``."""
-        model, inputs = self._pixel_model(pixels)
+    def array_probabilities(self, arrays: np.ndarray) -> np.ndarray:
+        """Each class's probability for decoded files (see :meth:`predict_arrays`)."""
+        model, inputs = self._array_model(arrays)
         return model.predict_proba(inputs)
 
-    def _pixel_model(self, pixels: np.ndarray):
+    def _array_model(self, arrays: np.ndarray):
         first = getattr(self.model, "steps", [[None, None]])[0][1]
-        if hasattr(first, "frame"):  # ImagePixels: the rest of the pipeline reads its frame
-            return self.model[1:], first.frame(pixels)
-        return self.model, pixels
+        if hasattr(first, "frame"):  # ImagePixels, SoundFeatures: the rest reads their frame
+            return self.model[1:], first.frame(arrays)
+        return self.model, arrays
 
     def predict_records(self, frame: pd.DataFrame) -> list[dict]:
         """:meth:`predict` as one dict per record."""
@@ -224,10 +228,14 @@ class ModelService:
         return explain_records(self, frame, top=top)
 
 
-def image_input_of(card: dict) -> dict | None:
-    """The image a model reads (``size``, ``channels``), or None for a model of records."""
+def media_input_of(card: dict) -> dict | None:
+    """The file a model reads, or None for a model of records.
+
+    ``kind`` ``image`` (with ``size`` and ``channels``) or ``audio`` (with
+    ``sample_rate``, ``n_mels`` and ``frames``).
+    """
     described = card.get("input") or {}
-    return described if described.get("kind") == "image" else None
+    return described if described.get("kind") in ("image", "audio") else None
 
 
 def as_records(columns: dict[str, list]) -> list[dict]:

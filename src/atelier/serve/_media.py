@@ -1,4 +1,4 @@
-"""``POST /v1/predict`` for a model of images: one uploaded PNG or JPEG file."""
+"""``POST /v1/predict`` for a model of files: one uploaded image (PNG, JPEG) or sound (WAV)."""
 
 import numpy as np
 import orjson
@@ -7,9 +7,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from atelier.media import IMAGE_SUFFIXES, ImageProblem, decode_image, probe_image
+from atelier.media._audio import AudioProblem, probe_audio, spectrogram
 from atelier.serve._service import ModelService, as_records
 
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # images and sounds alike
+MAX_SOUND_S = 30.0  # a recording longer than this is not one word or command
 
 
 def image_pixels(service: ModelService, filename: str, content: bytes):
@@ -34,7 +36,7 @@ def image_pixels(service: ModelService, filename: str, content: bytes):
         raise HTTPException(
             422, f"file {filename!r}: a {shape.format} image; expected a PNG or JPEG image"
         )
-    wanted = service.image_input
+    wanted = service.media_input
     return decode_image(content, tuple(wanted["size"]), wanted["channels"])[None]
 
 
@@ -62,7 +64,7 @@ def occlusion_map(service: ModelService, pixels: np.ndarray, patch: int | None =
     _, _, height, width = pixels.shape
     patch = patch or max(1, min(height, width) // 7)
     stride = max(1, patch // 2)
-    base = service.pixel_probabilities(pixels)[0]
+    base = service.array_probabilities(pixels)[0]
     answer = int(base.argmax())
     corners = [
         (top, left)
@@ -82,7 +84,7 @@ def occlusion_map(service: ModelService, pixels: np.ndarray, patch: int | None =
     fill = float(np.median(border))
     for row, (top, left) in enumerate(corners):
         hidden[row, :, top : top + patch, left : left + patch] = fill
-    drops = base[answer] - service.pixel_probabilities(hidden)[:, answer]
+    drops = base[answer] - service.array_probabilities(hidden)[:, answer]
     total, count = np.zeros((height, width)), np.zeros((height, width))
     for drop, (top, left) in zip(drops, corners, strict=True):
         total[top : top + patch, left : left + patch] += drop
@@ -90,9 +92,44 @@ def occlusion_map(service: ModelService, pixels: np.ndarray, patch: int | None =
     return total / np.maximum(count, 1), answer
 
 
-def add_image_routes(app: FastAPI, service: ModelService, guarded, metrics) -> None:
-    """Add ``POST /v1/predict``, which takes one image in the multipart field ``file``."""
+def sound_spectrogram(service: ModelService, filename: str, content: bytes):
+    """The log-mel spectrogram of an uploaded recording as the model hears it.
+
+    Raises
+    ------
+    HTTPException
+        422 naming the problem: too large or long, not a WAV file, cut short.
+    """
+    if len(content) > MAX_IMAGE_BYTES:
+        raise HTTPException(
+            422, f"file: {len(content):,} bytes; recordings of at most {MAX_IMAGE_BYTES:,} are read"
+        )
+    if not content:
+        raise HTTPException(422, "file: empty upload; expected a WAV recording")
+    shape = probe_audio(content)
+    if isinstance(shape, AudioProblem):
+        raise HTTPException(422, f"file {filename!r}: {shape.detail}; expected a WAV recording")
+    if shape.duration_s > MAX_SOUND_S:
+        raise HTTPException(
+            422,
+            f"file {filename!r}: {shape.duration_s:.0f} s; recordings of at most "
+            f"{MAX_SOUND_S:g} s are read",
+        )
+    heard = service.media_input
+    return spectrogram(content, heard["sample_rate"], heard["n_mels"], heard["frames"])[None]
+
+
+def decoded_upload(service: ModelService, filename: str, content: bytes):
+    """The upload as the model reads it: pixels of an image, or a recording's spectrogram."""
+    if service.media_input["kind"] == "audio":
+        return sound_spectrogram(service, filename, content)
+    return image_pixels(service, filename, content)
+
+
+def add_media_routes(app: FastAPI, service: ModelService, guarded, metrics) -> None:
+    """Add ``POST /v1/predict``, which takes one file in the multipart field ``file``."""
     info = service.info
+    what = "a WAV recording" if service.media_input["kind"] == "audio" else "a PNG or JPEG image"
 
     @app.post(
         "/v1/predict",
@@ -112,22 +149,20 @@ def add_image_routes(app: FastAPI, service: ModelService, guarded, metrics) -> N
                 },
             }
         },
-        responses={422: {"description": "Not a readable PNG or JPEG image, or too large"}},
+        responses={422: {"description": f"Not {what} that can be read, or too large"}},
+        description=f"Classify one file: {what} in the multipart field ``file``, decoded as "
+        "in training. The answer gives the most probable ``prediction`` and the "
+        "``probability`` of each class.",
     )
     async def predict(request: Request) -> Response:
-        """Classify one image (PNG or JPEG, multipart field ``file``; resized as in training).
-
-        The answer gives the most probable ``prediction`` and the ``probability`` of
-        each class.
-        """
         async with request.form() as form:
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
-                raise HTTPException(422, "multipart body: expected an image in the field 'file'")
+                raise HTTPException(422, f"multipart body: expected {what} in the field 'file'")
             content = await upload.read()
             filename = upload.filename or ""
-        pixels = image_pixels(service, filename, content)
-        columns = await run_in_threadpool(service.predict_pixels, pixels)
+        pixels = decoded_upload(service, filename, content)
+        columns = await run_in_threadpool(service.predict_arrays, pixels)
         metrics.count_predictions(columns["prediction"])
         payload = {
             "model": {"name": info.name, "version": info.version},
