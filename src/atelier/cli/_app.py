@@ -411,8 +411,8 @@ def demo(
     case: Annotated[
         str,
         typer.Option(
-            help="churn (a table over heterogeneous sources), images (Fashion-MNIST garments) "
-            "or text (French book reviews)."
+            help="churn (a table over heterogeneous sources), images (Fashion-MNIST garments), "
+            "text (French book reviews) or speech (French digits, espeak-ng's voices)."
         ),
     ] = "churn",
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,

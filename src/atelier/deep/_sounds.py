@@ -20,14 +20,15 @@ class Sounds(Modality):
     """Recordings as the deep stage reads, improves, explains and serves them."""
 
     kind, title = "audio_cnn", "CNN (log-mel)"
-    baseline = Images.baseline | {"masking": 0.0}
-    first_step = "plain_cnn"
+    # narrower than for images: a spectrogram has four times a garment's pixels
+    baseline = Images.baseline | {"channels": [16, 32], "masking": 0.0}
+    first_step = "plain_sound_cnn"
     steps = (
         ("batch_norm", {"batch_norm": True}),
         ("range_test", {}),
         ("cnn_dropout", {"dropout": 0.25}),
         ("spec_augment", {"masking": 0.15}),
-        ("wider_cnn", {"channels": [64, 128], "hidden": 256}),
+        ("wider_sound_cnn", {"channels": [32, 64], "hidden": 256}),
     )
 
     def network(self, config: dict):

@@ -182,7 +182,10 @@ class ModelService:
         if self.info.task != BINARY:
             return {
                 "prediction": best,
-                "probability": [dict(zip(classes, row, strict=True)) for row in proba.tolist()],
+                # JSON keys are text: a class coded as a number (a digit) is named as text
+                "probability": [
+                    dict(zip(map(str, classes), row, strict=True)) for row in proba.tolist()
+                ],
             }
         positive = classes.index(self.info.positive_class)
         chance = proba[:, positive]

@@ -1,0 +1,118 @@
+"""The speech demo: French spoken digits from espeak-ng's voices, with their speaker."""
+
+import csv
+import shutil
+import subprocess
+import wave
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from atelier.charter import CHARTER_FILE
+from atelier.exceptions import SourceError
+
+DIGITS = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf")
+VOICES = (
+    "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3",
+    "f4", "f5", "klatt", "klatt2", "klatt3", "croak", "steph", "linda", "robert", "iven",
+)  # fmt: skip
+SPEEDS = (140, 180)  # words per minute
+PITCHES = (35, 65)  # espeak-ng's 0 to 99
+PACKAGE = "espeak-ng"
+
+
+def synthesise(text: str, voice: str, speed: int, pitch: int, path: Path) -> None:
+    """Say ``text`` in French with espeak-ng's ``voice`` variant into a WAV file."""
+    if shutil.which("espeak-ng") is None:
+        raise SourceError(
+            f"espeak-ng: not found; the speech demo speaks with Debian's {PACKAGE}: "
+            f"sudo apt-get install {PACKAGE}"
+        )
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-v",
+            f"fr+{voice}",
+            "-s",
+            str(speed),
+            "-p",
+            str(pitch),
+            "-w",
+            str(path),
+            text,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _add_noise(path: Path, rng: np.random.Generator) -> None:
+    """White noise at a signal-to-noise ratio between 15 and 30 dB, written in place."""
+    with wave.open(str(path)) as stream:
+        rate, raw = stream.getframerate(), stream.readframes(stream.getnframes())
+    signal = np.frombuffer(raw, dtype="<i2").astype(np.float64)
+    power = np.mean(signal**2) / 10 ** (rng.uniform(15, 30) / 10)
+    noisy = np.clip(signal + rng.normal(0, np.sqrt(power), len(signal)), -32768, 32767)
+    with wave.open(str(path), "wb") as stream:
+        stream.setnchannels(1)
+        stream.setsampwidth(2)
+        stream.setframerate(rate)
+        stream.writeframes(noisy.astype("<i2").tobytes())
+
+
+def create_speech_demo(directory: Path, voices: tuple[str, ...] = VOICES) -> Path:
+    """Write the recordings, their index (path, label, voice) and the charter.
+
+    Each of ``voices`` says the ten digits at two speeds and two pitches; half the
+    recordings get background noise. Besides, a silent recording, one cut short and a
+    text file named ``.wav``, which the profile reports and training leaves out.
+    Existing files are kept; the charter is written only if absent.
+
+    Returns
+    -------
+    Path
+        The project folder.
+    """
+    directory = Path(directory)
+    folder = directory / "data" / "speech"
+    if not (folder / "index.csv").exists():
+        rng = np.random.default_rng(0)
+        staging = folder.with_name("speech.partial")
+        (staging / "wav").mkdir(parents=True, exist_ok=True)
+        rows = []
+        for voice in voices:
+            for speed in SPEEDS:
+                for pitch in PITCHES:
+                    for digit, word in enumerate(DIGITS):
+                        name = f"wav/{voice}_{speed}_{pitch}_{digit}.wav"
+                        synthesise(word, voice, speed, pitch, staging / name)
+                        if rng.random() < 0.5:
+                            _add_noise(staging / name, rng)
+                        rows.append((name, str(digit), voice))
+        first = staging / rows[0][0]
+        with wave.open(str(first)) as stream:
+            params = stream.getparams()
+        with wave.open(str(staging / "wav" / "silence.wav"), "wb") as stream:
+            stream.setparams(params)
+            stream.writeframes(b"\0\0" * params.framerate)
+        content = first.read_bytes()
+        (staging / "wav" / "cut.wav").write_bytes(content[: len(content) // 3])
+        (staging / "wav" / "notes.wav").write_text("rappeler le client\n", encoding="utf-8")
+        rows += [
+            ("wav/silence.wav", "0", "inconnue"),
+            ("wav/cut.wav", rows[0][1], "inconnue"),
+            ("wav/notes.wav", "1", "inconnue"),
+        ]
+        with (staging / "index.csv").open("w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(["path", "label", "voice"])
+            writer.writerows(rows)
+        staging.rename(folder)  # a folder half-written by an interrupted run never stays
+    charter = directory / CHARTER_FILE
+    if not charter.exists():
+        charter.write_text(
+            files("atelier.demo").joinpath("speech.yaml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+    return directory
