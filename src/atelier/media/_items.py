@@ -231,6 +231,25 @@ class ImageInput:
     channels: int
 
 
+def _readable_originals(frame, what: str):
+    """The files that decode, each content once, and notes of what was left out.
+
+    A copy on each side of the hold-out would inflate its score.
+    """
+    notes = []
+    unusable = frame["problem"].isin(UNUSABLE_PROBLEMS)
+    if unusable.any():
+        notes.append(f"{int(unusable.sum()):,} file(s) that do not decode as {what} left out")
+        frame = frame.loc[~unusable]
+    copies = frame.duplicated("sha256")
+    if copies.any():
+        notes.append(
+            f"{int(copies.sum()):,} file(s) repeating another's content left out (the first kept)"
+        )
+        frame = frame.loc[~copies]
+    return frame, notes
+
+
 def usable_images(frame, source: str):
     """The rows of an images table that training can use, their input, and notes.
 
@@ -242,17 +261,7 @@ def usable_images(frame, source: str):
     -------
     (DataFrame, ImageInput, list of str)
     """
-    notes = []
-    unusable = frame["problem"].isin(UNUSABLE_PROBLEMS)
-    if unusable.any():
-        notes.append(f"{int(unusable.sum()):,} file(s) that do not decode as images left out")
-        frame = frame.loc[~unusable]
-    copies = frame.duplicated("sha256")
-    if copies.any():
-        notes.append(
-            f"{int(copies.sum()):,} file(s) repeating another's content left out (the first kept)"
-        )
-        frame = frame.loc[~copies]
+    frame, notes = _readable_originals(frame, "images")
     size, channels, resized = image_shape(frame)
     if resized:
         notes.append(resized)
@@ -294,21 +303,10 @@ def usable_sounds(frame, source: str):
     -------
     (DataFrame, SoundInput, list of str)
     """
-    notes = []
-    unusable = frame["problem"].isin(UNUSABLE_PROBLEMS)
-    if unusable.any():
-        notes.append(f"{int(unusable.sum()):,} file(s) that do not decode as sound left out")
-        frame = frame.loc[~unusable]
     silent = frame["rms"] < SILENT_RMS
+    frame, notes = _readable_originals(frame.loc[~silent], "sound")
     if silent.any():
         notes.append(f"{int(silent.sum()):,} silent recording(s) left out")
-        frame = frame.loc[~silent]
-    copies = frame.duplicated("sha256")
-    if copies.any():
-        notes.append(
-            f"{int(copies.sum()):,} file(s) repeating another's content left out (the first kept)"
-        )
-        frame = frame.loc[~copies]
     if frame.empty:
         raise SourceError(f"source {source!r}: no usable recording: nothing to learn from")
     longest = float(frame["duration_s"].quantile(0.95))

@@ -41,19 +41,20 @@ def image_why_sentence(architecture: dict, text: Text) -> str:
         blocks=len(config["channels"]),
         filters=", ".join(str(c) for c in config["channels"]),
         hidden=config["hidden"],
-        extras=", ".join(
-            text(name)
-            for name, on in (
-                ("deep_with_batch_norm", config["batch_norm"]),
-                ("deep_with_dropout", config["dropout"]),
-                ("deep_with_augmentation", config["augment"]),
-            )
-            if on
-        )
-        or text("deep_with_nothing"),
+        extras=_additions(config, "augment", "deep_with_augmentation", text),
         parameters=text.number(architecture["parameters"]),
         rows=text.number(inputs["rows"]),
     )
+
+
+def _additions(config: dict, augmentation: str, words: str, text: Text) -> str:
+    """What the kept CNN adds to a plain one, in words."""
+    added = (
+        ("deep_with_batch_norm", config["batch_norm"]),
+        ("deep_with_dropout", config["dropout"]),
+        (words, config.get(augmentation)),
+    )
+    return ", ".join(text(name) for name, on in added if on) or text("deep_with_nothing")
 
 
 def sound_why_sentence(architecture: dict, text: Text) -> str:
@@ -67,16 +68,7 @@ def sound_why_sentence(architecture: dict, text: Text) -> str:
         blocks=len(config["channels"]),
         filters=", ".join(str(c) for c in config["channels"]),
         hidden=config["hidden"],
-        extras=", ".join(
-            text(name)
-            for name, on in (
-                ("deep_with_batch_norm", config["batch_norm"]),
-                ("deep_with_dropout", config["dropout"]),
-                ("deep_with_masking", config.get("masking")),
-            )
-            if on
-        )
-        or text("deep_with_nothing"),
+        extras=_additions(config, "masking", "deep_with_masking", text),
         parameters=text.number(architecture["parameters"]),
         rows=text.number(inputs["rows"]),
     )
