@@ -114,3 +114,13 @@ def test_speech_from_espeak_is_resampled_and_has_a_log_mel(tmp_path):
     assert spectrogram.shape[1] == pytest.approx(shape.duration_s * 100, abs=3)  # 10 ms hops
     loud = spectrogram.max(axis=0)
     assert loud.max() > np.log(1e-6) + 5  # speech, not silence
+
+
+def test_the_record_of_processing_counts_voices_as_personal_data(sound_project):
+    from atelier.privacy import privacy
+
+    project = Project.load(sound_project)
+    ingest(project)
+    register = privacy(project).register
+    assert "voice_recording" in register["categories"]
+    assert register["columns"]["sounds.recording"] == "voice_recording"

@@ -168,6 +168,11 @@ def _register(charter, personal: dict, rules: list[dict]) -> dict:
     if any(rule["action"] == "pseudonymise" for rule in rules):
         measures.insert(1, "keyed_hmac")
     columns = personal_kinds(personal)
+    # a voice identifies a person (GDPR Art. 4(1)): recordings are personal data, whatever
+    # their labels say; images are not presumed so (garments, digits), text columns are
+    # read from their values like any column
+    voices = sorted(name for name, spec in charter.sources.items() if spec.kind == "audio")
+    columns |= {f"{name}.recording": "voice_recording" for name in voices}
     return {
         "controller": charter.privacy.controller,
         "dpo": charter.privacy.dpo,
