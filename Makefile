@@ -100,7 +100,17 @@ bench-profile: setup
 bench-automl: setup
 	$(BIN)/python bench/automl.py --budgets 60 300
 
-bench-perception: setup $(FASHION_MNIST) corpora
+# The speech benchmark also tries real recordings: Asterisk's French digits (Debian).
+ASTERISK_DIGITS := /usr/share/asterisk/sounds/fr_CA_f_June/digits/0.wav
+BENCH_PACKAGES := sox asterisk-core-sounds-fr-wav asterisk-prompt-fr-armelle
+$(ASTERISK_DIGITS):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES) >/dev/null; \
+	else \
+		echo "the speech benchmark reads Debian's $(BENCH_PACKAGES): sudo apt-get install $(BENCH_PACKAGES)"; \
+	fi
+
+bench-perception: setup $(FASHION_MNIST) $(ESPEAK) $(ASTERISK_DIGITS) corpora
 	ATELIER_CORPORA=$(CORPORA) $(BIN)/python bench/perception.py
 
 # Needs Debian's wrk (apt-get install wrk).
