@@ -10,13 +10,14 @@ import pytest
 from tests.conftest import write_charter
 
 
-def atelier(*arguments: str, cwd=None) -> subprocess.CompletedProcess:
+def atelier(*arguments: str, cwd=None, timeout: float = 240) -> subprocess.CompletedProcess:
+    # a safety net against a hung command, not a speed check: generous on a busy machine
     return subprocess.run(
         [sys.executable, "-m", "atelier", *arguments],
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=240,
+        timeout=timeout,
     )
 
 
@@ -108,7 +109,15 @@ def test_schema_change_flag_is_offered_and_works(tmp_path):
 @pytest.mark.slow
 def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
     process = atelier(
-        "demo", str(tmp_path / "demo"), "--port", "0", "--budget", "15", "--deep-budget", "20"
+        "demo",
+        str(tmp_path / "demo"),
+        "--port",
+        "0",
+        "--budget",
+        "15",
+        "--deep-budget",
+        "20",
+        timeout=900,  # every stage, the API and the dashboard checks, then the dossier
     )
     assert process.returncode == 0, process.stderr
     assert "mart.customers (7,068 rows" in process.stdout
