@@ -156,7 +156,7 @@ class MediaItems:
         return out
 
     def content(self, item: str) -> bytes:
-        """The bytes of one image: its file's, or a PNG of its pixels inside an IDX file."""
+        """The bytes of one file: its own, or a PNG of an image's pixels inside an IDX file."""
         position = self._index[item]
         if self._pixels is not None:
             return _png(self._pixels[position])
