@@ -185,6 +185,19 @@ def test_ethics_and_impacts_need_their_evidence():
     assert status("impacts", half) == NOT_YET
 
 
+def test_a_stage_not_applicable_owes_no_footprint_but_one_that_ran_does():
+    skipped = footprinted()
+    skipped.run_state["explore"] = {"not_applicable": "the rows are images"}
+    assert status("impacts", skipped) == PARTLY  # energy of every stage that ran
+    only_skipped = footprinted()
+    only_skipped.run_state = {"explore": {"not_applicable": "the rows are images"}}
+    assert status("impacts", only_skipped) == NOT_YET  # nothing ran: nothing measured
+    unmeasured = footprinted()
+    unmeasured.run_state["explore"] = {"not_applicable": "the rows are images"}
+    unmeasured.run_state["train"] = {"footprint": None}
+    assert status("impacts", unmeasured) == NOT_YET
+
+
 def with_train(**diagnostics) -> dict:
     train = copy.deepcopy(TRAIN)
     train["diagnostics"] |= diagnostics
