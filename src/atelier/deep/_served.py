@@ -1,4 +1,4 @@
-"""What the networks of images and texts share: training with early stopping, ONNX."""
+"""What the networks of images, sounds and texts share: training with early stopping, ONNX."""
 
 import io
 import time
@@ -12,7 +12,58 @@ ONNX_OPSET = 17
 VALIDATION_BATCH = 512
 
 
-class PerceptionClassifier(ClassifierMixin, BaseEstimator):
+class OnnxRuntime:
+    """Run a frozen network (``onnx_``) with onnxruntime, and pickle it without torch."""
+
+    input_name = "inputs"  # the ONNX input
+
+    def _export(self, model, example, output_name: str, dynamic_axes: dict):
+        """Export ``model`` to ``onnx_``; run with onnxruntime from now on.
+
+        ``dynamic_axes`` names the input's axes that vary (the rows at least); the
+        output's first axis is the rows.
+        """
+        import torch
+
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+            torch.onnx.export(
+                model,
+                (example,),
+                buffer,
+                input_names=[self.input_name],
+                output_names=[output_name],
+                dynamic_axes={self.input_name: dynamic_axes, output_name: {0: "rows"}},
+                opset_version=ONNX_OPSET,
+                dynamo=False,
+            )
+        self.onnx_ = buffer.getvalue()
+        self.__dict__.pop("_runtime", None)
+        return self
+
+    def _session(self):
+        session = self.__dict__.get("_runtime")
+        if session is None:
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1
+            session = onnxruntime.InferenceSession(
+                self.onnx_, options, providers=["CPUExecutionProvider"]
+            )
+            self._runtime = session
+        return session
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_runtime", None)
+        if state.get("onnx_") is not None:
+            state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
+        return state
+
+
+class PerceptionClassifier(OnnxRuntime, ClassifierMixin, BaseEstimator):
     """The shared half of :class:`ImageClassifier` and :class:`TextClassifier`.
 
     Subclasses build the network and its inputs; this class trains it epoch by epoch
@@ -21,7 +72,6 @@ class PerceptionClassifier(ClassifierMixin, BaseEstimator):
     that a pickled, frozen network serves without torch.
     """
 
-    input_name = "inputs"  # the ONNX input
     schedule = "constant"  # the learning rate over the epochs
 
     def _train(self, network, optimiser, fit_epoch, valid_inputs, valid_targets, scheduler=None):
@@ -98,43 +148,7 @@ class PerceptionClassifier(ClassifierMixin, BaseEstimator):
 
     def _freeze(self, example, dynamic_axes: dict):
         """Export the network and a softmax to ONNX; predict with onnxruntime from now on."""
-        import torch
         from torch import nn
 
         model = nn.Sequential(self.network_, nn.Softmax(dim=1)).eval()
-        buffer = io.BytesIO()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
-            torch.onnx.export(
-                model,
-                (example,),
-                buffer,
-                input_names=[self.input_name],
-                output_names=["probabilities"],
-                dynamic_axes={self.input_name: dynamic_axes, "probabilities": {0: "rows"}},
-                opset_version=ONNX_OPSET,
-                dynamo=False,
-            )
-        self.onnx_ = buffer.getvalue()
-        self.__dict__.pop("_runtime", None)
-        return self
-
-    def _session(self):
-        session = self.__dict__.get("_runtime")
-        if session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
-            session = onnxruntime.InferenceSession(
-                self.onnx_, options, providers=["CPUExecutionProvider"]
-            )
-            self._runtime = session
-        return session
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_runtime", None)
-        if state.get("onnx_") is not None:
-            state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
-        return state
+        return self._export(model, example, "probabilities", dynamic_axes)

@@ -61,6 +61,42 @@ def _add_noise(path: Path, rng: np.random.Generator) -> None:
         stream.writeframes(noisy.astype("<i2").tobytes())
 
 
+def digit_strings(
+    folder: Path,
+    voices: tuple[str, ...],
+    per_voice: int,
+    seed: int,
+    lengths: tuple[int, int] = (3, 5),
+    noise: float = 0.5,
+) -> list[tuple[Path, str, str]]:
+    """Recordings of random digit strings, said digit by digit in French.
+
+    Each of ``voices`` says ``per_voice`` strings of ``lengths`` digits (inclusive), at
+    a random speed (80 to 200 words a minute) and pitch (25 to 75); a share ``noise``
+    of them gets background noise.
+
+    Returns
+    -------
+    list of (Path, str, str)
+        Each recording's path, its transcript (the digits, ``"3719"``) and its voice.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for voice in voices:
+        for number in range(per_voice):
+            transcript = "".join(
+                str(d) for d in rng.integers(0, 10, rng.integers(lengths[0], lengths[1] + 1))
+            )
+            path = folder / f"{voice}_{number:03d}_{transcript}.wav"
+            speed, pitch = int(rng.integers(80, 201)), int(rng.integers(25, 76))
+            synthesise(" ".join(transcript), voice, speed, pitch, path)
+            if rng.random() < noise:
+                _add_noise(path, rng)
+            written.append((path, transcript, voice))
+    return written
+
+
 def create_speech_demo(directory: Path, voices: tuple[str, ...] = VOICES) -> Path:
     """Write the recordings, their index (path, label, voice) and the charter.
 

@@ -1,0 +1,287 @@
+"""Speech to text: a small sequence model trained with CTC, with a scikit-learn interface.
+
+:class:`SpeechTranscriber` reads log-mel spectrograms ``(n, 1, n_mels, frames)`` and
+writes what was said, one character at a time (for spoken digit strings, the digits).
+Two convolutional blocks read the spectrogram and shorten time by ``time_stride``; a
+bidirectional GRU reads the sequence; a linear layer gives, at each step, the
+probability of each character or of none (the blank). Connectionist temporal
+classification (Graves et al., 2006) trains it without knowing where each character
+starts: the loss sums over every alignment of the transcript with the steps. Greedy
+decoding keeps the likeliest symbol at each step, merges repeats and drops blanks.
+
+Once frozen it runs with onnxruntime (the network gives the per-step probabilities;
+decoding is NumPy), so that a pickled transcriber serves without torch.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from atelier.deep._served import OnnxRuntime
+
+BLANK = 0  # the CTC blank's index; characters are 1..n
+
+
+def edit_distance(reference, hypothesis) -> int:
+    """Levenshtein distance between two sequences (substitutions, insertions, deletions)."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, expected in enumerate(reference, start=1):
+        current = [i]
+        for j, said in enumerate(hypothesis, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (expected != said))
+            )
+        previous = current
+    return previous[-1]
+
+
+def error_rates(references, hypotheses, characters_are_words: bool = False) -> dict:
+    """Character and word error rates of transcripts, and the share of wrong transcripts.
+
+    Each rate is the total edit distance over the total length of the references (so
+    that a long transcript weighs more), as speech recognition reports them.
+
+    Parameters
+    ----------
+    references, hypotheses : sequences of str
+        What was said, and what was written.
+    characters_are_words : bool, default=False
+        Words are split on spaces; with True each character is a word (digit strings
+        written without spaces: each digit is a word).
+
+    Returns
+    -------
+    dict
+        ``cer``, ``wer``, ``sentence_error_rate`` and ``n``.
+    """
+
+    def words(text: str) -> list[str]:
+        return list(text.replace(" ", "")) if characters_are_words else text.split()
+
+    pairs = list(zip(references, hypotheses, strict=True))
+    references = [r for r, _ in pairs]
+    character_errors = sum(edit_distance(r, h) for r, h in pairs)
+    word_errors = sum(edit_distance(words(r), words(h)) for r, h in pairs)
+    return {
+        "cer": character_errors / max(sum(len(r) for r in references), 1),
+        "wer": word_errors / max(sum(len(words(r)) for r in references), 1),
+        "sentence_error_rate": float(np.mean([r != h for r, h in pairs])) if pairs else 0.0,
+        "n": len(references),
+    }
+
+
+def greedy_decode(probabilities: np.ndarray, alphabet: str) -> list[str]:
+    """Best path decoding of ``(n, steps, 1 + len(alphabet))`` probabilities."""
+    best = probabilities.argmax(axis=2)
+    texts = []
+    for path in best:
+        kept = path[np.r_[True, path[1:] != path[:-1]]]
+        texts.append("".join(alphabet[i - 1] for i in kept if i != BLANK))
+    return texts
+
+
+class SpeechTranscriber(OnnxRuntime, BaseEstimator):
+    """Transcribe recordings, from log-mel spectrograms, with a CTC-trained sequence model.
+
+    Parameters
+    ----------
+    channels : int, default=32
+        Filters of each convolutional block.
+    hidden : int, default=128
+        Units of the GRU in each direction (and of the projection before it).
+    time_stride : int, default=2
+        By how much the first block shortens time: a 10 ms frame rate becomes 20 ms
+        steps. A transcript must have fewer characters than the recording has steps.
+    dropout : float, default=0.1
+    masking : float, default=0.1
+        SpecAugment during training: a band of up to this fraction of the mel bands and
+        one of the frames hidden in each example; 0 for none.
+    learning_rate : float, default=3e-3
+        AdamW's, along a one-cycle schedule over ``max_epochs``.
+    batch_size : int, default=32
+    max_epochs : int, default=40
+    patience : int, default=6
+        Epochs without a lower validation loss before training stops.
+    validation_fraction : float, default=0.1
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    alphabet_ : str
+        The characters it can write, in the order of the network's outputs.
+    history_ : list of dict
+        Per epoch: ``epoch``, ``train_loss``, ``validation_loss``, ``validation_cer``,
+        ``learning_rate``, ``seconds``.
+    best_epoch_ : int
+    stopped_by_ : str
+    n_parameters_ : int
+    input_shape_ : tuple of int
+    onnx_ : bytes or None
+        The network in ONNX once :meth:`freeze` was called.
+    """
+
+    input_name = "spectrograms"
+
+    def __init__(
+        self,
+        channels=32,
+        hidden=128,
+        time_stride=2,
+        dropout=0.1,
+        masking=0.1,
+        learning_rate=3e-3,
+        batch_size=32,
+        max_epochs=40,
+        patience=6,
+        validation_fraction=0.1,
+        random_state=0,
+    ):
+        self.channels = channels
+        self.hidden = hidden
+        self.time_stride = time_stride
+        self.dropout = dropout
+        self.masking = masking
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+
+    def _config(self) -> dict:
+        return {
+            "channels": self.channels,
+            "hidden": self.hidden,
+            "time_stride": self.time_stride,
+            "dropout": self.dropout,
+        }
+
+    def fit(self, X, y):
+        """Learn from spectrograms ``X`` ``(n, 1, n_mels, frames)`` and transcripts ``y``."""
+        import time
+
+        import torch
+
+        from atelier.deep._vision import _masked
+
+        X = np.asarray(X, dtype=np.float32)
+        transcripts = [str(text) for text in y]
+        if X.ndim != 4 or X.shape[1] != 1:
+            raise ValueError(f"X: expected (n, 1, n_mels, frames) spectrograms, got {X.shape}")
+        if len(transcripts) != len(X):
+            raise ValueError(f"y: {len(transcripts)} transcripts for {len(X)} recordings")
+        steps = X.shape[3] // self.time_stride
+        longest = max(len(text) for text in transcripts)
+        if longest * 2 > steps:
+            raise ValueError(
+                f"y: a transcript of {longest} characters is too long for recordings of "
+                f"{X.shape[3]} frames (at most {steps // 2})"
+            )
+        self.alphabet_ = "".join(sorted(set("".join(transcripts))))
+        self.input_shape_ = tuple(X.shape[1:])
+        index = {character: i + 1 for i, character in enumerate(self.alphabet_)}
+        torch.manual_seed(self.random_state)
+        generator = torch.Generator().manual_seed(self.random_state)
+        fit_rows, valid_rows = train_test_split(
+            np.arange(len(X)), test_size=self.validation_fraction, random_state=self.random_state
+        )
+
+        def targets(rows):
+            coded = [torch.tensor([index[c] for c in transcripts[r]]) for r in rows]
+            return torch.cat(coded), torch.tensor([len(c) for c in coded])
+
+        from atelier.deep._ctc import TranscriberNetwork
+
+        network = TranscriberNetwork(X.shape[2], len(self.alphabet_), **self._config())
+        self.n_parameters_ = sum(p.numel() for p in network.parameters())
+        optimiser = torch.optim.AdamW(network.parameters(), lr=self.learning_rate)
+        batches = -(-len(fit_rows) // self.batch_size)
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimiser, max_lr=self.learning_rate, total_steps=self.max_epochs * batches
+        )
+        ctc = torch.nn.CTCLoss(blank=BLANK, zero_infinity=True)
+        x_all = torch.from_numpy(X)
+
+        def loss_of(log_probs, rows):
+            labels, lengths = targets(rows)
+            steps = torch.full((len(rows),), log_probs.shape[1], dtype=torch.long)
+            return ctc(log_probs.transpose(0, 1), labels, steps, lengths)
+
+        self.history_, best, best_state, waited = [], np.inf, None, 0
+        self.stopped_by_ = "maximum epochs"
+        for epoch in range(1, self.max_epochs + 1):
+            started = time.monotonic()
+            network.train()
+            order = fit_rows[torch.randperm(len(fit_rows), generator=generator).numpy()]
+            total = 0.0
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                batch = x_all[rows]
+                if self.masking:
+                    batch = _masked(batch, self.masking, generator)
+                loss = loss_of(network(batch), rows)
+                optimiser.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(network.parameters(), 5.0)
+                optimiser.step()
+                scheduler.step()
+                total += float(loss.detach()) * len(rows)
+            network.eval()
+            with torch.no_grad():
+                log_probs = network(x_all[valid_rows])
+                valid_loss = float(loss_of(log_probs, valid_rows))
+            said = greedy_decode(log_probs.exp().numpy(), self.alphabet_)
+            cer = error_rates([transcripts[r] for r in valid_rows], said)["cer"]
+            self.history_.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": total / len(fit_rows),
+                    "validation_loss": valid_loss,
+                    "validation_cer": cer,
+                    "learning_rate": optimiser.param_groups[0]["lr"],
+                    "seconds": round(time.monotonic() - started, 4),
+                }
+            )
+            if valid_loss < best - 1e-4:
+                best, waited, self.best_epoch_ = valid_loss, 0, epoch
+                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    self.stopped_by_ = "early stopping"
+                    break
+        network.load_state_dict(best_state)
+        self.network_ = network.eval()
+        self.onnx_ = None
+        return self
+
+    def step_probabilities(self, X) -> np.ndarray:
+        """Per step, the probability of each symbol: ``(n, steps, 1 + len(alphabet_))``.
+
+        Symbol 0 is the blank; symbol ``i`` is ``alphabet_[i - 1]``.
+        """
+        check_is_fitted(self)
+        X = np.asarray(X, dtype=np.float32)
+        if self.onnx_ is not None:
+            session = self._session()
+            return np.exp(session.run(None, {self.input_name: X})[0])
+        import torch
+
+        with torch.no_grad():
+            return self.network_(torch.from_numpy(X)).exp().numpy()
+
+    def predict(self, X) -> np.ndarray:
+        """The transcript of each recording."""
+        return np.array(greedy_decode(self.step_probabilities(X), self.alphabet_), dtype=object)
+
+    def score(self, X, y) -> float:
+        """One minus the character error rate (higher is better, as scikit-learn expects)."""
+        return 1.0 - error_rates([str(t) for t in y], self.predict(X))["cer"]
+
+    def freeze(self):
+        """Export to ONNX; from then on transcribe with onnxruntime."""
+        import torch
+
+        example = torch.zeros((2, *self.input_shape_))
+        return self._export(self.network_, example, "log_probabilities", {0: "rows"})

@@ -1,0 +1,104 @@
+"""The CTC transcriber: error rates, decoding, learning alignments it was never given."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from atelier.deep._transcribe import edit_distance, error_rates, greedy_decode
+
+ALPHABET = "0123"
+
+
+def test_edit_distance_counts_substitutions_insertions_and_deletions():
+    assert edit_distance("3719", "3719") == 0
+    assert edit_distance("3719", "3819") == 1  # one substitution
+    assert edit_distance("3719", "37219") == 1  # one insertion
+    assert edit_distance("3719", "319") == 1  # one deletion
+    assert edit_distance("", "12") == 2
+    assert edit_distance(["trois", "sept"], ["trois"]) == 1
+
+
+def test_error_rates_weigh_each_transcript_by_its_length():
+    rates = error_rates(["3719", "12"], ["3719", "1"])
+    assert rates["cer"] == pytest.approx(1 / 6)
+    assert rates["sentence_error_rate"] == 0.5
+    assert rates["wer"] == pytest.approx(1 / 2)  # "3719" and "12" are one word each
+    assert error_rates(["3719", "12"], ["3719", "1"], characters_are_words=True)["wer"] == (
+        pytest.approx(1 / 6)
+    )
+    words = error_rates(["trois sept", "un"], ["trois six", "un"])
+    assert words["wer"] == pytest.approx(1 / 3) and words["cer"] > 0
+    with pytest.raises(ValueError):
+        error_rates(["1"], ["1", "2"])
+
+
+def test_greedy_decoding_merges_repeats_and_drops_blanks():
+    path = [0, 2, 2, 0, 2, 3, 3, 0]  # blank, "1" twice, blank, "1", "2" twice, blank
+    probabilities = np.eye(1 + len(ALPHABET))[path][None]
+    assert greedy_decode(probabilities, ALPHABET) == ["112"]
+
+
+def spoken_strings(n: int, seed: int, frames: int = 64, bands: int = 16):
+    """Toy spectrograms: each symbol lights its own 4 bands for 6 to 10 frames, in order.
+
+    Where each symbol starts is never given to the model: CTC must find it.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(0, 0.3, (n, 1, bands, frames)).astype(np.float32)
+    transcripts = []
+    for row in range(n):
+        text = "".join(rng.choice(list(ALPHABET), rng.integers(1, 5)))
+        at = int(rng.integers(0, 6))
+        for symbol in text:
+            band, width = 4 * ALPHABET.index(symbol), int(rng.integers(6, 11))
+            X[row, 0, band : band + 4, at : at + width] += 2.0
+            at += width + int(rng.integers(2, 5))
+        transcripts.append(text)
+    return X, transcripts
+
+
+@pytest.fixture(scope="module")
+def transcriber():
+    pytest.importorskip("torch")
+    from atelier.deep._transcribe import SpeechTranscriber
+
+    X, y = spoken_strings(240, seed=0)
+    return SpeechTranscriber(
+        channels=8,
+        hidden=32,
+        masking=0.0,
+        learning_rate=1e-2,
+        batch_size=16,
+        max_epochs=14,
+        patience=14,
+        random_state=0,
+    ).fit(X, y)
+
+
+def test_the_transcriber_learns_strings_it_was_never_shown(transcriber):
+    X, y = spoken_strings(80, seed=1)
+    assert error_rates(y, transcriber.predict(X))["cer"] < 0.1
+    assert transcriber.alphabet_ == ALPHABET
+    history = transcriber.history_
+    assert len(history) == 14 and history[-1]["validation_cer"] < history[0]["validation_cer"]
+
+
+def test_the_frozen_transcriber_writes_the_same_without_torch_weights(transcriber):
+    X, _ = spoken_strings(20, seed=2)
+    before, by_torch = transcriber.predict(X), transcriber.step_probabilities(X)
+    frozen = pickle.loads(pickle.dumps(transcriber.freeze()))
+    assert "network_" not in frozen.__dict__  # onnxruntime alone transcribes
+    assert list(frozen.predict(X)) == list(before)
+    np.testing.assert_allclose(frozen.step_probabilities(X), by_torch, atol=1e-4)
+
+
+def test_a_transcript_longer_than_the_recording_allows_is_refused():
+    pytest.importorskip("torch")
+    from atelier.deep._transcribe import SpeechTranscriber
+
+    X, _ = spoken_strings(4, seed=3, frames=16)
+    with pytest.raises(ValueError, match="too long for recordings of 16 frames"):
+        SpeechTranscriber(max_epochs=1).fit(X, ["0123012301"] * 4)
+    with pytest.raises(ValueError, match="expected \\(n, 1, n_mels, frames\\)"):
+        SpeechTranscriber(max_epochs=1).fit(X[:, 0], ["0"] * 4)
