@@ -30,7 +30,7 @@ MINIMAL_FRAMING = {
 # Its network likewise: DEMO_DEEP_LIMITS in epochs and trials, under a generous budget.
 DEMO_MAX_TRIALS = 17
 DEMO_TRAIN_BUDGET = 1500
-DEMO_DEEP_LIMITS = {"trials": 3, "max_epochs": 12, "budget_s": 900}
+DEMO_DEEP_LIMITS = {"trials": 3, "max_epochs": 8, "budget_s": 900}
 
 # The start of a script run in a fresh Python where torch cannot be imported, as on a
 # machine without the deep extra: what serves a network must not need it.

@@ -114,9 +114,9 @@ def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
         "--port",
         "0",
         "--budget",
-        "15",
+        "8",
         "--deep-budget",
-        "20",
+        "8",
         timeout=900,  # every stage, the API and the dashboard checks, then the dossier
     )
     assert process.returncode == 0, process.stderr

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from atelier.deep._improvements import Trainer, better, step_row
-from atelier.deep._records import VALIDATION_SHARE
+from atelier.deep._records import VALIDATION_SHARE, training_method
 from atelier.learn._data import SEED
 
 PATIENCE = 5
@@ -158,33 +158,16 @@ def most_confident_errors(truth, proba, classes, top: int) -> list[dict]:
 
 
 def method_of(network, config, rows_fit, rows_validation, tested, extras: dict) -> dict:
-    """The training method in numbers, as the dossier explains it."""
-    seconds = [row["seconds"] for row in network.history_]
-    return {
-        "loss": "cross-entropy",
-        "loss_key": "cross_entropy",
-        "optimiser": "AdamW",
-        "learning_rate": config["learning_rate"],
-        "range_test": tested,
-        "schedule": getattr(network, "schedule", "constant"),
-        "batch_size": network.batch_size,
-        "max_epochs": config["max_epochs"],
-        "patience": config["patience"],
-        "epochs": len(network.history_),
-        "best_epoch": network.best_epoch_,
-        "stopped_by": network.stopped_by_,
-        "dropout": config["dropout"],
-        "weight_decay": config["weight_decay"],
-        "class_weight": config.get("class_weight"),
-        "early_stopping_share": network.validation_fraction,
-        "validation_share": VALIDATION_SHARE,
-        "rows_fit": rows_fit,
-        "rows_validation": rows_validation,
-        "seed": SEED,
-        "device": "cpu",
-        "seconds_per_epoch": round(float(np.mean(seconds)), 4) if seconds else None,
-        "rows_per_second": round((1 - network.validation_fraction) * rows_fit / np.mean(seconds))
-        if seconds
-        else None,
-        **extras,
-    }
+    """The training method of a network of images, sounds or texts, in numbers."""
+    return (
+        training_method(network, config, rows_fit, rows_validation, rows_fit)
+        | {
+            "loss": "cross-entropy",
+            "loss_key": "cross_entropy",
+            "range_test": tested,
+            "schedule": getattr(network, "schedule", "constant"),
+            "batch_size": network.batch_size,
+            "device": "cpu",
+        }
+        | extras
+    )

@@ -45,19 +45,17 @@ def diagnose(history: list[dict], best_epoch: int, stopped_by: str) -> dict:
     }
 
 
-def method_record(network, config, ladder, task, rows_fit, rows_validation) -> dict:
-    """The training method in numbers, as the dossier explains it."""
+def training_method(network, config, rows_fit, rows_validation, rows_trained) -> dict:
+    """What every network's training records: optimiser, epochs, stopping, rows, speed.
+
+    ``rows_trained`` are the rows an epoch goes through (less the network's own
+    early-stopping share), which gives the rows per second.
+    """
     seconds = [row["seconds"] for row in network.history_]
+    per_epoch = (1 - network.validation_fraction) * rows_trained
     return {
-        "loss": "mean squared error (standardised target)"
-        if task == REGRESSION
-        else "cross-entropy",
-        "loss_key": "mse" if task == REGRESSION else "cross_entropy",
         "optimiser": "AdamW",
         "learning_rate": config["learning_rate"],
-        "range_test": ladder.range_test,
-        "schedule": config["schedule"],
-        "batch_size": min(256, rows_fit),
         "max_epochs": config["max_epochs"],
         "patience": config["patience"],
         "epochs": len(network.history_),
@@ -66,17 +64,27 @@ def method_record(network, config, ladder, task, rows_fit, rows_validation) -> d
         "dropout": config["dropout"],
         "weight_decay": config["weight_decay"],
         "class_weight": config.get("class_weight"),
-        "scaling": config["scaling"],
         "early_stopping_share": network.validation_fraction,
         "validation_share": VALIDATION_SHARE,
         "rows_fit": rows_fit,
         "rows_validation": rows_validation,
         "seed": SEED,
-        "device": network.device_,
         "seconds_per_epoch": round(float(np.mean(seconds)), 4) if seconds else None,
-        "rows_per_second": round(
-            (1 - network.validation_fraction) * (rows_fit + rows_validation) / np.mean(seconds)
-        )
-        if seconds
-        else None,
+        "rows_per_second": round(per_epoch / np.mean(seconds)) if seconds else None,
+    }
+
+
+def method_record(network, config, ladder, task, rows_fit, rows_validation) -> dict:
+    """The training method of a network of tables in numbers, as the dossier explains it."""
+    regression = task == REGRESSION
+    return training_method(
+        network, config, rows_fit, rows_validation, rows_fit + rows_validation
+    ) | {
+        "loss": "mean squared error (standardised target)" if regression else "cross-entropy",
+        "loss_key": "mse" if regression else "cross_entropy",
+        "range_test": ladder.range_test,
+        "schedule": config["schedule"],
+        "batch_size": min(256, rows_fit),
+        "scaling": config["scaling"],
+        "device": network.device_,
     }

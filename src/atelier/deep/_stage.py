@@ -170,7 +170,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         return _deep_perception(
             project, data, trained, budget, train_file, started_at, clock, modality
         )
-    task, target = data.task, data.target
+    task = data.task
     metric = get_metric(trained["metric"], task)
     preparation, roles = _preparation(data)
     X_train = np.asarray(preparation.transform(data.X_train), dtype=np.float64)
@@ -310,12 +310,14 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
             folder,
             champion,
         )
-        result = DeepResult(
-            table=data.table,
-            target=target,
-            task=task,
-            metric=metric.name,
-            greater_is_better=metric.greater_is_better,
+        return _publish(
+            folder,
+            data,
+            metric,
+            train_file,
+            budget,
+            started_at,
+            clock,
             rows_fit=len(fit_rows),
             rows_validation=len(validation_rows),
             rows_holdout=len(X_test),
@@ -327,24 +329,11 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
             errors=errors,
             onnx=onnx,
             champion=champion,
-            model_file=MODEL_FILE,
             model_sha256=sha256,
             registry=registry,
             figures={name: path.name for name, path in figures.items()},
             notes=notes,
-            budget_s=budget,
-            duration_s=round(time.monotonic() - clock, 3),
         )
-        write_result(
-            folder,
-            stage=STAGE,
-            result=result,
-            inputs={"table": data.source_hash, "train": hash_bytes(train_file.read_bytes())},
-            parameters={"budget_s": budget, "seed": SEED},
-            started_at=started_at,
-            duration_s=result.duration_s,
-        )
-    return result
 
 
 def _deep_perception(
@@ -492,12 +481,14 @@ def _deep_perception(
             folder,
             champion,
         )
-        result = DeepResult(
-            table=data.table,
-            target=data.target,
-            task=data.task,
-            metric=metric.name,
-            greater_is_better=metric.greater_is_better,
+        return _publish(
+            folder,
+            data,
+            metric,
+            train_file,
+            budget,
+            started_at,
+            clock,
             rows_fit=rows_fit,
             rows_validation=rows_validation,
             rows_holdout=len(data.y_test),
@@ -509,23 +500,35 @@ def _deep_perception(
             errors=errors,
             onnx=onnx,
             champion=champion,
-            model_file=MODEL_FILE,
             model_sha256=sha256,
             registry=registry,
             figures={name: path.name for name, path in figures.items()},
             notes=[*data.notes, *([modality.note] if modality.note else [])],
-            budget_s=budget,
-            duration_s=round(time.monotonic() - clock, 3),
         )
-        write_result(
-            folder,
-            stage=STAGE,
-            result=result,
-            inputs={"table": data.source_hash, "train": hash_bytes(train_file.read_bytes())},
-            parameters={"budget_s": budget, "seed": SEED},
-            started_at=started_at,
-            duration_s=result.duration_s,
-        )
+
+
+def _publish(folder, data, metric, train_file, budget, started_at, clock, **fields):
+    """The stage's result, written with its manifest; ``fields`` are the network's own."""
+    result = DeepResult(
+        table=data.table,
+        target=data.target,
+        task=data.task,
+        metric=metric.name,
+        greater_is_better=metric.greater_is_better,
+        model_file=MODEL_FILE,
+        budget_s=budget,
+        duration_s=round(time.monotonic() - clock, 3),
+        **fields,
+    )
+    write_result(
+        folder,
+        stage=STAGE,
+        result=result,
+        inputs={"table": data.source_hash, "train": hash_bytes(train_file.read_bytes())},
+        parameters={"budget_s": budget, "seed": SEED},
+        started_at=started_at,
+        duration_s=result.duration_s,
+    )
     return result
 
 

@@ -363,12 +363,12 @@ def predict(predictor: nn.Module, x_num: np.ndarray, x_cat: np.ndarray) -> np.nd
     return np.concatenate(parts).astype(np.float64)
 
 
-def lr_range_test(
+def sweep_learning_rates(
     network: nn.Module,
-    train: tuple[np.ndarray, np.ndarray, np.ndarray],
+    batch_loss,
+    n_rows: int,
     *,
-    classification: bool,
-    config: dict,
+    batch_size: int,
     seed: int,
     steps: int = 100,
     low: float = 1e-5,
@@ -376,35 +376,39 @@ def lr_range_test(
 ) -> dict:
     """Smith's learning-rate range test: the loss as the rate grows exponentially.
 
-    The chosen rate is a tenth of the one at which the smoothed loss was lowest,
-    where it still falls steadily.
+    One batch of ``batch_size`` random rows per step, the rate from ``low`` to
+    ``high``; the sweep stops once the smoothed loss diverges. The chosen rate is a
+    tenth of the one at which the smoothed loss was lowest, where it still falls
+    steadily.
+
+    Parameters
+    ----------
+    network : torch.nn.Module
+        Trained in place (give a copy or a fresh network).
+    batch_loss : callable
+        ``batch_loss(index)``: the loss of the network on the rows ``index`` (a tensor).
+    n_rows : int
+        Rows to draw the batches from.
 
     Returns
     -------
     dict
-        ``learning_rates``, ``losses`` (smoothed) and ``chosen``.
+        ``learning_rates``, ``losses`` (smoothed, debiased) and ``chosen``.
     """
     torch.manual_seed(seed)
-    network = copy.deepcopy(network).train()
-    loss = _loss_function(classification, config.get("class_weights"))
+    network.train()
     optimizer = torch.optim.AdamW(network.parameters(), lr=low, weight_decay=0.0)
-    x_num, x_cat = _tensors(train[0], train[1], "cpu")
-    y = torch.as_tensor(train[2], dtype=torch.long if classification else torch.float32)
     generator = torch.Generator().manual_seed(seed)
-    batch_size = min(config["batch_size"], len(y))
+    size = min(batch_size, n_rows)
     ratio = (high / low) ** (1 / (steps - 1))
     rates, losses, smoothed, best = [], [], 0.0, math.inf
     for step in range(steps):
         rate = low * ratio**step
         for group in optimizer.param_groups:
             group["lr"] = rate
-        index = torch.randint(len(y), (batch_size,), generator=generator)
+        index = torch.randint(n_rows, (size,), generator=generator)
         optimizer.zero_grad()
-        out = network(x_num[index], x_cat[index])
-        if classification:
-            value = _members_loss(loss, out, y[index])
-        else:
-            value = loss(out, y[index].view(-1, 1, 1).expand_as(out))
+        value = batch_loss(index)
         value.backward()
         optimizer.step()
         smoothed = 0.9 * smoothed + 0.1 * value.item()
@@ -416,6 +420,37 @@ def lr_range_test(
         losses.append(debiased)
     lowest = int(np.argmin(losses))
     return {"learning_rates": rates, "losses": losses, "chosen": rates[lowest] / 10}
+
+
+def lr_range_test(
+    network: nn.Module,
+    train: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    classification: bool,
+    config: dict,
+    seed: int,
+) -> dict:
+    """The learning-rate range test (:func:`sweep_learning_rates`) of a network of tables.
+
+    Returns
+    -------
+    dict
+        ``learning_rates``, ``losses`` (smoothed) and ``chosen``.
+    """
+    network = copy.deepcopy(network)
+    loss = _loss_function(classification, config.get("class_weights"))
+    x_num, x_cat = _tensors(train[0], train[1], "cpu")
+    y = torch.as_tensor(train[2], dtype=torch.long if classification else torch.float32)
+
+    def batch_loss(index):
+        out = network(x_num[index], x_cat[index])
+        if classification:
+            return _members_loss(loss, out, y[index])
+        return loss(out, y[index].view(-1, 1, 1).expand_as(out))
+
+    return sweep_learning_rates(
+        network, batch_loss, len(y), batch_size=config["batch_size"], seed=seed
+    )
 
 
 def architecture_table(predictor: Predictor, n_numeric: int, n_categories: int) -> list[dict]:
