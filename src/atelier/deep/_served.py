@@ -63,6 +63,57 @@ class OnnxRuntime:
         return state
 
 
+def run_epochs(estimator, network, optimiser, fit_epoch, validate, scheduler=None) -> None:
+    """Train epoch by epoch with early stopping; keep the best epoch's weights.
+
+    Sets the estimator's ``history_``, ``best_epoch_``, ``stopped_by_``, ``network_``
+    (the best epoch's, in eval mode) and ``onnx_`` (None: not frozen yet). Reads its
+    ``max_epochs``, ``patience`` and ``deadline`` (``time.monotonic()`` after which no
+    new epoch starts; absent or None for none).
+
+    Parameters
+    ----------
+    fit_epoch : callable
+        Trains one epoch; returns its mean training loss.
+    validate : callable
+        ``validate() -> (loss, scores)``: the validation loss, which early stopping
+        watches, and what else the epoch's row records.
+    scheduler : torch scheduler or None
+        Stepped after each epoch.
+    """
+    estimator.history_, best, best_state, waited = [], np.inf, None, 0
+    estimator.stopped_by_ = "maximum epochs"
+    deadline = getattr(estimator, "deadline", None)
+    for epoch in range(1, estimator.max_epochs + 1):
+        if deadline is not None and epoch > 1 and time.monotonic() > deadline:
+            estimator.stopped_by_ = "time budget"
+            break
+        started = time.monotonic()
+        network.train()
+        train_loss = fit_epoch()
+        rate = optimiser.param_groups[0]["lr"]
+        if scheduler is not None:
+            scheduler.step()
+        network.eval()
+        valid_loss, scores = validate()
+        estimator.history_.append(
+            {"epoch": epoch, "train_loss": train_loss, "validation_loss": valid_loss}
+            | scores
+            | {"learning_rate": rate, "seconds": round(time.monotonic() - started, 4)}
+        )
+        if valid_loss < best - 1e-4:
+            best, waited, estimator.best_epoch_ = valid_loss, 0, epoch
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+        else:
+            waited += 1
+            if waited >= estimator.patience:
+                estimator.stopped_by_ = "early stopping"
+                break
+    network.load_state_dict(best_state)
+    estimator.network_ = network.eval()
+    estimator.onnx_ = None
+
+
 class PerceptionClassifier(OnnxRuntime, ClassifierMixin, BaseEstimator):
     """The shared half of :class:`ImageClassifier` and :class:`TextClassifier`.
 
@@ -75,26 +126,11 @@ class PerceptionClassifier(OnnxRuntime, ClassifierMixin, BaseEstimator):
     schedule = "constant"  # the learning rate over the epochs
 
     def _train(self, network, optimiser, fit_epoch, valid_inputs, valid_targets, scheduler=None):
-        """Run the epochs; set ``history_``, ``best_epoch_``, ``stopped_by_``, ``network_``.
-
-        ``fit_epoch()`` trains one epoch and returns its mean training loss.
-        """
+        """Run the epochs, scored by cross-entropy and accuracy on the validation rows."""
         import torch
         from torch.nn import functional
 
-        self.history_, best, best_state, waited = [], np.inf, None, 0
-        self.stopped_by_ = "maximum epochs"
-        for epoch in range(1, self.max_epochs + 1):
-            if self.deadline is not None and epoch > 1 and time.monotonic() > self.deadline:
-                self.stopped_by_ = "time budget"
-                break
-            started = time.monotonic()
-            network.train()
-            train_loss = fit_epoch()
-            rate = optimiser.param_groups[0]["lr"]
-            if scheduler is not None:
-                scheduler.step()
-            network.eval()
+        def validate() -> tuple[float, dict]:
             with torch.no_grad():
                 logits = torch.cat(
                     [
@@ -102,29 +138,12 @@ class PerceptionClassifier(OnnxRuntime, ClassifierMixin, BaseEstimator):
                         for i in range(0, len(valid_inputs), VALIDATION_BATCH)
                     ]
                 )
-                valid_loss = float(functional.cross_entropy(logits, valid_targets))
                 accuracy = float((logits.argmax(1) == valid_targets).float().mean())
-            self.history_.append(
-                {
-                    "epoch": epoch,
-                    "train_loss": train_loss,
-                    "validation_loss": valid_loss,
-                    "validation_score": accuracy,  # accuracy, whatever the project metric
-                    "learning_rate": rate,
-                    "seconds": round(time.monotonic() - started, 4),
-                }
-            )
-            if valid_loss < best - 1e-4:
-                best, waited, self.best_epoch_ = valid_loss, 0, epoch
-                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
-            else:
-                waited += 1
-                if waited >= self.patience:
-                    self.stopped_by_ = "early stopping"
-                    break
-        network.load_state_dict(best_state)
-        self.network_ = network.eval()
-        self.onnx_ = None
+                # accuracy, whatever the project metric
+                loss = float(functional.cross_entropy(logits, valid_targets))
+                return loss, {"validation_score": accuracy}
+
+        run_epochs(self, network, optimiser, fit_epoch, validate, scheduler)
 
     def _probabilities(self, inputs: np.ndarray) -> np.ndarray:
         """Class probabilities of prepared inputs, by onnxruntime once frozen."""

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from atelier.deep._served import OnnxRuntime
+from atelier.deep._served import OnnxRuntime, run_epochs
 
 BLANK = 0  # the CTC blank's index; characters are 1..n
 
@@ -92,7 +92,8 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         Units of the GRU in each direction (and of the projection before it).
     time_stride : int, default=2
         By how much the first block shortens time: a 10 ms frame rate becomes 20 ms
-        steps. A transcript must have fewer characters than the recording has steps.
+        steps. A transcript may have at most half as many characters as the recording
+        has steps (a repeated character needs a blank between its two).
     dropout : float, default=0.1
     masking : float, default=0.1
         SpecAugment during training: a band of up to this fraction of the mel bands and
@@ -159,8 +160,6 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
 
     def fit(self, X, y):
         """Learn from spectrograms ``X`` ``(n, 1, n_mels, frames)`` and transcripts ``y``."""
-        import time
-
         import torch
 
         from atelier.deep._vision import _masked
@@ -208,11 +207,7 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
             steps = torch.full((len(rows),), log_probs.shape[1], dtype=torch.long)
             return ctc(log_probs.transpose(0, 1), labels, steps, lengths)
 
-        self.history_, best, best_state, waited = [], np.inf, None, 0
-        self.stopped_by_ = "maximum epochs"
-        for epoch in range(1, self.max_epochs + 1):
-            started = time.monotonic()
-            network.train()
+        def fit_epoch() -> float:
             order = fit_rows[torch.randperm(len(fit_rows), generator=generator).numpy()]
             total = 0.0
             for start in range(0, len(order), self.batch_size):
@@ -225,35 +220,19 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(network.parameters(), 5.0)
                 optimiser.step()
-                scheduler.step()
+                scheduler.step()  # one-cycle: every batch
                 total += float(loss.detach()) * len(rows)
-            network.eval()
+            return total / len(fit_rows)
+
+        def validate() -> tuple[float, dict]:
             with torch.no_grad():
                 log_probs = network(x_all[valid_rows])
-                valid_loss = float(loss_of(log_probs, valid_rows))
+                loss = float(loss_of(log_probs, valid_rows))
             said = greedy_decode(log_probs.exp().numpy(), self.alphabet_)
             cer = error_rates([transcripts[r] for r in valid_rows], said)["cer"]
-            self.history_.append(
-                {
-                    "epoch": epoch,
-                    "train_loss": total / len(fit_rows),
-                    "validation_loss": valid_loss,
-                    "validation_cer": cer,
-                    "learning_rate": optimiser.param_groups[0]["lr"],
-                    "seconds": round(time.monotonic() - started, 4),
-                }
-            )
-            if valid_loss < best - 1e-4:
-                best, waited, self.best_epoch_ = valid_loss, 0, epoch
-                best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
-            else:
-                waited += 1
-                if waited >= self.patience:
-                    self.stopped_by_ = "early stopping"
-                    break
-        network.load_state_dict(best_state)
-        self.network_ = network.eval()
-        self.onnx_ = None
+            return loss, {"validation_cer": cer}
+
+        run_epochs(self, network, optimiser, fit_epoch, validate)
         return self
 
     def step_probabilities(self, X) -> np.ndarray:
