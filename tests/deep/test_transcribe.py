@@ -102,3 +102,21 @@ def test_a_transcript_longer_than_the_recording_allows_is_refused():
         SpeechTranscriber(max_epochs=1).fit(X, ["0123012301"] * 4)
     with pytest.raises(ValueError, match="expected \\(n, 1, n_mels, frames\\)"):
         SpeechTranscriber(max_epochs=1).fit(X[:, 0], ["0"] * 4)
+
+
+def test_digit_strings_are_said_digit_by_digit_by_each_voice(tmp_path):
+    import shutil
+
+    from atelier.demo._speech import digit_strings
+    from atelier.media._audio import AudioShape, probe_audio
+
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is needed: `make test` installs Debian's espeak-ng")
+    said = digit_strings(tmp_path, ("m1", "f2"), per_voice=2, seed=0, lengths=(2, 4))
+    assert [voice for _, _, voice in said] == ["m1", "m1", "f2", "f2"]
+    for path, transcript, _ in said:
+        assert transcript.isdigit() and 2 <= len(transcript) <= 4
+        shape = probe_audio(path.read_bytes())
+        assert isinstance(shape, AudioShape) and shape.duration_s > 0.2 * len(transcript)
+    again = digit_strings(tmp_path / "again", ("m1", "f2"), per_voice=2, seed=0, lengths=(2, 4))
+    assert [t for _, t, _ in again] == [t for _, t, _ in said]  # the seed fixes the strings

@@ -138,9 +138,9 @@ class PerceptionClassifier(OnnxRuntime, ClassifierMixin, BaseEstimator):
                         for i in range(0, len(valid_inputs), VALIDATION_BATCH)
                     ]
                 )
-                accuracy = float((logits.argmax(1) == valid_targets).float().mean())
-                # accuracy, whatever the project metric
                 loss = float(functional.cross_entropy(logits, valid_targets))
+                # accuracy, whatever the project metric
+                accuracy = float((logits.argmax(1) == valid_targets).float().mean())
                 return loss, {"validation_score": accuracy}
 
         run_epochs(self, network, optimiser, fit_epoch, validate, scheduler)
