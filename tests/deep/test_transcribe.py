@@ -120,3 +120,14 @@ def test_digit_strings_are_said_digit_by_digit_by_each_voice(tmp_path):
         assert isinstance(shape, AudioShape) and shape.duration_s > 0.2 * len(transcript)
     again = digit_strings(tmp_path / "again", ("m1", "f2"), per_voice=2, seed=0, lengths=(2, 4))
     assert [t for _, t, _ in again] == [t for _, t, _ in said]  # the seed fixes the strings
+
+
+def test_the_transcriber_says_where_it_trained_and_comes_back_to_the_cpu():
+    pytest.importorskip("torch")
+    from atelier.deep._transcribe import SpeechTranscriber
+
+    X, y = spoken_strings(16, seed=4)
+    fitted = SpeechTranscriber(channels=4, hidden=8, max_epochs=1, device="cpu").fit(X, y)
+    assert fitted.device_ == "cpu" and fitted.history_[0]["epoch"] == 1
+    assert next(fitted.network_.parameters()).device.type == "cpu"
+    assert fitted.step_probabilities(X).shape == (16, X.shape[3] // 2, 1 + len(fitted.alphabet_))

@@ -167,7 +167,7 @@ def method_of(network, config, rows_fit, rows_validation, tested, extras: dict) 
             "range_test": tested,
             "schedule": getattr(network, "schedule", "constant"),
             "batch_size": network.batch_size,
-            "device": "cpu",
+            "device": getattr(network, "device_", "cpu"),
         }
         | extras
     )

@@ -144,6 +144,7 @@ class PerceptionClassifier(OnnxRuntime, ClassifierMixin, BaseEstimator):
                 return loss, {"validation_score": accuracy}
 
         run_epochs(self, network, optimiser, fit_epoch, validate, scheduler)
+        self.network_ = self.network_.cpu()  # where it predicts and is exported
 
     def _probabilities(self, inputs: np.ndarray) -> np.ndarray:
         """Class probabilities of prepared inputs, by onnxruntime once frozen."""

@@ -105,6 +105,9 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
     patience : int, default=6
         Epochs without a lower validation loss before training stops.
     validation_fraction : float, default=0.1
+    device : {"auto", "cpu"}, default="auto"
+        ``auto`` trains on a CUDA GPU when there is one; the fitted network is brought
+        back to the CPU, where it transcribes and is exported.
     random_state : int, default=0
 
     Attributes
@@ -118,6 +121,8 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
     stopped_by_ : str
     n_parameters_ : int
     input_shape_ : tuple of int
+    device_ : str
+        Where it trained: ``cpu`` or ``cuda``.
     onnx_ : bytes or None
         The network in ONNX once :meth:`freeze` was called.
     """
@@ -136,6 +141,7 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         max_epochs=40,
         patience=6,
         validation_fraction=0.1,
+        device="auto",
         random_state=0,
     ):
         self.channels = channels
@@ -148,6 +154,7 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.device = device
         self.random_state = random_state
 
     def _config(self) -> dict:
@@ -162,7 +169,9 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         """Learn from spectrograms ``X`` ``(n, 1, n_mels, frames)`` and transcripts ``y``."""
         import torch
 
+        from atelier.deep._ctc import TranscriberNetwork
         from atelier.deep._vision import _masked
+        from atelier.learn._networks import device_of
 
         X = np.asarray(X, dtype=np.float32)
         transcripts = [str(text) for text in y]
@@ -186,13 +195,14 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
             np.arange(len(X)), test_size=self.validation_fraction, random_state=self.random_state
         )
 
+        device = device_of(self.device)
+        self.device_ = device.type
+
         def targets(rows):
             coded = [torch.tensor([index[c] for c in transcripts[r]]) for r in rows]
-            return torch.cat(coded), torch.tensor([len(c) for c in coded])
+            return torch.cat(coded).to(device), torch.tensor([len(c) for c in coded]).to(device)
 
-        from atelier.deep._ctc import TranscriberNetwork
-
-        network = TranscriberNetwork(X.shape[2], len(self.alphabet_), **self._config())
+        network = TranscriberNetwork(X.shape[2], len(self.alphabet_), **self._config()).to(device)
         self.n_parameters_ = sum(p.numel() for p in network.parameters())
         optimiser = torch.optim.AdamW(network.parameters(), lr=self.learning_rate)
         batches = -(-len(fit_rows) // self.batch_size)
@@ -204,7 +214,7 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
 
         def loss_of(log_probs, rows):
             labels, lengths = targets(rows)
-            steps = torch.full((len(rows),), log_probs.shape[1], dtype=torch.long)
+            steps = torch.full((len(rows),), log_probs.shape[1], dtype=torch.long, device=device)
             return ctc(log_probs.transpose(0, 1), labels, steps, lengths)
 
         def fit_epoch() -> float:
@@ -215,7 +225,7 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
                 batch = x_all[rows]
                 if self.masking:
                     batch = _masked(batch, self.masking, generator)
-                loss = loss_of(network(batch), rows)
+                loss = loss_of(network(batch.to(device)), rows)
                 optimiser.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(network.parameters(), 5.0)
@@ -226,13 +236,14 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
 
         def validate() -> tuple[float, dict]:
             with torch.no_grad():
-                log_probs = network(x_all[valid_rows])
+                log_probs = network(x_all[valid_rows].to(device))
                 loss = float(loss_of(log_probs, valid_rows))
-            said = greedy_decode(log_probs.exp().numpy(), self.alphabet_)
+            said = greedy_decode(log_probs.exp().cpu().numpy(), self.alphabet_)
             cer = error_rates([transcripts[r] for r in valid_rows], said)["cer"]
             return loss, {"validation_cer": cer}
 
         run_epochs(self, network, optimiser, fit_epoch, validate)
+        self.network_ = self.network_.cpu()  # where it transcribes and is exported
         return self
 
     def step_probabilities(self, X) -> np.ndarray:

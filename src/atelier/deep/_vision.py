@@ -107,6 +107,9 @@ class ImageClassifier(PerceptionClassifier):
         Weigh each class in the loss inversely to its frequency.
     deadline : float or None
         ``time.monotonic()`` after which no new epoch starts.
+    device : {"auto", "cpu"}, default="auto"
+        ``auto`` trains on a CUDA GPU when there is one; the fitted network is brought
+        back to the CPU, where it predicts and is exported.
     random_state : int, default=0
 
     Attributes
@@ -121,6 +124,8 @@ class ImageClassifier(PerceptionClassifier):
     n_parameters_ : int
     input_shape_ : tuple of int
         ``(channels, height, width)``.
+    device_ : str
+        Where it trained: ``cpu`` or ``cuda``.
     onnx_ : bytes or None
         The network in ONNX once :meth:`freeze` was called.
     """
@@ -144,6 +149,7 @@ class ImageClassifier(PerceptionClassifier):
         validation_fraction=0.1,
         class_weight=None,
         deadline=None,
+        device="auto",
         random_state=0,
     ):
         self.channels = channels
@@ -160,6 +166,7 @@ class ImageClassifier(PerceptionClassifier):
         self.validation_fraction = validation_fraction
         self.class_weight = class_weight
         self.deadline = deadline
+        self.device = device
         self.random_state = random_state
 
     def _config(self) -> dict:
@@ -175,6 +182,8 @@ class ImageClassifier(PerceptionClassifier):
         import torch
         from torch.nn import functional
 
+        from atelier.learn._networks import device_of
+
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 4:
             raise ValueError(f"X: expected (n, channels, height, width) pixels, got {X.shape}")
@@ -188,10 +197,15 @@ class ImageClassifier(PerceptionClassifier):
             stratify=codes if np.bincount(codes).min() >= 2 else None,
             random_state=self.random_state,
         )
+        device = device_of(self.device)
+        self.device_ = device.type
         x_fit, y_fit = torch.from_numpy(X[fit_rows]), torch.from_numpy(codes[fit_rows])
-        x_valid, y_valid = torch.from_numpy(X[valid_rows]), torch.from_numpy(codes[valid_rows])
-        network = _build(self._config(), X.shape[1], X.shape[2:], len(self.classes_))
+        x_valid = torch.from_numpy(X[valid_rows]).to(device)
+        y_valid = torch.from_numpy(codes[valid_rows]).to(device)
+        network = _build(self._config(), X.shape[1], X.shape[2:], len(self.classes_)).to(device)
         weights = class_weights(codes[fit_rows], len(self.classes_), self.class_weight)
+        if weights is not None:
+            weights = weights.to(device)
         self.n_parameters_ = sum(p.numel() for p in network.parameters())
         optimiser = torch.optim.AdamW(
             network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
@@ -203,12 +217,13 @@ class ImageClassifier(PerceptionClassifier):
             total = 0.0
             for start in range(0, len(order), self.batch_size):
                 rows = order[start : start + self.batch_size]
-                batch = x_fit[rows]
+                batch = x_fit[rows]  # augmented on the CPU, where the generator is
                 if self.augment:
                     batch = _shifted(batch, self.augment, generator)
                 if self.masking:
                     batch = _masked(batch, self.masking, generator)
-                loss = functional.cross_entropy(network(batch), y_fit[rows], weight=weights)
+                outputs = network(batch.to(device))
+                loss = functional.cross_entropy(outputs, y_fit[rows].to(device), weight=weights)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
