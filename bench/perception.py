@@ -213,14 +213,26 @@ def _real_recordings(folder: Path) -> tuple[list[Path], list[str]]:
     return paths, labels
 
 
+def _telephone_wav(samples: np.ndarray) -> bytes:
+    """Mono samples in [-1, 1] as a 16-bit, 8 kHz WAV file."""
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as stream:
+        stream.setnchannels(1)
+        stream.setsampwidth(2)
+        stream.setframerate(8000)
+        stream.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
 def _perturbed(path: Path, copies: int, rng) -> list[bytes]:
     """``copies`` WAV files of one recording: speed 0.8 to 1.2, a random gain, noise.
 
     Speed as Kaldi's speed perturbation does it (resampling changes tempo and pitch
     together); white noise at 10 to 30 dB signal-to-noise ratio.
     """
-    import io
-    import wave
 
     from scipy.signal import resample_poly
 
@@ -232,13 +244,7 @@ def _perturbed(path: Path, copies: int, rng) -> list[bytes]:
         faster = resample_poly(samples, 10, int(rng.integers(8, 13))) * rng.uniform(0.3, 1.0)
         power = np.mean(faster**2) / 10 ** (rng.uniform(10, 30) / 10)
         noisy = faster + rng.normal(0, np.sqrt(power), len(faster))
-        buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as stream:
-            stream.setnchannels(1)
-            stream.setsampwidth(2)
-            stream.setframerate(8000)
-            stream.writeframes((np.clip(noisy, -1, 1) * 32767).astype("<i2").tobytes())
-        written.append(buffer.getvalue())
+        written.append(_telephone_wav(noisy))
     return written
 
 
@@ -346,7 +352,6 @@ def _real_strings(folder: Path, per_speaker: int, seed: int) -> tuple[list[Path]
     digits are separated by 80 to 200 ms of silence: a real voice saying the string,
     one digit at a time, as a caller keys a number in.
     """
-    import wave
 
     from atelier.media._audio import decode_audio
 
@@ -367,12 +372,7 @@ def _real_strings(folder: Path, per_speaker: int, seed: int) -> tuple[list[Path]
                 gap = np.zeros(int(8000 * rng.uniform(0.08, 0.2)), np.float32)
                 parts += [sound[loud[0] : loud[-1] + 1], gap]
             path = folder / f"{name}_{number:02d}_{transcript}.wav"
-            with wave.open(str(path), "wb") as stream:
-                stream.setnchannels(1)
-                stream.setsampwidth(2)
-                stream.setframerate(8000)
-                samples = np.clip(np.concatenate(parts), -1, 1) * 32767
-                stream.writeframes(samples.astype("<i2").tobytes())
+            path.write_bytes(_telephone_wav(np.concatenate(parts)))
             paths.append(path)
             transcripts.append(transcript)
     return paths, transcripts
