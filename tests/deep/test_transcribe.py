@@ -131,3 +131,46 @@ def test_the_transcriber_says_where_it_trained_and_comes_back_to_the_cpu():
     assert fitted.device_ == "cpu" and fitted.history_[0]["epoch"] == 1
     assert next(fitted.network_.parameters()).device.type == "cpu"
     assert fitted.step_probabilities(X).shape == (16, X.shape[3] // 2, 1 + len(fitted.alphabet_))
+
+
+def test_edit_operations_name_each_kind_of_error_and_add_up_to_the_distance():
+    from atelier.deep._transcribe import edit_operations
+
+    assert edit_operations("3719", "3719") == {"replaced": 0, "dropped": 0, "added": 0}
+    assert edit_operations("3719", "379") == {"replaced": 0, "dropped": 1, "added": 0}
+    assert edit_operations("37", "3719") == {"replaced": 0, "dropped": 0, "added": 2}
+    assert edit_operations("12", "13") == {"replaced": 1, "dropped": 0, "added": 0}
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a, b = ("".join(rng.choice(list(ALPHABET), rng.integers(0, 7))) for _ in range(2))
+        assert sum(edit_operations(a, b).values()) == edit_distance(a, b)
+
+
+def test_the_range_test_and_the_layer_table_of_the_transcriber(transcriber):
+    from atelier.deep._transcribe import SpeechTranscriber
+
+    X, y = spoken_strings(64, seed=5)
+    tested = SpeechTranscriber(channels=8, hidden=32, batch_size=16).range_test(X, y)
+    assert len(tested["losses"]) == len(tested["learning_rates"]) > 10
+    assert tested["learning_rates"][0] < tested["chosen"] < tested["learning_rates"][-1]
+    layers = transcriber.layer_table()
+    assert sum(row["parameters"] for row in layers) == transcriber.n_parameters_
+    recurrent = next(row for row in layers if row["kind"] == "GRU")
+    assert recurrent["output_shape"] == ["batch", 32, 64]  # 64 frames / 2, both directions
+    assert layers[-1]["output_shape"] == ["batch", 32, 1 + len(ALPHABET)]
+
+
+def test_the_transcriber_is_compared_with_the_constant_answer_on_the_same_recordings():
+    from atelier.deep._transcription import indicators
+
+    truth = ["3719", "12", "4444", "905"] * 10
+    trained = ["12", "12", "3719"]
+    perfect = indicators(truth, truth, trained)
+    assert perfect["classical"]["transcript"] == "12"  # the most frequent training transcript
+    assert perfect["network"]["cer"] == 0 and perfect["classical"]["cer"] > 0.5
+    assert perfect["comparison"]["better"] and perfect["words"] == "characters"
+    garbled = indicators(truth, ["371", "112", "4", "905"] * 10, trained)
+    assert garbled["error_kinds"] == {"replaced": 0, "dropped": 40, "added": 10}
+    assert garbled["by_length"]["3"]["cer"] == 0 and garbled["by_length"]["4"]["cer"] > 0
+    constant = indicators(truth, ["12"] * len(truth), trained)
+    assert not constant["comparison"]["better"]  # no better than knowing nothing

@@ -165,6 +165,8 @@ class Target(_Strict):
     positive_class: str | int | bool | None = None
     group_column: str | None = None
     time_column: str | None = None
+    # None: a class or a value, read from the column; transcription: what a recording says
+    task: Literal["transcription"] | None = None
 
     @field_validator("column", "group_column", "time_column")
     @classmethod
@@ -320,6 +322,12 @@ class Charter(_Strict):
         for where, name in named:
             if name not in known:
                 raise ValueError(f"{where}: {name!r} is not a declared source ({sorted(known)})")
+        base = self.sources[self.mart.base]
+        if self.target.task == "transcription" and base.kind != "audio":
+            raise ValueError(
+                f"target.task: transcription needs recordings: the mart's base "
+                f"{self.mart.base!r} is a {base.kind} source, expected kind: audio"
+            )
         return self
 
 

@@ -18,7 +18,7 @@ import streamlit as st
 from atelier._project import Project
 from atelier._text import Text
 from atelier.dashboard._run import PROJECT_VARIABLE, pages_for
-from atelier.learn._metrics import BINARY
+from atelier.learn._metrics import BINARY, TRANSCRIPTION
 from atelier.serve import ModelService, RequestError
 from atelier.serve._drift import population_stability
 from atelier.serve._request import read_table
@@ -356,8 +356,11 @@ def try_one_page(service: ModelService) -> None:
     heard = service.media_input["kind"] == "audio"
     st.title(t("dash_page_try_one_sound" if heard else "dash_page_try_one"))
     if heard:
-        st.markdown(t("dash_try_one_sound_text", rate=t.number(service.media_input["sample_rate"])))
-        upload = st.file_uploader(t("dash_try_one_sound_upload"), type=["wav"])
+        # a transcriber writes what it hears; a classifier of sounds gives a label
+        written = "_dictation" if service.info.task == TRANSCRIPTION else "_sound"
+        rate = t.number(service.media_input["sample_rate"])
+        st.markdown(t(f"dash_try_one{written}_text", rate=rate))
+        upload = st.file_uploader(t(f"dash_try_one{written}_upload"), type=["wav"])
     else:
         size = "x".join(str(side) for side in service.media_input["size"])
         st.markdown(t("dash_try_one_text", size=size))
@@ -368,6 +371,9 @@ def try_one_page(service: ModelService) -> None:
         arrays = decoded_upload(service, upload.name, upload.getvalue())
     except HTTPException as refused:
         st.error(refused.detail)
+        return
+    if service.info.task == TRANSCRIPTION:
+        _transcribed(service, upload, arrays, t)
         return
     probabilities = service.array_probabilities(arrays)[0]
     classes = service.info.classes
@@ -400,6 +406,31 @@ def try_one_page(service: ModelService) -> None:
         title=t("dash_try_one_labels"), xaxis_tickformat=".0%", height=300, margin={"l": 10}
     )
     st.plotly_chart(chart, width="stretch")
+
+
+def _transcribed(service: ModelService, upload, spectrograms, t: Text) -> None:
+    """What the transcriber wrote, and when it heard each character."""
+    (written,), steps, alphabet = service.transcribe(spectrograms)
+    st.audio(upload.getvalue(), format="audio/wav")
+    st.plotly_chart(_spectrogram_chart(spectrograms[0, 0], t), width="stretch")
+    st.success(t("dash_try_one_transcript", transcript=written or "∅"))
+    symbols = [t("dash_try_one_blank"), *alphabet]
+    chart = go.Figure(
+        go.Heatmap(z=steps[0].T, y=symbols, colorscale="Blues", zmin=0, zmax=1, showscale=False)
+    )
+    chart.update_layout(
+        title=t("dash_try_one_when"),
+        xaxis={
+            "title": t(
+                "dash_try_one_steps", ms=10 * service.media_input["frames"] // steps.shape[1]
+            )
+        },
+        yaxis={"type": "category"},
+        height=360,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    st.plotly_chart(chart, width="stretch")
+    st.caption(t("dash_try_one_when_caption"))
 
 
 def _enlarged(pixels, side: int = 280):

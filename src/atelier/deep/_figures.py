@@ -8,7 +8,14 @@ from atelier._text import Text
 from atelier.explore._figures import _BLUE, _GREY, _RED, _figure, _save
 
 
-def draw_curves(history: list[dict], best_epoch: int, metric: str, path: Path, say: Text) -> Path:
+def draw_curves(
+    history: list[dict],
+    best_epoch: int,
+    metric: str,
+    path: Path,
+    say: Text,
+    score_key: str = "validation_score",
+) -> Path:
     """Loss (training and validation), validation score and learning rate per epoch."""
     epochs = [row["epoch"] for row in history]
     figure, (loss_ax, score_ax, rate_ax) = _figure(12, 3.6, panels=3)
@@ -16,7 +23,7 @@ def draw_curves(history: list[dict], best_epoch: int, metric: str, path: Path, s
     loss_ax.plot(
         epochs, [r["validation_loss"] for r in history], color=_BLUE, label=say("fig_validation")
     )
-    score_ax.plot(epochs, [r["validation_score"] for r in history], color=_BLUE)
+    score_ax.plot(epochs, [r[score_key] for r in history], color=_BLUE)
     rate_ax.plot(epochs, [r["learning_rate"] for r in history], color=_GREY)
     for ax in (loss_ax, score_ax):
         ax.axvline(
@@ -133,9 +140,18 @@ def draw_residuals(truth: np.ndarray, predicted: np.ndarray, path: Path, say: Te
 
 
 def draw_misclassified(
-    pixels: np.ndarray, rows: list[dict], path: Path, say: Text, spectrograms: bool = False
+    pixels: np.ndarray,
+    rows: list[dict],
+    path: Path,
+    say: Text,
+    spectrograms: bool = False,
+    transcripts: bool = False,
 ) -> Path:
-    """The images (or spectrograms) the network got most confidently wrong, with labels."""
+    """The images (or spectrograms) the network got most confidently wrong, with labels.
+
+    With ``transcripts``, the spectrograms of the recordings it transcribed worst,
+    each with what it says and what the network wrote.
+    """
     from matplotlib.figure import Figure
 
     columns = min(4, len(rows))
@@ -150,14 +166,21 @@ def draw_misclassified(
             ax.imshow(shown, cmap="magma", origin="lower", aspect="auto")
         else:
             ax.imshow(shown, cmap="gray" if image.shape[0] == 1 else None, vmin=0, vmax=1)
-        ax.set_title(
-            say(
+        if transcripts:
+            title = say(
+                "fig_transcript_label",
+                actual=row["actual"],
+                predicted=row["predicted"] or "∅",
+                cer=f"{row['cer']:.0%}",
+            )
+        else:
+            title = say(
                 "fig_misclassified_label",
                 actual=row["actual"],
                 predicted=row["predicted"],
                 confidence=f"{row['confidence']:.0%}",
-            ),
-            fontsize=8,
-        )
-    figure.suptitle(say("fig_misclassified_sounds" if spectrograms else "fig_misclassified"))
+            )
+        ax.set_title(title, fontsize=8)
+    suptitle = "fig_misclassified_sounds" if spectrograms else "fig_misclassified"
+    figure.suptitle(say("fig_mistranscribed" if transcripts else suptitle))
     return _save(figure, path)

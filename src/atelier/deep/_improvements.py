@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from atelier.learn._metrics import REGRESSION, Metric
+from atelier.learn._metrics import REGRESSION, TRANSCRIPTION, Metric
 
 BASELINE = {
     "architecture": "mlp",
@@ -85,6 +85,8 @@ class Trainer:
         self._fitted = {}  # the same config is trained once (training is seeded)
 
     def score(self, model) -> float:
+        if self.task == TRANSCRIPTION:
+            return float(self.metric.score(self.y_valid, model.predict(self.X_valid)))
         if self.task == REGRESSION:
             predictions = model.predict(self.X_valid)
             truth = np.asarray(self.y_valid, dtype=np.float64)

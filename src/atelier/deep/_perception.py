@@ -13,6 +13,7 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from atelier.deep._improvements import Trainer, better, step_row
 from atelier.deep._records import VALIDATION_SHARE, training_method
 from atelier.learn._data import SEED
+from atelier.learn._metrics import TRANSCRIPTION
 
 PATIENCE = 5
 
@@ -87,8 +88,9 @@ def climb(modality: Modality, data, X_train, metric, task, max_epochs: int, dead
         splitter = GroupShuffleSplit(n_splits=1, test_size=VALIDATION_SHARE, random_state=SEED)
         fit_rows, validation_rows = next(splitter.split(rows, groups=data.groups))
     else:
+        stratify = None if task == TRANSCRIPTION else data.y_train
         fit_rows, validation_rows = train_test_split(
-            rows, test_size=VALIDATION_SHARE, stratify=data.y_train, random_state=SEED
+            rows, test_size=VALIDATION_SHARE, stratify=stratify, random_state=SEED
         )
 
     def taken(X, positions):

@@ -56,7 +56,8 @@ class OnnxRuntime:
         return session
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: Python's default state is the live __dict__, which pickling must not empty
+        state = dict(super().__getstate__())
         state.pop("_runtime", None)
         if state.get("onnx_") is not None:
             state.pop("network_", None)  # the ONNX model holds the weights: no torch needed
@@ -112,6 +113,52 @@ def run_epochs(estimator, network, optimiser, fit_epoch, validate, scheduler=Non
     network.load_state_dict(best_state)
     estimator.network_ = network.eval()
     estimator.onnx_ = None
+
+
+def layer_rows(network, input_shape: tuple) -> list[dict]:
+    """One row per layer of ``network``: name, kind, output shape, activation, parameters.
+
+    The rows come from one forward pass on two zero inputs of ``input_shape``; the
+    layers of a ``Sequential`` block are listed one by one, and a layer that returns a
+    tuple (a GRU: its outputs and its state) is described by its first output.
+    """
+    import torch
+    from torch import nn
+
+    rows, hooks = [], []
+
+    def watch(prefix: str, parent) -> None:
+        for name, module in parent.named_children():
+            if isinstance(module, nn.Sequential):
+                watch(f"{prefix}{name}.", module)
+                continue
+
+            def record(_module, _inputs, output, name=f"{prefix}{name}", module=module):
+                first = output[0] if isinstance(output, tuple) else output
+                kind = type(module).__name__
+                rows.append(
+                    {
+                        "layer": name,
+                        "kind": kind,
+                        "output_shape": ["batch", *list(first.shape)[1:]],
+                        "units": getattr(module, "out_channels", None)
+                        or getattr(module, "out_features", None)
+                        or getattr(module, "hidden_size", None),
+                        "activation": "ReLU" if kind == "ReLU" else None,
+                        "parameters": sum(p.numel() for p in module.parameters()),
+                    }
+                )
+
+            hooks.append(module.register_forward_hook(record))
+
+    watch("", network)
+    try:
+        with torch.no_grad():
+            network(torch.zeros((2, *input_shape)))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return rows
 
 
 class PerceptionClassifier(OnnxRuntime, ClassifierMixin, BaseEstimator):

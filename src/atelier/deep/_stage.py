@@ -38,7 +38,7 @@ from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._card import background_keys, background_of, reference_of
 from atelier.learn._data import SEED, training_data
 from atelier.learn._features import FrameCoercer, categorical_positions, make_preprocessor
-from atelier.learn._metrics import BINARY, REGRESSION, get_metric
+from atelier.learn._metrics import BINARY, REGRESSION, TRANSCRIPTION, get_metric
 from atelier.learn._schema import accepted_fields, input_schema
 from atelier.learn._thresholds import (
     best_threshold,
@@ -158,6 +158,8 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
         from atelier.learn._neural import torch_missing_message
 
         raise CharterError(torch_missing_message("atelier deep")) from None
+    if charter.target.task == TRANSCRIPTION:  # no classical model: the constant answer
+        return _deep_transcription(project, budget, started_at, clock)
     train_file = project.artifact_dir("learn") / "result.json"
     if not train_file.exists():
         raise StageOrderError(
@@ -507,8 +509,168 @@ def _deep_perception(
         )
 
 
+def _deep_transcription(project, budget, started_at, clock) -> DeepResult:
+    """The deep stage on recordings and what they say (see :mod:`atelier.deep._transcription`)."""
+    from atelier.deep import _transcription
+    from atelier.deep._transcribe import error_rates
+
+    charter = project.charter
+    group = charter.target.group_column
+    data = training_data(project, extra=[group] if group else [])
+    modality = _transcription.Transcripts()
+    X_train, X_test = modality.inputs(project, data)
+    metric = _transcription.CER
+    trainer, config, steps, tested, (rows_fit, rows_validation) = _perception.climb(
+        modality,
+        data,
+        X_train,
+        metric,
+        data.task,
+        charter.deep.max_epochs,
+        clock + TREATED_BY * budget,
+    )
+    if time.monotonic() - clock > budget and len(steps) > 1 and "skipped" in steps[1]:
+        raise DataError(
+            f"atelier.yaml: deep.budget_s: {budget:g} s is too small: the first network alone "
+            f"took {steps[0]['seconds']:.1f} s; "
+            f"give it at least {3 * steps[0]['seconds'] + 10:.0f} s"
+        )
+    model, score = trainer.fit(config)
+    validation_said = model.predict(trainer.X_valid)
+    validation_errors = {
+        "rates": error_rates(list(trainer.y_valid), list(validation_said)),
+        "largest": _transcription.worst(list(trainer.y_valid), list(validation_said)),
+    }
+    trainer.deadline = clock + SEARCHED_BY * budget
+    treated = _transcription.treatments(trainer, config, model, score)
+    config, network = treated["config"], treated["model"]
+    layers = network.layer_table()
+    reference = network.step_probabilities(X_test)
+    network.freeze()
+    onnx = _onnx_check(reference, network.step_probabilities(X_test))
+    said = list(network.predict(X_test))
+    truth = [str(t) for t in data.y_test]
+    holdout = _transcription.indicators(truth, said, data.y_train)
+    errors = {
+        "validation": validation_errors,
+        "treatments": treated["tried"],
+        "holdout": _transcription.holdout_errors(
+            truth, said, list(data.X_test["item"]), data.extra_test, group
+        ),
+    }
+    history = [row | {"validation_score": row["validation_cer"]} for row in network.history_]
+    curves = {
+        "history": history,
+        "best_epoch": network.best_epoch_,
+        "stopped_by": network.stopped_by_,
+        "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
+    }
+    architecture = {
+        "kind": modality.kind,
+        "declared": False,
+        "config": config,
+        "layers": layers,
+        "parameters": network.n_parameters_,
+        "inputs": modality.described_inputs(data, network)
+        | {
+            "rows": len(data.y_train),
+            "outputs": len(network.alphabet_) + 1,
+            "alphabet": network.alphabet_,
+        },
+    }
+    champion = holdout["comparison"]["better"]
+    method = _perception.method_of(
+        network, config, rows_fit, rows_validation, tested, modality.method_extras(config)
+    )
+    with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
+        (folder / ONNX_FILE).write_bytes(network.onnx_)
+        joblib.dump(network, folder / MODEL_FILE)
+        sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
+        card = {
+            "target": data.target,
+            "task": data.task,
+            "classes": None,
+            "alphabet": network.alphabet_,
+            "positive_class": None,
+            "threshold": None,
+            "metric": metric.name,
+            "holdout_score": holdout["network"]["cer"],
+            "rows_train": len(data.y_train),
+            "question": charter.project.question,
+            "decision": charter.project.decision,
+            "answer": None,
+            "at_threshold": None,
+            "currency": charter.costs.currency,
+            "language": charter.project.language,
+            "unit": charter.project.unit,
+            "model": f"{modality.title} (ONNX)",
+            "trained_at": started_at.isoformat(timespec="seconds"),
+            "input": modality.card_input(data),
+        }
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
+        (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
+        say = Text(charter.project.language)
+        figures = {
+            "curves": _figures.draw_curves(
+                history,
+                network.best_epoch_,
+                say("fig_character_error_rate"),
+                folder / "curves.png",
+                say,
+            ),
+            "architecture": _figures.draw_architecture(
+                layers,
+                say("fig_architecture", kind=modality.title, n=f"{network.n_parameters_:,}"),
+                folder / "architecture.png",
+                say,
+            ),
+            "improvements": _figures.draw_improvements(
+                steps, metric.name, folder / "improvements.png", say
+            ),
+        }
+        if tested is not None:
+            figures["range_test"] = _figures.draw_range_test(tested, folder / "range_test.png", say)
+        shown = errors["holdout"]["mistranscribed"]
+        if shown:
+            spectrograms = modality._heard(project, data, [row["item"] for row in shown])
+            figures["misclassified"] = _figures.draw_misclassified(
+                spectrograms, shown, folder / "misclassified.png", say, True, transcripts=True
+            )
+        registry = _register(
+            project, network, X_test[:5], data, metric, budget, config, holdout, folder, champion
+        )
+        return _publish(
+            folder,
+            data,
+            metric,
+            None,
+            budget,
+            started_at,
+            clock,
+            rows_fit=rows_fit,
+            rows_validation=rows_validation,
+            rows_holdout=len(data.y_test),
+            architecture=architecture,
+            method=method,
+            curves=curves,
+            indicators=holdout,
+            improvements={"steps": steps, "search": None},
+            errors=errors,
+            onnx=onnx,
+            champion=champion,
+            model_sha256=sha256,
+            registry=registry,
+            figures={name: path.name for name, path in figures.items()},
+            notes=data.notes,
+        )
+
+
 def _publish(folder, data, metric, train_file, budget, started_at, clock, **fields):
-    """The stage's result, written with its manifest; ``fields`` are the network's own."""
+    """The stage's result, written with its manifest; ``fields`` are the network's own.
+
+    ``train_file`` is the train stage's result, an input; None where it did not run
+    (a transcriber has no classical model to compare with).
+    """
     result = DeepResult(
         table=data.table,
         target=data.target,
@@ -524,7 +686,8 @@ def _publish(folder, data, metric, train_file, budget, started_at, clock, **fiel
         folder,
         stage=STAGE,
         result=result,
-        inputs={"table": data.source_hash, "train": hash_bytes(train_file.read_bytes())},
+        inputs={"table": data.source_hash}
+        | ({} if train_file is None else {"train": hash_bytes(train_file.read_bytes())}),
         parameters={"budget_s": budget, "seed": SEED},
         started_at=started_at,
         duration_s=result.duration_s,

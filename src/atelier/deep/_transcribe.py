@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from atelier.deep._served import OnnxRuntime, run_epochs
+from atelier.deep._served import OnnxRuntime, layer_rows, run_epochs
 
 BLANK = 0  # the CTC blank's index; characters are 1..n
 
@@ -34,6 +34,37 @@ def edit_distance(reference, hypothesis) -> int:
             )
         previous = current
     return previous[-1]
+
+
+def edit_operations(reference, hypothesis) -> dict:
+    """The edits of one least-cost alignment: characters ``replaced``, ``dropped``, ``added``.
+
+    ``dropped`` are in ``reference`` and missing from ``hypothesis``; ``added`` the
+    reverse. Their sum is :func:`edit_distance`.
+    """
+    rows, columns = len(reference) + 1, len(hypothesis) + 1
+    cost = np.zeros((rows, columns), dtype=np.int64)
+    cost[:, 0], cost[0, :] = np.arange(rows), np.arange(columns)
+    for i in range(1, rows):
+        for j in range(1, columns):
+            cost[i, j] = min(
+                cost[i - 1, j] + 1,
+                cost[i, j - 1] + 1,
+                cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]),
+            )
+    counts = {"replaced": 0, "dropped": 0, "added": 0}
+    i, j = rows - 1, columns - 1
+    while i or j:  # back from the end along one least-cost path
+        if i and j and cost[i, j] == cost[i - 1, j - 1] + (reference[i - 1] != hypothesis[j - 1]):
+            counts["replaced"] += int(reference[i - 1] != hypothesis[j - 1])
+            i, j = i - 1, j - 1
+        elif i and cost[i, j] == cost[i - 1, j] + 1:
+            counts["dropped"] += 1
+            i -= 1
+        else:
+            counts["added"] += 1
+            j -= 1
+    return counts
 
 
 def error_rates(references, hypotheses, characters_are_words: bool = False) -> dict:
@@ -100,6 +131,8 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         one of the frames hidden in each example; 0 for none.
     learning_rate : float, default=3e-3
         AdamW's, along a one-cycle schedule over ``max_epochs``.
+    weight_decay : float, default=0.01
+        AdamW's decoupled weight decay.
     batch_size : int, default=32
     max_epochs : int, default=40
     patience : int, default=6
@@ -109,6 +142,8 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         ``auto`` trains on a CUDA GPU when there is one; the fitted network is brought
         back to the CPU, where it transcribes and is exported.
     random_state : int, default=0
+    deadline : float or None, default=None
+        ``time.monotonic()`` after which no new epoch starts (None: no limit).
 
     Attributes
     ----------
@@ -137,12 +172,14 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         dropout=0.1,
         masking=0.1,
         learning_rate=3e-3,
+        weight_decay=0.01,
         batch_size=32,
         max_epochs=40,
         patience=6,
         validation_fraction=0.1,
         device="auto",
         random_state=0,
+        deadline=None,
     ):
         self.channels = channels
         self.hidden = hidden
@@ -150,12 +187,14 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         self.dropout = dropout
         self.masking = masking
         self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.device = device
         self.random_state = random_state
+        self.deadline = deadline
 
     def _config(self) -> dict:
         return {
@@ -173,19 +212,7 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
         from atelier.deep._vision import _masked
         from atelier.learn._networks import device_of
 
-        X = np.asarray(X, dtype=np.float32)
-        transcripts = [str(text) for text in y]
-        if X.ndim != 4 or X.shape[1] != 1:
-            raise ValueError(f"X: expected (n, 1, n_mels, frames) spectrograms, got {X.shape}")
-        if len(transcripts) != len(X):
-            raise ValueError(f"y: {len(transcripts)} transcripts for {len(X)} recordings")
-        steps = X.shape[3] // self.time_stride
-        longest = max(len(text) for text in transcripts)
-        if longest * 2 > steps:
-            raise ValueError(
-                f"y: a transcript of {longest} characters is too long for recordings of "
-                f"{X.shape[3]} frames (at most {steps // 2})"
-            )
+        X, transcripts = self._checked(X, y)
         self.alphabet_ = "".join(sorted(set("".join(transcripts))))
         self.input_shape_ = tuple(X.shape[1:])
         index = {character: i + 1 for i, character in enumerate(self.alphabet_)}
@@ -204,7 +231,9 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
 
         network = TranscriberNetwork(X.shape[2], len(self.alphabet_), **self._config()).to(device)
         self.n_parameters_ = sum(p.numel() for p in network.parameters())
-        optimiser = torch.optim.AdamW(network.parameters(), lr=self.learning_rate)
+        optimiser = torch.optim.AdamW(
+            network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+        )
         batches = -(-len(fit_rows) // self.batch_size)
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
             optimiser, max_lr=self.learning_rate, total_steps=self.max_epochs * batches
@@ -268,6 +297,63 @@ class SpeechTranscriber(OnnxRuntime, BaseEstimator):
     def score(self, X, y) -> float:
         """One minus the character error rate (higher is better, as scikit-learn expects)."""
         return 1.0 - error_rates([str(t) for t in y], self.predict(X))["cer"]
+
+    def range_test(self, X, y) -> dict:
+        """The learning-rate range test on a fresh network (CTC loss); see ``sweep_learning_rates``.
+
+        Returns
+        -------
+        dict
+            ``learning_rates``, ``losses`` (smoothed, debiased) and ``chosen``.
+        """
+        import torch
+
+        from atelier.deep._ctc import TranscriberNetwork
+        from atelier.learn._networks import sweep_learning_rates
+
+        X, transcripts = self._checked(X, y)
+        alphabet = "".join(sorted(set("".join(transcripts))))
+        index = {character: i + 1 for i, character in enumerate(alphabet)}
+        coded = [torch.tensor([index[c] for c in text]) for text in transcripts]
+        torch.manual_seed(self.random_state)
+        network = TranscriberNetwork(X.shape[2], len(alphabet), **self._config())
+        ctc = torch.nn.CTCLoss(blank=BLANK, zero_infinity=True)
+        inputs = torch.from_numpy(X)
+
+        def batch_loss(rows):
+            log_probs = network(inputs[rows])
+            labels = [coded[r] for r in rows.tolist()]
+            steps = torch.full((len(rows),), log_probs.shape[1], dtype=torch.long)
+            lengths = torch.tensor([len(c) for c in labels])
+            return ctc(log_probs.transpose(0, 1), torch.cat(labels), steps, lengths)
+
+        return sweep_learning_rates(
+            network, batch_loss, len(X), batch_size=self.batch_size, seed=self.random_state
+        )
+
+    def layer_table(self) -> list[dict]:
+        """One row per layer: name, kind, output shape, activation, parameters."""
+        check_is_fitted(self, "network_")
+        return layer_rows(self.network_, self.input_shape_)
+
+    def _checked(self, X, y) -> tuple[np.ndarray, list[str]]:
+        """``X`` as float32 spectrograms and ``y`` as text, or a ``ValueError`` naming the fault."""
+        X = np.asarray(X, dtype=np.float32)
+        transcripts = [str(text) for text in y]
+        if X.ndim != 4 or X.shape[1] != 1:
+            raise ValueError(f"X: expected (n, 1, n_mels, frames) spectrograms, got {X.shape}")
+        if len(transcripts) != len(X):
+            raise ValueError(f"y: {len(transcripts)} transcripts for {len(X)} recordings")
+        steps = X.shape[3] // self.time_stride
+        longest = max(len(text) for text in transcripts)
+        if longest * 2 > steps:
+            raise ValueError(
+                f"y: a transcript of {longest} characters is too long for recordings of "
+                f"{X.shape[3]} frames (at most {steps // 2})"
+            )
+        if not all(transcripts):
+            raise ValueError("y: an empty transcript; each recording must say something")
+        return X, transcripts
 
     def freeze(self):
         """Export to ONNX; from then on transcribe with onnxruntime."""

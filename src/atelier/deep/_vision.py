@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from atelier.deep._rates import class_weights, range_test
-from atelier.deep._served import PerceptionClassifier
+from atelier.deep._served import PerceptionClassifier, layer_rows
 
 
 def _build(config: dict, in_channels: int, size: tuple[int, int], n_classes: int):
@@ -255,32 +255,7 @@ class ImageClassifier(PerceptionClassifier):
 
     def layer_table(self) -> list[dict]:
         """One row per layer: name, kind, output shape, activation, parameters."""
-        import torch
-
-        rows, hooks = [], []
-        for name, module in self.network_.named_children():
-
-            def record(_module, _inputs, output, name=name, module=module):
-                rows.append(
-                    {
-                        "layer": name,
-                        "kind": type(module).__name__,
-                        "output_shape": ["batch", *list(output.shape)[1:]],
-                        "units": getattr(module, "out_channels", None)
-                        or getattr(module, "out_features", None),
-                        "activation": "ReLU" if type(module).__name__ == "ReLU" else None,
-                        "parameters": sum(p.numel() for p in module.parameters()),
-                    }
-                )
-
-            hooks.append(module.register_forward_hook(record))
-        try:
-            with torch.no_grad():
-                self.network_(torch.zeros((2, *self.input_shape_)))
-        finally:
-            for hook in hooks:
-                hook.remove()
-        return rows
+        return layer_rows(self.network_, self.input_shape_)
 
     def freeze(self):
         """Export to ONNX (softmax included); from then on predict with onnxruntime."""

@@ -68,7 +68,7 @@ def plans_api(project_dir: Path, port: int) -> Iterator[int]:
                 os.environ[PORT_VARIABLE] = previous
 
 
-CASES = ("churn", "images", "text", "speech")
+CASES = ("churn", "images", "text", "speech", "transcription")
 
 
 def run_demo(
@@ -88,10 +88,10 @@ def run_demo(
     ----------
     directory : Path
         Folder of the demo project; created if needed.
-    case : {"churn", "images", "text", "speech"}, default="churn"
+    case : {"churn", "images", "text", "speech", "transcription"}, default="churn"
         The churn table spread over heterogeneous sources, Fashion-MNIST's garments
-        as a folder of images, French book reviews (free text), or French digits
-        spoken by espeak-ng's voices.
+        as a folder of images, French book reviews (free text), French digits
+        spoken by espeak-ng's voices, or strings of digits they dictate.
     port : int, default=8765
         Port for the plans API on 127.0.0.1; another free port if it is taken.
     train_budget : float or None
@@ -111,7 +111,7 @@ def run_demo(
     RunResult
         Each stage's outcome, the project and the dossier's path.
     """
-    if case in ("images", "text", "speech"):
+    if case in ("images", "text", "speech", "transcription"):
         return _run_perception_demo(case, directory, train_budget, deep_budget, listener)
     project = Project.load(create_demo(directory, max_trials=max_trials, deep_limits=deep_limits))
     with plans_api(project.root, port):
@@ -137,7 +137,7 @@ def run_demo(
 def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -> RunResult:
     from atelier.dashboard import check_dashboard
     from atelier.demo._images import create_images_demo
-    from atelier.demo._speech import create_speech_demo
+    from atelier.demo._speech import create_speech_demo, create_transcription_demo
     from atelier.demo._texts import create_text_demo
     from atelier.report import build_report
     from atelier.serve import check_api
@@ -146,6 +146,7 @@ def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -
         "images": create_images_demo,
         "text": create_text_demo,
         "speech": create_speech_demo,
+        "transcription": create_transcription_demo,
     }[case]
     project = Project.load(create(directory))
     outcome = run(

@@ -68,12 +68,13 @@ def digit_strings(
     seed: int,
     lengths: tuple[int, int] = (3, 5),
     noise: float = 0.5,
+    speeds: tuple[int, int] = (80, 200),
 ) -> list[tuple[Path, str, str]]:
     """Recordings of random digit strings, said digit by digit in French.
 
     Each of ``voices`` says ``per_voice`` strings of ``lengths`` digits (inclusive), at
-    a random speed (80 to 200 words a minute) and pitch (25 to 75); a share ``noise``
-    of them gets background noise.
+    a random speed in ``speeds`` (words a minute, inclusive) and pitch (25 to 75); a
+    share ``noise`` of them gets background noise.
 
     Returns
     -------
@@ -89,12 +90,35 @@ def digit_strings(
                 str(d) for d in rng.integers(0, 10, rng.integers(lengths[0], lengths[1] + 1))
             )
             path = folder / f"{voice}_{number:03d}_{transcript}.wav"
-            speed, pitch = int(rng.integers(80, 201)), int(rng.integers(25, 76))
+            speed = int(rng.integers(speeds[0], speeds[1] + 1))
+            pitch = int(rng.integers(25, 76))
             synthesise(" ".join(transcript), voice, speed, pitch, path)
             if rng.random() < noise:
                 _add_noise(path, rng)
             written.append((path, transcript, voice))
     return written
+
+
+def _faulty_recordings(staging: Path, first: tuple[str, str, str]) -> list[tuple[str, str, str]]:
+    """A silent recording, one cut short and a text file named ``.wav``, beside ``first``.
+
+    The profile reports them and training leaves them out; their index rows are
+    returned, with ``first``'s label (or transcript) and an unknown voice.
+    """
+    path = staging / first[0]
+    with wave.open(str(path)) as stream:
+        params = stream.getparams()
+    with wave.open(str(staging / "wav" / "silence.wav"), "wb") as stream:
+        stream.setparams(params)
+        stream.writeframes(b"\0\0" * params.framerate)
+    content = path.read_bytes()
+    (staging / "wav" / "cut.wav").write_bytes(content[: len(content) // 3])
+    (staging / "wav" / "notes.wav").write_text("rappeler le client\n", encoding="utf-8")
+    return [
+        ("wav/silence.wav", first[1], "inconnue"),
+        ("wav/cut.wav", first[1], "inconnue"),
+        ("wav/notes.wav", first[1], "inconnue"),
+    ]
 
 
 def create_speech_demo(directory: Path, voices: tuple[str, ...] = VOICES) -> Path:
@@ -126,20 +150,7 @@ def create_speech_demo(directory: Path, voices: tuple[str, ...] = VOICES) -> Pat
                         if rng.random() < 0.5:
                             _add_noise(staging / name, rng)
                         rows.append((name, str(digit), voice))
-        first = staging / rows[0][0]
-        with wave.open(str(first)) as stream:
-            params = stream.getparams()
-        with wave.open(str(staging / "wav" / "silence.wav"), "wb") as stream:
-            stream.setparams(params)
-            stream.writeframes(b"\0\0" * params.framerate)
-        content = first.read_bytes()
-        (staging / "wav" / "cut.wav").write_bytes(content[: len(content) // 3])
-        (staging / "wav" / "notes.wav").write_text("rappeler le client\n", encoding="utf-8")
-        rows += [
-            ("wav/silence.wav", "0", "inconnue"),
-            ("wav/cut.wav", rows[0][1], "inconnue"),
-            ("wav/notes.wav", "1", "inconnue"),
-        ]
+        rows += _faulty_recordings(staging, rows[0])
         with (staging / "index.csv").open("w", newline="", encoding="utf-8") as stream:
             writer = csv.writer(stream)
             writer.writerow(["path", "label", "voice"])
@@ -149,6 +160,47 @@ def create_speech_demo(directory: Path, voices: tuple[str, ...] = VOICES) -> Pat
     if not charter.exists():
         charter.write_text(
             files("atelier.demo").joinpath("speech.yaml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+    return directory
+
+
+def create_transcription_demo(
+    directory: Path,
+    voices: tuple[str, ...] = VOICES,
+    per_voice: int = 24,
+    lengths: tuple[int, int] = (3, 5),
+) -> Path:
+    """Write dictated digit strings, their index (path, transcript, voice) and the charter.
+
+    Each of ``voices`` says ``per_voice`` strings of ``lengths`` digits (see
+    :func:`digit_strings`), half of them with background noise; besides, the same
+    faulty files as the speech demo's. Existing files are kept; the charter is
+    written only if absent.
+
+    Returns
+    -------
+    Path
+        The project folder.
+    """
+    directory = Path(directory)
+    folder = directory / "data" / "dictation"
+    if not (folder / "index.csv").exists():
+        staging = folder.with_name("dictation.partial")
+        said = digit_strings(
+            staging / "wav", voices, per_voice, seed=0, lengths=lengths, speeds=(110, 200)
+        )
+        rows = [(f"wav/{path.name}", transcript, voice) for path, transcript, voice in said]
+        rows += _faulty_recordings(staging, rows[0])
+        with (staging / "index.csv").open("w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(["path", "transcript", "voice"])
+            writer.writerows(rows)
+        staging.rename(folder)  # a folder half-written by an interrupted run never stays
+    charter = directory / CHARTER_FILE
+    if not charter.exists():
+        charter.write_text(
+            files("atelier.demo").joinpath("transcription.yaml").read_text(encoding="utf-8"),
             encoding="utf-8",
         )
     return directory

@@ -17,7 +17,7 @@ from atelier._project import Project
 from atelier.charter import is_media_source, kept_text_columns, text_columns
 from atelier.clean import cleaner_from_plan
 from atelier.exceptions import DataError, StageOrderError
-from atelier.learn._metrics import BINARY, REGRESSION
+from atelier.learn._metrics import BINARY, REGRESSION, TRANSCRIPTION
 from atelier.media import usable_images, usable_sounds
 from atelier.sources._snapshot import hash_bytes
 from atelier.warehouse._privacy import key_digests
@@ -107,6 +107,10 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
     if missing_target.any():
         notes.append(f"{int(missing_target.sum()):,} rows without a {target!r} value left out")
         frame = frame.loc[~missing_target].reset_index(drop=True)
+    transcribed = charter.target.task == TRANSCRIPTION
+    if transcribed:
+        frame, note = _said(frame, target)
+        notes += [note] if note else []
     if frame[target].nunique() < 2:
         raise DataError(
             f"{table}: the target {target!r} has a single value; there is nothing to learn"
@@ -117,7 +121,7 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
             raise DataError(f"atelier.yaml: target.{role}: {column!r} is not a column of {table}")
     if time_column is not None:
         frame = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
-    task = _task_of(frame[target])
+    task = TRANSCRIPTION if transcribed else _task_of(frame[target])
     dropped = set(charter.cleaning.drop_columns) if charter.cleaning is not None else set()
     features = [c for c in frame.columns if c not in {target, *keys, group_column, *dropped}]
     texts = [c for c in text_columns(charter) if c in features]
@@ -128,7 +132,7 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
     sounds = None
     if charter.sources[charter.mart.base].kind == "audio":
         # the features are the recordings, which the models hear from their items
-        frame, sounds, found = usable_sounds(frame, charter.mart.base)
+        frame, sounds, found = usable_sounds(frame, charter.mart.base, whole=transcribed)
         notes += found
         features, cleaner = ["item"], None
     elif is_media_source(charter.sources[charter.mart.base]):
@@ -251,6 +255,19 @@ def _unique_texts(frame: pd.DataFrame, texts: list[str]) -> tuple[pd.DataFrame, 
     return frame.loc[~copies].reset_index(drop=True), note
 
 
+def _said(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, str | None]:
+    """Transcripts as text without outer spaces; recordings with an empty one left out."""
+    said = frame[target].astype(str).str.strip()
+    empty = said == ""
+    frame = frame.assign(**{target: said}).loc[~empty].reset_index(drop=True)
+    note = (
+        f"{int(empty.sum()):,} recordings with an empty {target!r} left out"
+        if empty.any()
+        else None
+    )
+    return frame, note
+
+
 def _task_of(target: pd.Series) -> str:
     values = target.dropna()
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
@@ -273,7 +290,8 @@ def _holdout(frame, target, task, share, time_column, group_column):
         train, test = next(splitter.split(rows, groups=frame[group_column]))
         return train, test, (f"{share:.0%} of the {group_column!r} groups, untouched by the search")
     counts = frame[target].value_counts()
-    stratify = frame[target] if task != REGRESSION and counts.min() >= 2 else None
+    classes = task not in (REGRESSION, TRANSCRIPTION)
+    stratify = frame[target] if classes and counts.min() >= 2 else None
     train, test = train_test_split(rows, test_size=share, stratify=stratify, random_state=SEED)
     how = "stratified " if stratify is not None else ""
     return train, test, f"a {how}random {share:.0%} of rows, untouched by the search"

@@ -13,6 +13,7 @@ from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
+TRANSCRIPTION = "transcription"  # what a recording says: the deep stage's transcriber
 DEFAULT_METRIC = {BINARY: "roc_auc", MULTICLASS: "log_loss", REGRESSION: "rmse"}
 
 

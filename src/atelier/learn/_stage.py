@@ -51,7 +51,7 @@ from atelier.learn._figures import (
     draw_learning_curve,
     draw_thresholds,
 )
-from atelier.learn._metrics import BINARY, REGRESSION, get_metric
+from atelier.learn._metrics import BINARY, REGRESSION, TRANSCRIPTION, get_metric
 from atelier.learn._schema import accepted_fields, input_schema
 from atelier.learn._thresholds import (
     at,
@@ -177,6 +177,11 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     budget = float(budget if budget is not None else settings.budget_s)
     if budget <= 0:
         raise DataError(f"budget: expected a positive number of seconds, got {budget:g}")
+    if charter.target.task == TRANSCRIPTION:
+        raise DataError(
+            "atelier.yaml: target.task: transcription: the classical families do not write "
+            f"transcripts; run `atelier deep -p {project.root}`"
+        )
     data = training_data(project)
     table, notes, source_hash, task = data.table, data.notes, data.source_hash, data.task
     target, cleaner = data.target, data.cleaner

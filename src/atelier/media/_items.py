@@ -41,7 +41,7 @@ class MediaItems:
     kind : str
         ``images`` or ``audio``.
     items : list of str
-    labels : list of str
+    labels : list of str or None
     paths : list of Path or None
         Each item's file; None for items inside an IDX file.
     digests : list of str
@@ -291,13 +291,17 @@ def sound_card_input(heard: SoundInput) -> dict:
 SAMPLE_RATE = 16_000  # what speech models read: telephone (8 kHz) and studio sounds alike
 N_MELS = 40
 MAX_FRAMES = 200  # 2 s: isolated words and short commands
+MAX_TRANSCRIBED_FRAMES = 1_000  # 10 s: a sentence, a phone number
 
 
-def usable_sounds(frame, source: str):
+def usable_sounds(frame, source: str, whole: bool = False):
     """The rows of an audio table that training can use, how they are heard, and notes.
 
-    Files that do not decode, silent recordings and copies (by content) are left out;
-    the frames cover 95% of the recordings' durations, at most ``MAX_FRAMES``.
+    Files that do not decode, silent recordings and copies (by content) are left out.
+    For words (``whole`` False) the frames cover 95% of the recordings' durations, at
+    most ``MAX_FRAMES``, and longer ones are cut to their middle. A transcript needs
+    the whole recording (``whole`` True): the frames cover the longest one, at most
+    ``MAX_TRANSCRIBED_FRAMES``, and longer ones are left out.
 
     Returns
     -------
@@ -307,10 +311,21 @@ def usable_sounds(frame, source: str):
     frame, notes = _readable_originals(frame.loc[~silent], "sound")
     if silent.any():
         notes.append(f"{int(silent.sum()):,} silent recording(s) left out")
+    if whole:
+        too_long = frame["duration_s"] * 100 > MAX_TRANSCRIBED_FRAMES
+        if too_long.any():
+            notes.append(
+                f"{int(too_long.sum()):,} recording(s) longer than "
+                f"{MAX_TRANSCRIBED_FRAMES / 100:g} s left out: a transcript needs all of its sound"
+            )
+        frame = frame.loc[~too_long]
     if frame.empty:
         raise SourceError(f"source {source!r}: no usable recording: nothing to learn from")
-    longest = float(frame["duration_s"].quantile(0.95))
-    frames = int(min(MAX_FRAMES, max(20, np.ceil(longest * 100))))
+    if whole:
+        frames = int(max(20, np.ceil(frame["duration_s"].max() * 100)))
+    else:
+        longest = float(frame["duration_s"].quantile(0.95))
+        frames = int(min(MAX_FRAMES, max(20, np.ceil(longest * 100))))
     if (frame["duration_s"] * 100 > frames).any():
         notes.append(
             f"recordings longer than {frames / 100:g} s are cut to their middle {frames / 100:g} s"
@@ -402,11 +417,11 @@ def _indexed_items(name: str, index: Path, kind: str) -> MediaItems:
         raise SourceError(f"source {name!r}: index file not found: {index}")
     with index.open(newline="", encoding="utf-8") as stream:
         reader = csv.DictReader(stream)
-        missing = {"path", "label"} - set(reader.fieldnames or ())
-        if missing:
+        columns = set(reader.fieldnames or ())
+        if "path" not in columns or not columns & {"label", "transcript"}:
             raise SourceError(
-                f"{index}: expected the columns path and label; "
-                f"missing {', '.join(sorted(missing))}"
+                f"{index}: expected the columns path and label (or path and transcript, "
+                f"what each recording says); found {', '.join(sorted(columns)) or 'none'}"
             )
         rows = list(reader)
         others = [c for c in reader.fieldnames if c not in ("path", "label")]
@@ -417,7 +432,7 @@ def _indexed_items(name: str, index: Path, kind: str) -> MediaItems:
             raise SourceError(f"{index}: line {line}: path: file not found: {row['path']}")
         files.append(path)
         items.append(row["path"])
-        labels.append(row["label"])
+        labels.append(row.get("label"))  # None where the index gives transcripts
     found = _hashed(name, items, labels, files, kind)
     found.extras = {column: [row[column] for row in rows] for column in others}
     return found

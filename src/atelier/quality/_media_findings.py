@@ -16,7 +16,12 @@ CLIPPED_SHARE = 0.001  # of a recording's samples at full scale: audible distort
 
 
 def media_findings(
-    connection, relation: str, target: str, say: Text, kind: str = "images"
+    connection,
+    relation: str,
+    target: str,
+    say: Text,
+    kind: str = "images",
+    transcribed: bool = False,
 ) -> list[Finding]:
     """What is wrong with the files recorded in ``relation`` (an images or audio table).
 
@@ -27,9 +32,12 @@ def media_findings(
         The table, with the columns ingest writes for images (``item``, ``sha256``,
         ``width``, ``height``, ``problem``).
     target : str
-        The label column.
+        The label column, or the transcript column.
     say : Text
     kind : {"images", "audio"}
+    transcribed : bool, default=False
+        ``target`` holds what each recording says: the characters too rare to learn
+        are reported, not the transcripts (each one is rare).
 
     Returns
     -------
@@ -101,20 +109,27 @@ def media_findings(
                 say("fix_media_sizes"),
             )
         )
+    usable = f"problem IS NULL OR problem NOT IN {_UNUSABLE}"
+    counted = (
+        f"SELECT unnest(string_split({label}, '')) AS value FROM {relation} WHERE {usable}"
+        if transcribed
+        else f"SELECT {label} AS value FROM {relation} WHERE {usable}"
+    )
+    rare = "rare_character" if transcribed else "rare_label"
+    shown = (lambda value: repr(str(value))) if transcribed else str  # a space stays visible
     for value, count in connection.execute(
-        f"SELECT {label}, count(*) FROM {relation} WHERE problem IS NULL "
-        f"OR problem NOT IN {_UNUSABLE} GROUP BY ALL "
+        f"SELECT value, count(*) FROM ({counted}) GROUP BY ALL "
         f"HAVING count(*) < {RARE_LABEL} ORDER BY ALL"
     ).fetchall():
         found.append(
             Finding(
-                "rare_label",
+                rare,
                 [target],
                 count,
                 "warning",
-                say("find_rare_label", label=str(value), rows=say.number(count), least=RARE_LABEL),
+                say(f"find_{rare}", label=shown(value), rows=say.number(count), least=RARE_LABEL),
                 [str(value)],
-                say("fix_rare_label"),
+                say(f"fix_{rare}"),
             )
         )
     return found

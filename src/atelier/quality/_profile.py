@@ -304,11 +304,20 @@ def _with_media_findings(connection, relation, result, target, charter) -> Profi
     findings do not say better.
     """
     kind = charter.sources[charter.mart.base].kind
-    found = media_findings(connection, relation, target, Text(charter.project.language), kind)
+    transcribed = charter.target.task == "transcription"
+    say = Text(charter.project.language)
+    found = media_findings(connection, relation, target, say, kind, transcribed)
+    # each recording says something of its own: a transcript is neither an identifier
+    # nor a rare class
+    said = {target} if transcribed else set()
     kept = [
         f
         for f in result.findings
-        if f.kind != "duplicate_rows" and not set(f.columns) <= set(MEDIA_RECORD_COLUMNS)
+        if f.kind != "duplicate_rows"
+        and not set(f.columns) <= set(MEDIA_RECORD_COLUMNS)
+        and not (
+            set(f.columns) <= said and f.kind in ("high_cardinality", "identifier", "imbalance")
+        )
     ]
     findings = sorted(kept + found, key=lambda f: (_SEVERITY_ORDER[f.severity], f.kind, f.columns))
     return replace(result, findings=findings)

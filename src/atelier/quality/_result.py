@@ -40,6 +40,7 @@ MEDIA_FINDING_KINDS = (
     "duplicate_media",
     "mixed_sizes",
     "rare_label",
+    "rare_character",
     "silent_audio",
     "clipped_audio",
     "mixed_sample_rates",

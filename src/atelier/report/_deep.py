@@ -11,12 +11,16 @@ def deep_sentences(deep: dict, text: Text, unit: str = "") -> dict:
         "cnn": image_why_sentence,
         "audio_cnn": sound_why_sentence,
         "bag": text_why_sentence,
+        "ctc_transcriber": transcriber_why_sentence,
     }.get(deep["architecture"]["kind"], why_sentence)
+    transcribed = deep["task"] == "transcription"
+    compared = transcription_comparison if transcribed else comparison_sentence
     return {
         "why": why(deep["architecture"], text),
         "method": method_sentence(deep, text),
         "curves": curve_sentence(deep["curves"]["diagnosis"], deep["curves"]["stopped_by"], text),
-        "comparison": comparison_sentence(deep, metric, text),
+        "comparison": compared(deep, metric, text),
+        "transcription": transcription_sentence(deep["indicators"], text) if transcribed else "",
         "improvements": improvements_sentence(deep["improvements"]["steps"], metric, text),
         "search": search_sentence(deep["improvements"].get("search"), text),
         "steps": [step_row(step, text) for step in deep["improvements"]["steps"]],
@@ -71,6 +75,59 @@ def sound_why_sentence(architecture: dict, text: Text) -> str:
         extras=_additions(config, "masking", "deep_with_masking", text),
         parameters=text.number(architecture["parameters"]),
         rows=text.number(inputs["rows"]),
+    )
+
+
+def transcriber_why_sentence(architecture: dict, text: Text) -> str:
+    """What the transcriber hears, how it is built, and how it writes."""
+    inputs, config = architecture["inputs"], architecture["config"]
+    added = (("deep_with_masking", config["masking"]), ("deep_with_dropout", config["dropout"]))
+    extras = ", ".join(text(name) for name, on in added if on)
+    return text(
+        "deep_why_transcripts",
+        rate=text.number(inputs["sample_rate"]),
+        mels=inputs["n_mels"],
+        frames=inputs["frames"],
+        channels=config["channels"],
+        step=10 * config["time_stride"],
+        hidden=config["hidden"],
+        symbols=inputs["outputs"] - 1,
+        alphabet=" ".join(inputs["alphabet"]),
+        extras=extras[:1].upper() + extras[1:] if extras else text("deep_with_nothing_more"),
+        parameters=text.number(architecture["parameters"]),
+        rows=text.number(inputs["rows"]),
+    )
+
+
+def transcription_comparison(deep: dict, metric: str, text: Text) -> str:
+    """The transcriber against the constant answer, on the same hold-out recordings."""
+    versus = deep["indicators"]["comparison"]
+    return text(
+        "deep_comparison_transcription",
+        rows=text.number(deep["rows_holdout"]),
+        network=text.percent(versus["candidate"], 1),
+        classical=text.percent(versus["reference"], 1),
+        constant=deep["indicators"]["classical"]["transcript"],
+        low=text.percent(versus["gain_low"], 1),
+        high=text.percent(versus["gain_high"], 1),
+        verdict=text(
+            "deep_champion_transcription" if deep["champion"] else "deep_not_champion_transcription"
+        ),
+    )
+
+
+def transcription_sentence(indicators: dict, text: Text) -> str:
+    """How many recordings are wrong, the word error rate, and the kinds of character errors."""
+    kinds = indicators["error_kinds"]
+    return text(
+        "deep_transcription_errors",
+        wrong=text.percent(indicators["network"]["sentence_error_rate"]),
+        wer=text.percent(indicators["network"]["wer"], 1),
+        words=text(f"deep_words_{indicators['words']}"),
+        errors=text.number(sum(kinds.values())),
+        dropped=text.number(kinds["dropped"]),
+        added=text.number(kinds["added"]),
+        replaced=text.number(kinds["replaced"]),
     )
 
 

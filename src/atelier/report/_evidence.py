@@ -385,10 +385,14 @@ def deep_architecture(a: Artifacts) -> Verdict:
 
 @rule
 def deep_indicators(a: Artifacts) -> Verdict:
-    """The network and the classical model on the same hold-out, and the task's indicators."""
+    """The network and the classical model on the same hold-out, and the task's indicators.
+
+    A transcriber's classical answer is the constant one (no family writes text);
+    its own indicators are the kinds of character errors.
+    """
     indicators = _deep(a).get("indicators") or {}
     compared = all(k in indicators for k in ("network", "classical", "comparison"))
-    own = "confusion" in indicators or "residuals" in indicators
+    own = any(k in indicators for k in ("confusion", "residuals", "error_kinds"))
     return _when(compared and own, "deep-indicators")
 
 

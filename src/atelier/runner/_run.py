@@ -221,6 +221,11 @@ def _not_applicable(project: Project, stage: str) -> str | None:
     from atelier.charter import is_media_source
 
     charter = project.charter
+    if stage == "train" and charter.target.task == "transcription":
+        return (
+            "a transcript is a sequence of characters, which the classical families do not "
+            "write: the deep stage's transcriber is the model"
+        )
     if stage in _COLUMN_STAGES and is_media_source(charter.sources[charter.mart.base]):
         return _COLUMN_STAGES[stage]
     if stage in ("explore", "segments"):

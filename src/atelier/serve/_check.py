@@ -121,6 +121,8 @@ def _file_requests(project: Project, client, steps: list[dict], kind: str) -> st
     if refused.status_code != 422:
         return f"a file that is no {kind} got {refused.status_code}, not 422"
     first = answer.json()["predictions"][0]
+    if "transcript" in first:
+        return None if isinstance(first["transcript"], str) else "the transcript is no text"
     if str(first["prediction"]) not in first["probability"]:
         return "the API's answer names no class it gave a probability to"
     return None

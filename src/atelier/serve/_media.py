@@ -6,6 +6,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from atelier.learn._metrics import TRANSCRIPTION
 from atelier.media import IMAGE_SUFFIXES, ImageProblem, decode_image, probe_image
 from atelier.media._audio import AudioProblem, probe_audio, spectrogram
 from atelier.serve._service import ModelService, as_records
@@ -130,6 +131,13 @@ def add_media_routes(app: FastAPI, service: ModelService, guarded, metrics) -> N
     """Add ``POST /v1/predict``, which takes one file in the multipart field ``file``."""
     info = service.info
     what = "a WAV recording" if service.media_input["kind"] == "audio" else "a PNG or JPEG image"
+    transcribed = info.task == TRANSCRIPTION
+    answer = (
+        "The answer gives the ``transcript``: what the recording says, as the network wrote it."
+        if transcribed
+        else "The answer gives the most probable ``prediction`` and the ``probability`` of each "
+        "class."
+    )
 
     @app.post(
         "/v1/predict",
@@ -150,9 +158,8 @@ def add_media_routes(app: FastAPI, service: ModelService, guarded, metrics) -> N
             }
         },
         responses={422: {"description": f"Not {what} that can be read, or too large"}},
-        description=f"Classify one file: {what} in the multipart field ``file``, decoded as "
-        "in training. The answer gives the most probable ``prediction`` and the "
-        "``probability`` of each class.",
+        description=f"{'Transcribe' if transcribed else 'Classify'} one file: {what} in the "
+        f"multipart field ``file``, decoded as in training. {answer}",
     )
     async def predict(request: Request) -> Response:
         async with request.form() as form:
@@ -163,7 +170,8 @@ def add_media_routes(app: FastAPI, service: ModelService, guarded, metrics) -> N
             filename = upload.filename or ""
         pixels = decoded_upload(service, filename, content)
         columns = await run_in_threadpool(service.predict_arrays, pixels)
-        metrics.count_predictions(columns["prediction"])
+        # a transcript is no class: counted as one label, as regression values are
+        metrics.count_predictions(columns.get("prediction") or ["transcript"])
         payload = {
             "model": {"name": info.name, "version": info.version},
             "predictions": as_records(columns),

@@ -18,7 +18,7 @@ import pandas as pd
 from atelier._artifacts import CARD_FILE, SCHEMA_FILE
 from atelier._project import Project
 from atelier.exceptions import StageOrderError
-from atelier.learn._metrics import BINARY, REGRESSION
+from atelier.learn._metrics import BINARY, REGRESSION, TRANSCRIPTION
 from atelier.learn._tracking import CHAMPION, STAGE_TAG, tracking_uri
 from atelier.serve._explain import explain_records
 from atelier.serve._request import RequestModel
@@ -94,10 +94,19 @@ class ModelService:
             If no model was registered yet, or the champion lacks the serving card
             (trained by an older atelier: retrain).
         """
-        result_file = project.artifact_dir("learn") / "result.json"
+        # the registry's name is train's; a transcriber is the deep stage's alone
+        stage = "deep" if project.charter.target.task == TRANSCRIPTION else "learn"
+        result_file = project.artifact_dir(stage) / "result.json"
         if not result_file.exists():
-            raise StageOrderError(f"{project.root}: no model yet; run `atelier train` first")
-        name = json.loads(result_file.read_text())["registry"]["registered_model"]
+            command = "deep" if stage == "deep" else "train"
+            raise StageOrderError(f"{project.root}: no model yet; run `atelier {command}` first")
+        result = json.loads(result_file.read_text())
+        if stage == "deep" and not result["champion"]:
+            raise StageOrderError(
+                f"{project.root}: no model to serve: the transcriber did not beat the constant "
+                "answer on the hold-out (see the dossier); give `atelier deep` more data or time"
+            )
+        name = result["registry"]["registered_model"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # MLflow's own deprecation notices
             return cls._from_registry(project, name)
@@ -168,12 +177,14 @@ class ModelService:
         Returns
         -------
         dict
-            ``prediction`` (the most probable class, or the value), and for
-            classifiers ``probability`` (of the positive class for binary models, of
-            each class otherwise) and, for binary models, ``decision`` (the class
-            chosen at the cost threshold).
+            ``transcript`` for a transcriber; otherwise ``prediction`` (the most
+            probable class, or the value), and for classifiers ``probability`` (of
+            the positive class for binary models, of each class otherwise) and, for
+            binary models, ``decision`` (the class chosen at the cost threshold).
         """
         model = self.model if model is None else model
+        if self.info.task == TRANSCRIPTION:
+            return {"transcript": [str(text) for text in model.predict(frame)]}
         if self.info.task == REGRESSION:
             return {"prediction": model.predict(frame).astype(float).tolist()}
         proba = model.predict_proba(frame)
@@ -212,6 +223,21 @@ class ModelService:
         """Each class's probability for decoded files (see :meth:`predict_arrays`)."""
         model, inputs = self._array_model(arrays)
         return model.predict_proba(inputs)
+
+    def transcribe(self, spectrograms: np.ndarray) -> tuple[list[str], np.ndarray, str]:
+        """What a transcriber writes for each recording, and why.
+
+        Returns
+        -------
+        (list of str, ndarray, str)
+            The transcripts; each step's probability of each symbol ``(n, steps,
+            1 + len(alphabet))`` (symbol 0 is the blank, that is no character); the
+            alphabet.
+        """
+        if self.info.task != TRANSCRIPTION:
+            raise ValueError(f"the served model is no transcriber: its task is {self.info.task}")
+        steps = self.model.step_probabilities(spectrograms)
+        return [str(t) for t in self.model.predict(spectrograms)], steps, self.model.alphabet_
 
     def _array_model(self, arrays: np.ndarray):
         first = getattr(self.model, "steps", [[None, None]])[0][1]
