@@ -120,7 +120,7 @@ def test_a_transcription_needs_recordings(tmp_path):
     charter = yaml.safe_load(files("atelier.demo").joinpath("transcription.yaml").read_text())
     charter["sources"]["dictees"] = {"kind": "csv", "path": "calls.csv", "key": "item"}
     (tmp_path / "atelier.yaml").write_text(yaml.safe_dump(charter, allow_unicode=True))
-    with pytest.raises(CharterError, match="target.task: transcription needs recordings"):
+    with pytest.raises(CharterError, match=r"target\.task: transcription needs recordings"):
         load_charter(tmp_path / "atelier.yaml")
     charter["target"].pop("task")  # the same column as a class: no recordings needed
     (tmp_path / "atelier.yaml").write_text(yaml.safe_dump(charter, allow_unicode=True))
@@ -147,5 +147,5 @@ def test_an_index_of_transcripts_keeps_them_as_text_and_train_refuses_them(tmp_p
             "SELECT transcript FROM mart.model_table WHERE item = ?", [path]
         ).fetchone()[0]
     assert said == "07"
-    with pytest.raises(DataError, match="target.task: transcription"):
+    with pytest.raises(DataError, match=r"target\.task: transcription"):
         train(project)
