@@ -412,7 +412,8 @@ def demo(
         str,
         typer.Option(
             help="churn (a table over heterogeneous sources), images (Fashion-MNIST garments), "
-            "text (French book reviews) or speech (French digits, espeak-ng's voices)."
+            "text (French book reviews), speech (French digits, espeak-ng's voices) or "
+            "transcription (digit strings they dictate)."
         ),
     ] = "churn",
     port: Annotated[int, typer.Option(help="Port of the demo's plans API (0: any free).")] = 8765,

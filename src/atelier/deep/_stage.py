@@ -610,13 +610,10 @@ def _deep_transcription(project, budget, started_at, clock) -> DeepResult:
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
         say = Text(charter.project.language)
+        rate = say("fig_character_error_rate")
         figures = {
             "curves": _figures.draw_curves(
-                history,
-                network.best_epoch_,
-                say("fig_character_error_rate"),
-                folder / "curves.png",
-                say,
+                history, network.best_epoch_, rate, folder / "curves.png", say
             ),
             "architecture": _figures.draw_architecture(
                 layers,
@@ -625,7 +622,7 @@ def _deep_transcription(project, budget, started_at, clock) -> DeepResult:
                 say,
             ),
             "improvements": _figures.draw_improvements(
-                steps, metric.name, folder / "improvements.png", say
+                steps, rate, folder / "improvements.png", say
             ),
         }
         if tested is not None:

@@ -93,7 +93,7 @@ def transcriber_why_sentence(architecture: dict, text: Text) -> str:
         hidden=config["hidden"],
         symbols=inputs["outputs"] - 1,
         alphabet=" ".join(inputs["alphabet"]),
-        extras=extras[:1].upper() + extras[1:] if extras else text("deep_with_nothing_more"),
+        extras=extras or text("deep_with_nothing_more"),
         parameters=text.number(architecture["parameters"]),
         rows=text.number(inputs["rows"]),
     )

@@ -1,6 +1,12 @@
 """Facts read off the train stage's result, shared by the first page, observations and matrix."""
 
-METRIC_LABELS = {"roc_auc": "ROC AUC", "log_loss": "log loss", "rmse": "RMSE"}
+METRIC_LABELS = {
+    "roc_auc": "ROC AUC",
+    "log_loss": "log loss",
+    "rmse": "RMSE",
+    "cer": "CER",  # character error rate
+    "wer": "WER",  # word error rate
+}
 
 
 def metric_label(name: str) -> str:
