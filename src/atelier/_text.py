@@ -16,7 +16,14 @@ from atelier._values import false_alarms
 LANGUAGES = ("en", "fr")
 
 
-CATALOGUES = ("dossier.yaml", "figures.yaml", "dashboard.yaml", "findings.yaml", "privacy.yaml")
+CATALOGUES = (
+    "dossier.yaml",
+    "figures.yaml",
+    "dashboard.yaml",
+    "findings.yaml",
+    "privacy.yaml",
+    "plan.yaml",
+)
 
 
 @cache

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from atelier._naming import snake_case
 from atelier.charter._cleaning import CleaningPlan
+from atelier.charter._plan import Plan
 from atelier.charter._privacy import Domain, Fairness, Privacy
 from atelier.charter._sources import SourceSpec, text_columns
 
@@ -300,6 +301,7 @@ class Charter(_Strict):
     cleaning: CleaningPlan | None = None
     privacy: Privacy = Field(default_factory=Privacy)
     fairness: Fairness | None = None
+    plan: Plan | None = None
 
     @field_validator("sources")
     @classmethod

@@ -279,6 +279,31 @@ def deep(
     print_deep(result, loaded.artifact_dir("deep"))
 
 
+@app.command()
+def plan(
+    project: ProjectOption = Path("."),
+    today: Annotated[
+        str | None,
+        typer.Option(help="Measure progress on this day (YYYY-MM-DD; default: today)."),
+    ] = None,
+) -> None:
+    """The plan: PERT, the critical path, the deadline's chances, people's load, progress."""
+    import datetime as dt
+
+    from atelier._project import Project
+    from atelier.cli._report import print_plan
+    from atelier.plan import plan as run_plan
+
+    try:
+        day = None if today is None else dt.date.fromisoformat(today)
+    except ValueError:
+        _fail(f"--today: expected a date as YYYY-MM-DD, got {today!r}")
+    with user_errors():
+        loaded = Project.load(project)
+        result = run_plan(loaded, today=day)
+    print_plan(result, loaded.artifact_dir("plan"))
+
+
 @app.command("run")
 def run_all(
     project: ProjectOption = Path("."),

@@ -157,6 +157,11 @@ def print_segments(result: SegmentsResult, folder: Path) -> None:
 
 def _shape(config: dict) -> str:
     """The network's size in a few words: layers, filters or embedding."""
+    if "time_stride" in config:  # a transcriber
+        return (
+            f"2 convolutional blocks ({config['channels']} filters), a bidirectional GRU "
+            f"({config['hidden']} units each way), CTC"
+        )
     if "channels" in config:  # images
         filters = ", ".join(str(c) for c in config["channels"])
         return f"{len(config['channels'])} convolutional blocks ({filters} filters)"
@@ -201,8 +206,10 @@ def print_deep(result: DeepResult, folder: Path) -> None:
         verdict = "worse beyond the hold-out's noise"
     else:
         verdict = "within the hold-out's noise"
+    transcribed = result.task == "transcription"
+    reference = "the constant answer" if transcribed else "classical"
     console.print(
-        f"hold-out {result.metric}: network {versus['candidate']:.4f}, classical "
+        f"hold-out {result.metric}: network {versus['candidate']:.4f}, {reference} "
         f"{versus['reference']:.4f}; gain {versus['gain_low']:.4f} to {versus['gain_high']:.4f}: "
         f"{verdict}"
     )
@@ -210,14 +217,50 @@ def print_deep(result: DeepResult, folder: Path) -> None:
         f"ONNX equal to torch within {result.onnx['tolerance']:g} "
         f"(largest difference {result.onnx['max_abs_difference']:.1e})"
     )
-    console.print(f"{_registered(result.registry)}; charts: {folder}")
+    console.print(f"{_registered(result.registry, transcribed)}; charts: {folder}")
 
 
-def _registered(registry: dict) -> str:
+def _registered(registry: dict, transcribed: bool = False) -> str:
     where = f"registered {registry['registered_model']} version {registry['version']}"
     if registry["alias"] is None:
-        return f"{where}; the champion stays the classical model"
+        stays = "no model is served" if transcribed else "the champion stays the classical model"
+        return f"{where}; {stays}"
     return f"{where} as @{registry['alias']}"
+
+
+def print_plan(result, folder: Path) -> None:
+    """The critical path, the chance of meeting the deadline, overloads and progress."""
+    console = Console(soft_wrap=True)
+    origin = "proposed (CRISP-DM; write a plan: section to replace it)" if result.proposed else ""
+    console.print(
+        f"plan {origin}: {len(result.tasks)} tasks from {result.start}, deadline "
+        f"{result.deadline} ({result.deadline_days:g} working days)"
+    )
+    console.print(
+        f"expected length {result.duration:.1f} working days (sigma "
+        f"{result.variance**0.5:.1f}); critical path: {' -> '.join(result.critical_path)}"
+    )
+    chance = result.chance
+    console.print(
+        f"chance of meeting the deadline: {chance['normal']['probability']:.1%} (normal "
+        f"approximation), {chance['monte_carlo']['probability']:.1%} (Monte Carlo, "
+        f"{chance['monte_carlo']['draws']:,} draws)"
+    )
+    over = sorted({(row["person"], row["week"]) for row in result.load if row["over"]})
+    if over:
+        weeks = ", ".join(f"{person} week {week + 1}" for person, week in over[:6])
+        console.print(
+            f"[yellow]over-allocated:[/] {weeks}; levelled, the plan ends "
+            f"{result.levelled['delay']:.1f} working days later"
+        )
+    progress = result.progress
+    done = sum(row["done"] for row in result.tasks)
+    console.print(
+        f"progress on {result.today}: {done} of {len(result.tasks)} tasks done; earned "
+        f"{progress['earned_value']:.1f} of {progress['planned_value']:.1f} planned days"
+        + (f"; late: {', '.join(progress['late'])}" if progress["late"] else "")
+    )
+    console.print(f"Gantt chart and PERT network: {folder}")
 
 
 def print_privacy(result) -> None:
