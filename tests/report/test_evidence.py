@@ -204,7 +204,26 @@ def with_train(**diagnostics) -> dict:
     return train
 
 
+PLAN = {  # the plan stage's result, as the rules read it
+    "tasks": [{"id": "collect"}],
+    "proposed": False,
+    "critical_path": ["collect"],
+    "deadline_days": 40.0,
+    "levelled": {"duration": 30.0},
+    "chance": {"monte_carlo": {"probability": 0.93}},
+    "progress": {"late": []},
+    "figures": {"gantt": "gantt.png", "network": "network.png"},
+}
+
 CASES = {  # rule: (artifacts earning it, its status), (artifacts that do not, their status)
+    "project_plan": (
+        (results(plan=PLAN), MET),
+        (results(plan=changed(PLAN, "proposed", True)), PARTLY),  # atelier's, not the project's
+    ),
+    "plan_kept": (
+        (results(plan=PLAN), MET),
+        (results(plan=changed(PLAN, "levelled.duration", 41.0)), PARTLY),  # levelled past it
+    ),
     "kpi_targets": (
         (artifacts(), MET),
         (artifacts(changed(CHARTER, "project.kpi.target", None)), PARTLY),
@@ -348,6 +367,37 @@ def test_rules_on_files_need_the_files(tmp_path):
     assert status("relations", a) == MET and status("warehouse_diagram", a) == MET
 
 
+def test_a_plan_is_kept_only_when_likely_and_nothing_is_late():
+    assert status("plan_kept", results()) == NOT_YET
+    gamble = changed(PLAN, "chance.monte_carlo.probability", 0.6)
+    late = changed(PLAN, "progress.late", ["collect"])
+    proposed = changed(PLAN, "proposed", True)
+    for plan in (gamble, late, proposed):
+        assert status("plan_kept", results(plan=plan)) == PARTLY
+
+
+def test_the_plans_charts_must_be_on_disk(tmp_path):
+    from atelier import Project
+    from tests.conftest import write_charter
+
+    write_charter(tmp_path, {"a": {"kind": "csv", "path": "a.csv"}})
+    project = Project.load(tmp_path)
+
+    def drawn(plan):
+        return status(
+            "plan_tool", Artifacts(project=project, charter=CHARTER, results={"plan": plan})
+        )
+
+    assert drawn(PLAN) == NOT_YET
+    folder = project.artifact_dir("plan")
+    folder.mkdir(parents=True)
+    (folder / "gantt.png").write_bytes(b"png")
+    assert drawn(PLAN) == NOT_YET  # the PERT network is missing
+    (folder / "network.png").write_bytes(b"png")
+    assert drawn(PLAN) == MET
+    assert drawn(changed(PLAN, "proposed", True)) == PARTLY
+
+
 def test_what_is_not_built_is_never_met_and_run_records_are_partly():
     from atelier.report._evidence import NOT_BUILT, verdict
 
@@ -380,6 +430,7 @@ def test_every_rule_of_the_criteria_is_tested():
         "warehouse_diagram",
         "software_resources",
         "progress_board",
+        "plan_tool",
         # tests/report/test_evidence_deep.py
         "deep_method",
         "deep_architecture",

@@ -119,3 +119,15 @@ def test_the_architecture_must_add_up_and_be_the_saved_network(project):
     recorded = saved(project, DEEP)
     (project.artifact_dir("deep") / "model.joblib").write_bytes(b"another network")
     assert status("deep_architecture", project, recorded) == NOT_YET
+
+
+def test_a_transcribers_own_indicators_are_the_kinds_of_its_errors(project):
+    transcribed = {
+        "network": {"cer": 0.1, "wer": 0.1, "sentence_error_rate": 0.3},
+        "classical": {"cer": 0.9, "wer": 0.9, "sentence_error_rate": 1.0, "model": "constant"},
+        "comparison": {"better": True},
+        "error_kinds": {"replaced": 3, "dropped": 5, "added": 1},
+    }
+    assert status("deep_indicators", project, changed("indicators", transcribed)) == MET
+    uncounted = {key: value for key, value in transcribed.items() if key != "error_kinds"}
+    assert status("deep_indicators", project, changed("indicators", uncounted)) == NOT_YET

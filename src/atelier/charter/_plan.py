@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from atelier._stages import STAGE_NAMES
 
-MARKED_BY = (*STAGE_NAMES, "report")  # what can mark a task done: a stage, or the dossier
+# what can mark a task done: a stage before the plan's own, or the dossier
+MARKED_BY = (*(name for name in STAGE_NAMES if name != "plan"), "report")
 
 
 class _Strict(BaseModel):

@@ -313,6 +313,7 @@ def print_stages(outcome) -> None:
         "fairness": print_fairness,
         "segments": lambda r: print_segments(r, project.artifact_dir("segments")),
         "deep": lambda r: print_deep(r, project.artifact_dir("deep")),
+        "plan": lambda r: print_plan(r, project.artifact_dir("plan")),
     }
     skipped = [stage.name for stage in outcome.stages if stage.status == "skipped"]
     for stage in outcome.stages:

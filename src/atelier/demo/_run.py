@@ -1,5 +1,6 @@
 """``atelier demo``: build the demo project, then run every stage that exists."""
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator
@@ -49,8 +50,21 @@ def create_demo(
             else:
                 deep_section = f"  {name}: {value:d}\n" + deep_section
         text = f"{head}\ndeep:\n{deep_section}"
-        charter.write_text(text, encoding="utf-8")
+        charter.write_text(_dated_plan(text, dt.date.today()), encoding="utf-8")
     return directory
+
+
+def _dated_plan(text: str, today: dt.date) -> str:
+    """The demo's plan dated from ``today``: begun on the Monday three weeks before."""
+    start = today - dt.timedelta(days=today.weekday(), weeks=3)
+    dates = {
+        "START_MONDAY": start,
+        "DEADLINE": start + dt.timedelta(weeks=12) - dt.timedelta(days=3),  # a Friday
+        "FRAMING_DONE": start + dt.timedelta(days=3),
+    }
+    for placeholder, date in dates.items():
+        text = text.replace(placeholder, date.isoformat())
+    return text
 
 
 @contextmanager

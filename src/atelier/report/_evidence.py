@@ -36,7 +36,6 @@ NOT_BUILT = frozenset(
         "market_watch",
         "big_data",
         "oral_presentation",
-        "project_plan",
     }
 )
 
@@ -489,6 +488,45 @@ def privacy_tooling(a: Artifacts) -> Verdict:
 def software_resources(a: Artifacts) -> Verdict:
     # software versions are recorded with every stage; hardware needs are not assessed yet
     return (PARTLY, "run") if a.manifests else (NOT_YET, "")
+
+
+KEPT_CHANCE = 0.8  # of meeting the deadline, by Monte Carlo: below it the plan is a gamble
+
+
+def _plan(a: Artifacts) -> dict:
+    return a.get("plan") or {}
+
+
+@rule
+def project_plan(a: Artifacts) -> Verdict:
+    """The charter's own tasks scheduled, with the critical path; atelier's proposal is partly."""
+    plan = _plan(a)
+    if not plan.get("tasks"):
+        return NOT_YET, ""
+    return _when(not plan["proposed"] and bool(plan["critical_path"]), "plan", PARTLY)
+
+
+@rule
+def plan_kept(a: Artifacts) -> Verdict:
+    """Deadline and people both kept: the levelled schedule ends in time, 80% likely, none late."""
+    plan = _plan(a)
+    if not plan.get("tasks"):
+        return NOT_YET, ""
+    in_time = plan["levelled"]["duration"] <= plan["deadline_days"]
+    likely = plan["chance"]["monte_carlo"]["probability"] >= KEPT_CHANCE
+    kept = not plan["proposed"] and in_time and likely and not plan["progress"]["late"]
+    return _when(kept, "plan", PARTLY)
+
+
+@rule
+def plan_tool(a: Artifacts) -> Verdict:
+    """The charter's plan drawn as a Gantt chart and a PERT network, both files on disk."""
+    plan = _plan(a)
+    figures = plan.get("figures") or {}
+    drawn = all(a.file_sha256("plan", figures.get(name)) for name in ("gantt", "network"))
+    if not drawn:
+        return NOT_YET, ""
+    return _when(not plan["proposed"], "plan", PARTLY)
 
 
 @rule

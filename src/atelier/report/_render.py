@@ -15,6 +15,7 @@ from atelier.report._deep import deep_sentences
 from atelier.report._ethics import ethics_documents
 from atelier.report._facts import money
 from atelier.report._observations import observations
+from atelier.report._plan import plan_sentences
 from atelier.report._privacy import documents, markdown
 from atelier.report._referential import referential
 from atelier.report._sentences import ml_sentences
@@ -42,6 +43,8 @@ FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "deep_confusion": ("deep", "confusion"),
     "deep_residuals": ("deep", "residuals"),
     "deep_misclassified": ("deep", "misclassified"),
+    "plan_gantt": ("plan", "gantt"),
+    "plan_network": ("plan", "network"),
 }
 
 
@@ -128,6 +131,7 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "figures": {name: uri for name, uri in figures.items() if uri},
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
         "privacy_documents": _privacy_documents(artifacts, text),
+        "plan": plan_sentences(results["plan"], text) if results.get("plan") else {},
         "unit": unit_of(artifacts, text),
         "ml": ml_sentences(train, text) if train else {},
         "dl": deep_sentences(results["deep"], text, unit_of(artifacts, text))

@@ -310,6 +310,10 @@ def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
         from atelier.fairness import fairness
 
         return project, fairness(project)
+    if name == "plan":
+        from atelier.plan import plan
+
+        return project, plan(project)
     if name == "segments":
         from atelier.learn import train_segments
 
