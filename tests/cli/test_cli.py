@@ -42,6 +42,8 @@ def test_help_lists_the_commands():
         "run",
         "report",
         "demo",
+        "plan",
+        "slides",
     ):
         assert command in process.stdout
 

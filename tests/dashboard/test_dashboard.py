@@ -94,6 +94,22 @@ def test_drift_page_flags_a_shifted_batch_in_plain_words(app, recent_batch):
 # ---- a real browser -----------------------------------------------------------------
 
 
+def test_project_page_shows_the_plan_against_the_run_and_the_risks(app, demo_project):
+    app.query_params["page"] = "project"
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Project: plan and progress"
+    metrics = {m.label: m.value for m in app.metric}
+    done, total = (int(n) for n in metrics["tasks done"].split(" / "))
+    assert total == len(demo_project.charter.plan.tasks)
+    # the run's stages mark their tasks done; the framing was done by hand; the
+    # dossier, the deployment and the defence are still to do
+    assert done == total - 3
+    charts = [str(chart.proto) for chart in app.get("plotly_chart")]
+    assert len(charts) == 2 and "Sources into the warehouse" in charts[0]
+    assert "Senior customers get worse predictions" in charts[1]
+
+
 @pytest.fixture(scope="module")
 def dashboard_url(demo_project):
     port = free_port()
@@ -153,6 +169,10 @@ def test_each_page_in_chromium(browser, dashboard_url, recent_batch, tmp_path):
         browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(recent_batch))
         wait_for_text(browser, done)
         shoot(page)
+
+    browser.get(f"{dashboard_url}/?page=project")
+    wait_for_text(browser, "days of work done")
+    shoot("project")
 
     browser.set_window_size(1280, 1400)
     # A dashboard page is mostly white space around its text: less ink than the dossier

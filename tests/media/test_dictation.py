@@ -60,6 +60,8 @@ def test_the_transcriber_is_trained_measured_and_served_on_unseen_voices(dictati
     assert list(block.values())[:3] == ["met"] * 3, block
     page = (project.root / "report" / "index.html").read_text(encoding="utf-8")
     assert "réponse constante" in page and "caractères perdus" in page
+    summary = page[page.index('id="summary"') : page.index('id="framing"')]
+    assert "qui n'entend rien" in summary  # the decision maker's answer, from the transcriber
 
 
 @pytest.mark.slow

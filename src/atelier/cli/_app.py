@@ -304,6 +304,29 @@ def plan(
     print_plan(result, loaded.artifact_dir("plan"))
 
 
+@app.command()
+def slides(
+    project: ProjectOption = Path("."),
+    minutes: Annotated[float, typer.Option(help="Length of the defence.")] = 20,
+    privacy_minutes: Annotated[float, typer.Option(help="Length of the data-protection note.")] = 5,
+    lang: Annotated[str | None, typer.Option(help="en or fr (default: the charter's).")] = None,
+) -> None:
+    """The defence and the data-protection note: PowerPoint and HTML decks, timed."""
+    from atelier._project import Project
+    from atelier._text import LANGUAGES
+    from atelier.report import build_slides
+
+    if lang is not None and lang not in LANGUAGES:
+        _fail(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+    for option, value in (("--minutes", minutes), ("--privacy-minutes", privacy_minutes)):
+        if value <= 0:
+            _fail(f"{option}: expected a positive number of minutes, got {value:g}")
+    with user_errors():
+        written = build_slides(Project.load(project), minutes, privacy_minutes, lang)
+    for path in written.values():
+        typer.echo(path)
+
+
 @app.command("run")
 def run_all(
     project: ProjectOption = Path("."),

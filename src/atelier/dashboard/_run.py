@@ -15,17 +15,20 @@ PAGES = {
     "what-if": "dash_page_what_if",
     "batch": "dash_page_batch",
     "drift": "dash_page_drift",
+    "project": "dash_page_project",
 }
 # a model of images: its question, and one image to try
 IMAGE_PAGES = {
     "answer": "dash_page_answer",
     "try-one": "dash_page_try_one",
+    "project": "dash_page_project",
 }
 
 
 SOUND_PAGES = {
     "answer": "dash_page_answer",
     "try-one": "dash_page_try_one_sound",
+    "project": "dash_page_project",
 }
 
 

@@ -474,6 +474,117 @@ def _heat_chart(heat, t: Text, sound: bool = False) -> go.Figure:
     return chart
 
 
+LEVELS = ("low", "medium", "high")
+
+
+def project_page(service: ModelService) -> None:
+    """The plan against what was done: progress, a Gantt chart, what is late, the risks."""
+    import json
+
+    t = _words(service)
+    st.title(t("dash_page_project"))
+    project = Project.load(_project_folder())
+    result_file = project.artifact_dir("plan") / "result.json"
+    if not result_file.exists():
+        st.markdown(t("dash_no_plan", folder=project.root.name))
+        return
+    plan = json.loads(result_file.read_text())
+    progress = plan["progress"]
+    done = sum(row["done"] for row in plan["tasks"])
+    st.markdown(t("dash_plan_intro", today=plan["today"], deadline=plan["deadline"]))
+    tasks, earned, forecast, chance = st.columns(4)
+    tasks.metric(t("dash_plan_done"), f"{done} / {len(plan['tasks'])}")
+    earned.metric(
+        t("dash_plan_earned"),
+        t.number(progress["earned_value"], 1),
+        delta=t.number(progress["schedule_variance"], 1),
+        help=t("dash_plan_earned_help", planned=t.number(progress["planned_value"], 1)),
+    )
+    forecast.metric(t("dash_plan_forecast"), progress["forecast_end"] or "–")
+    chance.metric(t("dash_plan_chance"), _percent(plan["chance"]["monte_carlo"]["probability"], t))
+    st.plotly_chart(_gantt_chart(plan, t), width="stretch")
+    late = [row["name"] for row in plan["tasks"] if row["late"]]
+    if late:
+        st.warning(t("dash_plan_late", tasks=", ".join(late)))
+    st.subheader(t("dash_risks"))
+    st.plotly_chart(_risk_chart(project.charter.risks, t), width="stretch")
+
+
+def _gantt_chart(plan: dict, t: Text) -> go.Figure:
+    """Each task from its planned start to its finish, coloured by where it stands."""
+    import datetime as dt
+
+    colours = {"done": "#4c956c", "late": RAISES, "critical": "#e59866", "other": LOWERS}
+    chart = go.Figure()
+    for state in colours:
+        rows = [row for row in plan["tasks"] if _state(row) == state]
+        if not rows:
+            continue
+        starts = [dt.date.fromisoformat(row["start_date"]) for row in rows]
+        ends = [dt.date.fromisoformat(row["finish_date"]) + dt.timedelta(days=1) for row in rows]
+        chart.add_trace(
+            go.Bar(
+                y=[row["name"] for row in rows],
+                x=[
+                    (end - start).days * 86_400_000 for start, end in zip(starts, ends, strict=True)
+                ],
+                base=[start.isoformat() for start in starts],
+                orientation="h",
+                marker_color=colours[state],
+                name=t(f"dash_plan_state_{state}"),
+            )
+        )
+    chart.add_vline(x=plan["today"], line_dash="dot", line_color="black")
+    chart.add_vline(x=plan["deadline"], line_dash="dash", line_color=RAISES)
+    order = [row["name"] for row in plan["tasks"]]
+    chart.update_layout(
+        title=t("dash_plan_gantt"),
+        xaxis={"type": "date"},
+        yaxis={"categoryorder": "array", "categoryarray": order[::-1]},
+        height=120 + 28 * len(order),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return chart
+
+
+def _state(row: dict) -> str:
+    if row["done"]:
+        return "done"
+    if row["late"]:
+        return "late"
+    return "critical" if row["critical"] else "other"
+
+
+def _risk_chart(risks, t: Text) -> go.Figure:
+    """The charter's risks on a grid of likelihood against impact, counted in each cell."""
+    counts = [[0] * len(LEVELS) for _ in LEVELS]
+    named = [[[] for _ in LEVELS] for _ in LEVELS]
+    for risk in risks:
+        row, column = LEVELS.index(risk.likelihood), LEVELS.index(risk.impact)
+        counts[row][column] += 1
+        named[row][column].append(risk.description)
+    labels = [t(f"dash_level_{level}") for level in LEVELS]
+    chart = go.Figure(
+        go.Heatmap(
+            z=counts,
+            x=labels,
+            y=labels,
+            text=[["<br>".join(cell) for cell in line] for line in named],
+            hovertemplate="%{text}<extra></extra>",
+            texttemplate="%{z}",
+            colorscale=[[0, "#fdfefe"], [0.5, "#f5b041"], [1, RAISES]],
+            showscale=False,
+        )
+    )
+    chart.update_layout(
+        xaxis={"title": t("dash_impact")},
+        yaxis={"title": t("dash_likelihood")},
+        height=320,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return chart
+
+
 def main() -> None:
     """Draw the page the sidebar (or the address) names."""
     st.set_page_config(page_title="atelier dashboard", layout="wide")
@@ -501,6 +612,7 @@ def main() -> None:
         "batch": batch_page,
         "drift": drift_page,
         "try-one": try_one_page,
+        "project": project_page,
     }
     drawers[slug](service)
 

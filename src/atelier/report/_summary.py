@@ -37,6 +37,10 @@ def summary(artifacts: Artifacts, text: Text) -> dict:
         "limits": [],
     }
     train = artifacts.get("train")
+    deep = artifacts.get("deep") or {}
+    if train is None and deep.get("task") == "transcription":
+        page["answer"] = _transcribed(deep, text, unit_of(artifacts, text))
+        return page
     if train is None:
         return page
     _, holdout, baseline = scores(train)
@@ -63,6 +67,23 @@ def summary(artifacts: Artifacts, text: Text) -> dict:
         page["chart"] = cost_chart(costs, text)
     page["limits"] = _limits(train, costs, text, values["unit"])
     return page
+
+
+def _transcribed(deep: dict, text: Text, unit: str) -> str:
+    """A transcriber's answer: its error rates on unseen recordings, against knowing nothing."""
+    indicators = deep["indicators"]
+    network, constant = indicators["network"], indicators["classical"]
+    return text(
+        "answer_transcription",
+        n=text.number(deep["rows_holdout"]),
+        unit=unit,
+        cer=text.percent(network["cer"], 1),
+        right=text.percent(1 - network["sentence_error_rate"]),
+        constant=text.percent(constant["cer"], 1),
+        verdict=text(
+            "answer_transcription_served" if deep["champion"] else "answer_transcription_not"
+        ),
+    )
 
 
 def unit_of(artifacts: Artifacts, text: Text) -> str:
