@@ -77,7 +77,7 @@ def changed(base: dict, path: str, value) -> dict:
     *parents, leaf = path.split(".")
     node = document
     for part in parents:
-        node = node[part]
+        node = node[int(part)] if isinstance(node, list) else node[part]
     node[leaf] = value
     return document
 
@@ -398,6 +398,53 @@ def test_the_plans_charts_must_be_on_disk(tmp_path):
     assert drawn(changed(PLAN, "proposed", True)) == PARTLY
 
 
+def test_progress_is_followed_on_the_dashboards_project_page():
+    checked = {"dashboard": {"pages": [{"page": "project", "errors": []}]}}
+    followed = Artifacts(project=None, charter=CHARTER, results={"plan": PLAN}, checks=checked)
+    assert status("progress_board", followed) == MET
+    failed = {"dashboard": {"pages": [{"page": "project", "errors": ["KeyError"]}]}}
+    broken = Artifacts(
+        project=None, charter=CHARTER, results={"plan": PLAN}, checks=failed, run_state={"a": {}}
+    )
+    assert status("progress_board", broken) == PARTLY
+
+
+LANDSCAPE = {
+    "opportunities": [
+        {"name": "churn", "retained": True, "fits": True},
+        {"name": "fraud", "retained": False},
+    ],
+    "measurements": {"mart_rows": 7043},
+    "partners": [
+        {
+            "component": "warehouse",
+            "options": [
+                {"name": "DuckDB", "strengths": "embedded", "weaknesses": "one machine"},
+                {"name": "ClickHouse", "strengths": "distributed", "weaknesses": "a cluster"},
+            ],
+            "chosen": "DuckDB",
+        }
+    ],
+    "research": [{"method": "lightgbm", "cited": True}],
+}
+
+
+def test_the_landscape_rules_need_opportunities_partners_and_citations():
+    for rule in ("technology_partners", "opportunities_fit", "research_advances"):
+        assert status(rule, results(landscape=LANDSCAPE)) == MET
+        assert status(rule, results()) == NOT_YET
+    unfit = changed(
+        LANDSCAPE, "opportunities", [{"name": "churn", "retained": True, "fits": False}]
+    )
+    assert status("opportunities_fit", results(landscape=unfit)) == PARTLY
+    uncited = changed(LANDSCAPE, "research", [{"method": "new", "cited": False}])
+    assert status("research_advances", results(landscape=uncited)) == PARTLY
+    no_opportunity = changed(LANDSCAPE, "opportunities", [])
+    assert status("research_advances", results(landscape=no_opportunity)) == PARTLY
+    one_option = changed(LANDSCAPE, "partners.0.options", LANDSCAPE["partners"][0]["options"][:1])
+    assert status("technology_partners", results(landscape=one_option)) == PARTLY
+
+
 def test_what_is_not_built_is_never_met_and_run_records_are_partly():
     from atelier.report._evidence import NOT_BUILT, verdict
 
@@ -431,6 +478,9 @@ def test_every_rule_of_the_criteria_is_tested():
         "software_resources",
         "progress_board",
         "plan_tool",
+        "technology_partners",
+        "opportunities_fit",
+        "research_advances",
         # tests/report/test_evidence_deep.py
         "deep_method",
         "deep_architecture",

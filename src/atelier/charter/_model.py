@@ -121,6 +121,24 @@ class Risk(_Strict):
     mitigation: str
 
 
+class Opportunity(_Strict):
+    """A candidate use case of AI for the company, scored from 1 (poor) to 5 (best).
+
+    ``data`` is how available its data are; ``sources`` the charter's sources it
+    needs; ``owner`` the stakeholder who owns its decision; ``retained`` marks the one
+    this project carries.
+    """
+
+    name: str
+    value: int = Field(ge=1, le=5)
+    feasibility: int = Field(ge=1, le=5)
+    data: int = Field(ge=1, le=5)
+    risk: Level
+    sources: list[str] = Field(default_factory=list)
+    owner: str | None = None
+    retained: bool = False
+
+
 class Join(_Strict):
     """One join of the mart: bring ``source`` in on the column(s) ``on``.
 
@@ -302,6 +320,7 @@ class Charter(_Strict):
     privacy: Privacy = Field(default_factory=Privacy)
     fairness: Fairness | None = None
     plan: Plan | None = None
+    opportunities: list[Opportunity] = Field(default_factory=list)
 
     @field_validator("sources")
     @classmethod
@@ -324,6 +343,12 @@ class Charter(_Strict):
         for where, name in named:
             if name not in known:
                 raise ValueError(f"{where}: {name!r} is not a declared source ({sorted(known)})")
+        retained = [o.name for o in self.opportunities if o.retained]
+        if len(retained) > 1:
+            raise ValueError(
+                f"opportunities: {len(retained)} are retained ({', '.join(retained)}); "
+                "a project carries one"
+            )
         base = self.sources[self.mart.base]
         if self.target.task == "transcription" and base.kind != "audio":
             raise ValueError(

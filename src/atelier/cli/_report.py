@@ -228,6 +228,22 @@ def _registered(registry: dict, transcribed: bool = False) -> str:
     return f"{where} as @{registry['alias']}"
 
 
+def print_landscape(result) -> None:
+    """The opportunity retained, the partners chosen, and the research cited."""
+    console = Console(soft_wrap=True)
+    retained = [row for row in result.opportunities if row["retained"]]
+    if retained:
+        fits = "fits" if retained[0]["fits"] else "does not fit"
+        console.print(
+            f"opportunity retained: {retained[0]['name']} (rank {retained[0]['rank']} of "
+            f"{len(result.opportunities)}; {fits} the company's sources and owners)"
+        )
+    chosen = ", ".join(f"{row['component']}: {row['chosen']}" for row in result.partners)
+    console.print(f"partners chosen: {chosen}")
+    cited = sum(row["cited"] for row in result.research)
+    console.print(f"state of the art: {cited} of {len(result.research)} methods used are cited")
+
+
 def print_plan(result, folder: Path) -> None:
     """The critical path, the chance of meeting the deadline, overloads and progress."""
     console = Console(soft_wrap=True)
@@ -314,6 +330,7 @@ def print_stages(outcome) -> None:
         "segments": lambda r: print_segments(r, project.artifact_dir("segments")),
         "deep": lambda r: print_deep(r, project.artifact_dir("deep")),
         "plan": lambda r: print_plan(r, project.artifact_dir("plan")),
+        "landscape": print_landscape,
     }
     skipped = [stage.name for stage in outcome.stages if stage.status == "skipped"]
     for stage in outcome.stages:

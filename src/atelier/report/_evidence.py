@@ -32,8 +32,6 @@ def _when(condition: bool, anchor: str, otherwise: str = NOT_YET) -> Verdict:
 NOT_BUILT = frozenset(
     {
         "resources_check",
-        "technology_partners",
-        "market_watch",
         "big_data",
         "oral_presentation",
     }
@@ -529,6 +527,53 @@ def plan_tool(a: Artifacts) -> Verdict:
     return _when(not plan["proposed"], "plan", PARTLY)
 
 
+def _landscape(a: Artifacts) -> dict:
+    return a.get("landscape") or {}
+
+
+@rule
+def technology_partners(a: Artifacts) -> Verdict:
+    """Options with pros and cons for each component, and a choice argued from measurements."""
+    landscape = _landscape(a)
+    partners = landscape.get("partners") or []
+    if not partners:
+        return NOT_YET, ""
+    compared = all(
+        len(row["options"]) >= 2
+        and all(option.get("strengths") and option.get("weaknesses") for option in row["options"])
+        for row in partners
+    )
+    measured = (landscape.get("measurements") or {}).get("mart_rows") is not None
+    return _when(compared and measured, "landscape-partners", PARTLY)
+
+
+@rule
+def opportunities_fit(a: Artifacts) -> Verdict:
+    """Candidate use cases scored, the retained one with its sources loaded and an owner."""
+    opportunities = _landscape(a).get("opportunities") or []
+    if not opportunities:
+        return NOT_YET, ""
+    retained = [row for row in opportunities if row.get("retained")]
+    fits = len(opportunities) >= 2 and bool(retained) and retained[0].get("fits")
+    return _when(bool(fits), "landscape-opportunities", PARTLY)
+
+
+@rule
+def research_advances(a: Artifacts) -> Verdict:
+    """Every method the run used cited with its research; met once opportunities are weighed."""
+    landscape = _landscape(a)
+    research = landscape.get("research") or []
+    if not research:
+        return NOT_YET, ""
+    cited = all(row["cited"] for row in research)
+    return _when(cited and bool(landscape.get("opportunities")), "landscape-research", PARTLY)
+
+
 @rule
 def progress_board(a: Artifacts) -> Verdict:
+    """The Project page rendered (checked) on a computed plan; a run record alone is partly."""
+    pages = (a.checks.get("dashboard") or {}).get("pages") or []
+    shown = any(page["page"] == "project" and not page["errors"] for page in pages)
+    if shown and _plan(a).get("tasks"):
+        return MET, "plan"
     return (PARTLY, "run") if a.run_state else (NOT_YET, "")

@@ -44,6 +44,7 @@ FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "deep_residuals": ("deep", "residuals"),
     "deep_misclassified": ("deep", "misclassified"),
     "plan_gantt": ("plan", "gantt"),
+    "landscape_opportunities": ("landscape", "opportunities"),
     "plan_network": ("plan", "network"),
 }
 

@@ -314,6 +314,10 @@ def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
         from atelier.plan import plan
 
         return project, plan(project)
+    if name == "landscape":
+        from atelier.landscape import landscape
+
+        return project, landscape(project)
     if name == "segments":
         from atelier.learn import train_segments
 
