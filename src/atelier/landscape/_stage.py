@@ -115,6 +115,7 @@ def _measurements(project: Project, results: dict) -> dict:
             {m for m in _models(results) if m != "dummy" and not m.startswith("final")}
         ),
         "sources_loaded": sorted(source["name"] for source in ingest.get("sources", [])),
+        "network": ((results.get("deep") or {}).get("architecture") or {}).get("kind"),
     }
 
 
@@ -175,7 +176,9 @@ def _partners(measurements: dict, say: Text) -> list[dict]:
             rows=say.number(rows),
             bar=say.number(SPARK_ROWS),
         ),
-        "training": say("partner_why_training", families=measurements["families"]),
+        "training": say("partner_why_training", families=measurements["families"])
+        if measurements["families"]
+        else say("partner_why_training_deep", network=measurements["network"] or "–"),
         "tracking": say(
             "partner_why_tracking_high"
             if measurements["ai_act"] == "high"
@@ -188,9 +191,11 @@ def _partners(measurements: dict, say: Text) -> list[dict]:
             n=measurements["personal_data"],
         ),
     }
+    only_networks = not measurements["families"] and measurements["network"]
     chosen_instead = {
         "big_data": "Apache Spark" if large else None,
         "cloud": "OVHcloud" if sensitive else None,
+        "training": "PyTorch (ONNX Runtime to serve)" if only_networks else None,
     }
     table = []
     for component, options in partner_options().items():
