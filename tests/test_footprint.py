@@ -39,3 +39,18 @@ def test_codecarbon_measures_each_stage_offline_for_france():
 
 def test_everyday_comparisons():
     assert everyday(0.015, 110.0) == {"phone_charges": 1.0, "car_km": 1.0}
+
+
+def test_the_peak_memory_of_a_stage_is_what_it_held_at_its_largest():
+    import numpy as np
+
+    footprint = Footprint(use_codecarbon=False)
+    with footprint.stage("small") as small:
+        busy()
+    with footprint.stage("large") as large:
+        held = np.ones(200 * 2**20 // 8)  # 200 MiB, touched
+        busy()
+        del held
+    footprint.close()
+    assert large["peak_rss_mb"] - small["peak_rss_mb"] > 150
+    assert small["peak_rss_mb"] > 10  # the interpreter itself

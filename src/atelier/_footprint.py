@@ -1,14 +1,19 @@
-"""The energy and CO2 of each stage: measured by codecarbon when installed, else estimated.
+"""The energy, CO2, CPU time and peak memory of each stage.
 
 codecarbon's offline tracker (``pip install atelier[footprint]``) follows the process's
 CPU and memory power and converts energy with France's carbon intensity. Without it,
 the energy is estimated from the CPU time the stage used, at ``WATTS_PER_BUSY_CORE``,
-and converted at ``FRANCE_G_CO2_PER_KWH``; the record says which method gave it.
+and converted at ``FRANCE_G_CO2_PER_KWH``; the record says which method gave it. The
+peak memory is the process's resident set, sampled every ``MEMORY_SAMPLE_S`` while
+the stage runs (child processes, such as a browser, are not counted): what the stage
+needed of the machine, measured rather than guessed.
 """
 
 import contextlib
 import logging
+import os
 import resource
+import threading
 from collections.abc import Iterator
 from importlib.util import find_spec
 
@@ -22,6 +27,7 @@ JOULES_PER_KWH = 3.6e6
 # average new car sold in France (about 110 g CO2, ADEME Car Labelling, 2023).
 KWH_PER_PHONE_CHARGE = 0.015
 G_CO2_PER_CAR_KM = 110.0
+MEMORY_SAMPLE_S = 0.05
 
 
 class Footprint:
@@ -43,10 +49,11 @@ class Footprint:
         """Measure the ``with`` block; the yielded dict is filled when it ends.
 
         Keys: ``method`` (``codecarbon`` or ``estimate``), ``energy_kwh``, ``co2_g``,
-        ``cpu_s``.
+        ``cpu_s``, ``peak_rss_mb``.
         """
         record: dict = {}
         cpu_before = _cpu_seconds()
+        peak = _PeakMemory()
         if self._tracker is not None:
             self._tracker.start_task(name)
         try:
@@ -68,6 +75,7 @@ class Footprint:
                     "co2_g": energy * FRANCE_G_CO2_PER_KWH,
                 }
             record["cpu_s"] = round(cpu, 3)
+            record["peak_rss_mb"] = round(peak.stop() / 2**20, 1)
 
     def close(self) -> None:
         """Stop the tracker, if one runs."""
@@ -103,3 +111,32 @@ def _cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class _PeakMemory:
+    """The largest resident set of this process while it watches, sampled in a thread."""
+
+    def __init__(self) -> None:
+        self.peak = _resident_bytes()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(MEMORY_SAMPLE_S):
+            self.peak = max(self.peak, _resident_bytes())
+
+    def stop(self) -> int:
+        """Stop watching; the peak in bytes."""
+        self._done.set()
+        self._thread.join()
+        return max(self.peak, _resident_bytes())
+
+
+def _resident_bytes() -> int:
+    """The resident set of the process now (Linux's /proc; its lifetime peak elsewhere)."""
+    try:
+        with open("/proc/self/statm", "rb") as stream:
+            return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

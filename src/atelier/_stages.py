@@ -51,6 +51,8 @@ STAGES = (
     Stage("plan", (), always=True),
     # the methods every stage used, the measurements the partners are chosen from
     Stage("landscape", (), always=True),
+    # the peak memory and CPU time of every stage before it, against the machine's
+    Stage("resources", (), always=True),
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 BY_NAME = {stage.name: stage for stage in STAGES}

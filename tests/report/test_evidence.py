@@ -445,6 +445,20 @@ def test_the_landscape_rules_need_opportunities_partners_and_citations():
     assert status("technology_partners", results(landscape=one_option)) == PARTLY
 
 
+RESOURCES = {
+    "machine": {"cores": 2, "memory_gb": 16.0},
+    "needs": [{"need": "memory", "enough": True}, {"need": "cpu", "enough": True}],
+}
+
+
+def test_resources_are_met_only_against_measured_needs():
+    assert status("resources_check", results(resources=RESOURCES)) == MET
+    assert status("software_resources", results(resources=RESOURCES)) == MET
+    unmeasured = changed(RESOURCES, "needs", [{"need": "disk", "enough": True}])
+    assert status("resources_check", results(resources=unmeasured)) == PARTLY
+    assert status("resources_check", results()) == NOT_YET
+
+
 def test_what_is_not_built_is_never_met_and_run_records_are_partly():
     from atelier.report._evidence import NOT_BUILT, verdict
 
@@ -478,6 +492,7 @@ def test_every_rule_of_the_criteria_is_tested():
         "software_resources",
         "progress_board",
         "plan_tool",
+        "resources_check",
         "technology_partners",
         "opportunities_fit",
         "research_advances",

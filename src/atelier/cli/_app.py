@@ -327,6 +327,40 @@ def slides(
         typer.echo(path)
 
 
+@app.command("resources")
+def resources_command(project: ProjectOption = Path(".")) -> None:
+    """What this machine has, against the memory, CPU, disk and GPU the stages measured."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from atelier._project import Project
+    from atelier.resources import resources
+
+    with user_errors():
+        result = resources(Project.load(project))
+    facts = result.machine
+    console = Console(soft_wrap=True)
+    gpu = facts["gpu"]["name"] if facts["gpu"] else "none"
+    console.print(
+        f"machine: {facts['cores']} cores, {facts['memory_gb']} GB memory, "
+        f"{facts['disk_free_gb']} GB free disk, GPU: {gpu}, Java: {facts['java'] or 'none'}"
+    )
+    table = Table(title="Needs (measured) against the machine", title_justify="left")
+    for header in ("need", "measured", "available", "enough", "what to do"):
+        table.add_column(header)
+    for row in result.needs:
+        table.add_row(
+            row["need"],
+            row["measured"],
+            row["available"],
+            "yes" if row["enough"] else "no",
+            row["advice"],
+        )
+    console.print(table)
+    if not result.stages:
+        console.print("no stage measured yet: run `atelier run` first for the needs")
+
+
 @app.command("run")
 def run_all(
     project: ProjectOption = Path("."),

@@ -331,6 +331,7 @@ def print_stages(outcome) -> None:
         "deep": lambda r: print_deep(r, project.artifact_dir("deep")),
         "plan": lambda r: print_plan(r, project.artifact_dir("plan")),
         "landscape": print_landscape,
+        "resources": lambda r: None,  # `atelier resources` prints its table
     }
     skipped = [stage.name for stage in outcome.stages if stage.status == "skipped"]
     for stage in outcome.stages:

@@ -31,7 +31,6 @@ def _when(condition: bool, anchor: str, otherwise: str = NOT_YET) -> Verdict:
 # What atelier does not do yet; an oral presentation is given by a person.
 NOT_BUILT = frozenset(
     {
-        "resources_check",
         "big_data",
         "oral_presentation",
     }
@@ -482,9 +481,27 @@ def privacy_tooling(a: Artifacts) -> Verdict:
     return _when(written and _policy_complete(privacy), "privacy-security", PARTLY)
 
 
+def _measured_needs(a: Artifacts) -> bool:
+    """The machine described and its memory and CPU set against what the stages measured."""
+    found = a.get("resources") or {}
+    needs = {row["need"] for row in found.get("needs") or []}
+    return bool(found.get("machine")) and {"memory", "cpu"} <= needs
+
+
+@rule
+def resources_check(a: Artifacts) -> Verdict:
+    """The machine's resources, and the project's needs measured stage by stage against them."""
+    if not (a.get("resources") or {}).get("machine"):
+        return NOT_YET, ""
+    return _when(_measured_needs(a), "resources", PARTLY)
+
+
 @rule
 def software_resources(a: Artifacts) -> Verdict:
-    # software versions are recorded with every stage; hardware needs are not assessed yet
+    # software versions are recorded with every stage; met once the hardware is set
+    # against the needs each stage measured
+    if _measured_needs(a):
+        return MET, "resources"
     return (PARTLY, "run") if a.manifests else (NOT_YET, "")
 
 

@@ -318,6 +318,10 @@ def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
         from atelier.landscape import landscape
 
         return project, landscape(project)
+    if name == "resources":
+        from atelier.resources import resources
+
+        return project, resources(project)
     if name == "segments":
         from atelier.learn import train_segments
 
