@@ -246,12 +246,7 @@ def deep(project: Project, budget: float | None = None) -> DeepResult:
     pipeline = Pipeline([*preparation.steps, ("model", network)])
     champion = holdout["comparison"]["better"]
     history = network.history_
-    curves = {
-        "history": history,
-        "best_epoch": network.best_epoch_,
-        "stopped_by": network.stopped_by_,
-        "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
-    }
+    curves = _curves(history, network)
     architecture = {
         "kind": final_config["architecture"],
         "declared": declared is not None,
@@ -397,12 +392,7 @@ def _deep_perception(
         },
     }
     history = network.history_
-    curves = {
-        "history": history,
-        "best_epoch": network.best_epoch_,
-        "stopped_by": network.stopped_by_,
-        "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
-    }
+    curves = _curves(history, network)
     architecture = {
         "kind": modality.kind,
         "declared": False,
@@ -420,25 +410,15 @@ def _deep_perception(
         (folder / ONNX_FILE).write_bytes(network.onnx_)
         joblib.dump(network, folder / MODEL_FILE)
         sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
-        card = {
-            "target": data.target,
-            "task": data.task,
-            "classes": classes,
-            "positive_class": None,
-            "threshold": None,
-            "metric": metric.name,
-            "holdout_score": holdout["network"][metric.name],
-            "rows_train": len(data.y_train),
-            "question": charter.project.question,
-            "decision": charter.project.decision,
-            "answer": None,
-            "at_threshold": None,
-            "currency": charter.costs.currency,
-            "language": charter.project.language,
-            "unit": charter.project.unit,
-            "model": f"{modality.title} network (ONNX)",
-            "trained_at": started_at.isoformat(timespec="seconds"),
-        }
+        card = _media_card(
+            charter,
+            data,
+            started_at,
+            classes=classes,
+            metric=metric.name,
+            holdout_score=holdout["network"][metric.name],
+            model=f"{modality.title} network (ONNX)",
+        )
         described = modality.card_input(data)
         if described is not None:
             card["input"] = described
@@ -559,12 +539,7 @@ def _deep_transcription(project, budget, started_at, clock) -> DeepResult:
         ),
     }
     history = [row | {"validation_score": row["validation_cer"]} for row in network.history_]
-    curves = {
-        "history": history,
-        "best_epoch": network.best_epoch_,
-        "stopped_by": network.stopped_by_,
-        "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
-    }
+    curves = _curves(history, network)
     architecture = {
         "kind": modality.kind,
         "declared": False,
@@ -586,27 +561,17 @@ def _deep_transcription(project, budget, started_at, clock) -> DeepResult:
         (folder / ONNX_FILE).write_bytes(network.onnx_)
         joblib.dump(network, folder / MODEL_FILE)
         sha256 = hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest()
-        card = {
-            "target": data.target,
-            "task": data.task,
-            "classes": None,
-            "alphabet": network.alphabet_,
-            "positive_class": None,
-            "threshold": None,
-            "metric": metric.name,
-            "holdout_score": holdout["network"]["cer"],
-            "rows_train": len(data.y_train),
-            "question": charter.project.question,
-            "decision": charter.project.decision,
-            "answer": None,
-            "at_threshold": None,
-            "currency": charter.costs.currency,
-            "language": charter.project.language,
-            "unit": charter.project.unit,
-            "model": f"{modality.title} (ONNX)",
-            "trained_at": started_at.isoformat(timespec="seconds"),
-            "input": modality.card_input(data),
-        }
+        card = _media_card(
+            charter,
+            data,
+            started_at,
+            classes=None,
+            metric=metric.name,
+            holdout_score=holdout["network"]["cer"],
+            model=f"{modality.title} (ONNX)",
+            alphabet=network.alphabet_,
+            input=modality.card_input(data),
+        )
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
         (folder / "architecture.json").write_text(json.dumps(architecture, indent=1) + "\n")
         say = Text(charter.project.language)
@@ -660,6 +625,35 @@ def _deep_transcription(project, budget, started_at, clock) -> DeepResult:
             figures={name: path.name for name, path in figures.items()},
             notes=data.notes,
         )
+
+
+def _curves(history: list[dict], network) -> dict:
+    """The curves' record: each epoch, the best one, why training stopped, and the diagnosis."""
+    return {
+        "history": history,
+        "best_epoch": network.best_epoch_,
+        "stopped_by": network.stopped_by_,
+        "diagnosis": diagnose(history, network.best_epoch_, network.stopped_by_),
+    }
+
+
+def _media_card(charter, data, started_at, **facts) -> dict:
+    """The serving card of a network of images, sounds or texts (no threshold: no decision)."""
+    return {
+        "target": data.target,
+        "task": data.task,
+        "positive_class": None,
+        "threshold": None,
+        "rows_train": len(data.y_train),
+        "question": charter.project.question,
+        "decision": charter.project.decision,
+        "answer": None,
+        "at_threshold": None,
+        "currency": charter.costs.currency,
+        "language": charter.project.language,
+        "unit": charter.project.unit,
+        "trained_at": started_at.isoformat(timespec="seconds"),
+    } | facts
 
 
 def _publish(folder, data, metric, train_file, budget, started_at, clock, **fields):

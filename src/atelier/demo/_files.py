@@ -171,3 +171,22 @@ def _untidy(values: pd.Series, rng: np.random.Generator) -> pd.Series:
         variant = variants[rng.integers(len(variants))]
         spoilt.iloc[position] = variant(spoilt.iloc[position])
     return spoilt
+
+
+def charter_once(directory: Path, template: str) -> Path:
+    """Copy the demo's charter ``template`` into ``directory``, unless a charter is there.
+
+    Returns
+    -------
+    Path
+        ``directory``: a user's edits to its charter survive a second demo.
+    """
+    from importlib.resources import files
+
+    from atelier.charter import CHARTER_FILE
+
+    charter = Path(directory) / CHARTER_FILE
+    if not charter.exists():
+        text = files("atelier.demo").joinpath(template).read_text(encoding="utf-8")
+        charter.write_text(text, encoding="utf-8")
+    return Path(directory)

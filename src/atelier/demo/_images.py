@@ -1,11 +1,10 @@
 """The images demo: Fashion-MNIST garments as a folder of PNG files, one per category."""
 
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-from atelier.charter import CHARTER_FILE
+from atelier.demo._files import charter_once
 from atelier.exceptions import SourceError
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -76,10 +75,4 @@ def create_images_demo(directory: Path, per_category: int = PER_CATEGORY) -> Pat
         (staging / "bag" / "label.png").write_text("returns label, not a photograph\n")
         (staging / "t_shirt_top" / "copy_of_a_shirt.png").write_bytes(content)
         staging.rename(folder)  # a folder half-written by an interrupted run never stays
-    charter = directory / CHARTER_FILE
-    if not charter.exists():
-        charter.write_text(
-            files("atelier.demo").joinpath("images.yaml").read_text(encoding="utf-8"),
-            encoding="utf-8",
-        )
-    return directory
+    return charter_once(directory, "images.yaml")

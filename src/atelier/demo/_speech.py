@@ -4,12 +4,11 @@ import csv
 import shutil
 import subprocess
 import wave
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-from atelier.charter import CHARTER_FILE
+from atelier.demo._files import charter_once
 from atelier.exceptions import SourceError
 
 DIGITS = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf")
@@ -99,6 +98,13 @@ def digit_strings(
     return written
 
 
+def _write_index(path: Path, header: list[str], rows: list[tuple]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def _faulty_recordings(staging: Path, first: tuple[str, str, str]) -> list[tuple[str, str, str]]:
     """A silent recording, one cut short and a text file named ``.wav``, beside ``first``.
 
@@ -151,18 +157,9 @@ def create_speech_demo(directory: Path, voices: tuple[str, ...] = VOICES) -> Pat
                             _add_noise(staging / name, rng)
                         rows.append((name, str(digit), voice))
         rows += _faulty_recordings(staging, rows[0])
-        with (staging / "index.csv").open("w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(["path", "label", "voice"])
-            writer.writerows(rows)
+        _write_index(staging / "index.csv", ["path", "label", "voice"], rows)
         staging.rename(folder)  # a folder half-written by an interrupted run never stays
-    charter = directory / CHARTER_FILE
-    if not charter.exists():
-        charter.write_text(
-            files("atelier.demo").joinpath("speech.yaml").read_text(encoding="utf-8"),
-            encoding="utf-8",
-        )
-    return directory
+    return charter_once(directory, "speech.yaml")
 
 
 def create_transcription_demo(
@@ -192,15 +189,6 @@ def create_transcription_demo(
         )
         rows = [(f"wav/{path.name}", transcript, voice) for path, transcript, voice in said]
         rows += _faulty_recordings(staging, rows[0])
-        with (staging / "index.csv").open("w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(["path", "transcript", "voice"])
-            writer.writerows(rows)
+        _write_index(staging / "index.csv", ["path", "transcript", "voice"], rows)
         staging.rename(folder)  # a folder half-written by an interrupted run never stays
-    charter = directory / CHARTER_FILE
-    if not charter.exists():
-        charter.write_text(
-            files("atelier.demo").joinpath("transcription.yaml").read_text(encoding="utf-8"),
-            encoding="utf-8",
-        )
-    return directory
+    return charter_once(directory, "transcription.yaml")

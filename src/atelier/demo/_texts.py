@@ -1,11 +1,10 @@
 """The text demo: French book reviews as a CSV file, with what a real export holds."""
 
 import csv
-from importlib.resources import files
 from pathlib import Path
 
-from atelier.charter import CHARTER_FILE
 from atelier.demo._corpora import french_reviews
+from atelier.demo._files import charter_once
 
 
 def create_text_demo(directory: Path) -> Path:
@@ -38,10 +37,4 @@ def create_text_demo(directory: Path) -> Path:
             writer.writerow(["avis_id", "avis", "sentiment"])
             writer.writerows((f"A{i:05d}", text, label) for i, (text, label) in enumerate(rows))
         partial.rename(target)  # never a half-written file
-    charter = directory / CHARTER_FILE
-    if not charter.exists():
-        charter.write_text(
-            files("atelier.demo").joinpath("text.yaml").read_text(encoding="utf-8"),
-            encoding="utf-8",
-        )
-    return directory
+    return charter_once(directory, "text.yaml")
