@@ -49,10 +49,11 @@ STAGES = (
     Stage("fairness", ("ingest", "profile", "clean", "train", "deep")),
     # last: its progress reads which stages completed (run.json), which changes each run
     Stage("plan", (), always=True),
-    # the methods every stage used, the measurements the partners are chosen from
-    Stage("landscape", (), always=True),
     # the peak memory and CPU time of every stage before it, against the machine's
     Stage("resources", (), always=True),
+    # the methods every stage used, the measurements the partners are chosen from, the
+    # information system with the servers resources found answering or not
+    Stage("landscape", (), always=True),
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 BY_NAME = {stage.name: stage for stage in STAGES}

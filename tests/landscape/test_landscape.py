@@ -121,3 +121,36 @@ def test_a_project_carries_one_opportunity(tmp_path):
     path = write_charter(tmp_path, {"a": {"kind": "csv", "path": "a.csv"}}, opportunities=two)
     with pytest.raises(CharterError, match=r"opportunities: 2 are retained \(Churn, Fraud\)"):
         load_charter(path)
+
+
+def test_the_information_system_says_what_is_missing_or_fragile(tmp_path):
+    from atelier.landscape._system import information_system
+
+    write_charter(
+        tmp_path,
+        {
+            "crm": {"kind": "csv", "path": "a.csv", "key": "id", "system": "CRM",
+                    "owner": "Sales", "refresh": "daily"},
+            "billing": {"kind": "csv", "path": "b.csv"},
+            "api": {"kind": "http", "url": "http://127.0.0.1:9/v1", "key": "id",
+                    "owner": "IT", "refresh": "hourly"},
+        },
+        stakeholders=[{"name": "Ops", "role": "users", "uses": ["dashboard"]}],
+    )  # fmt: skip
+    charter = Project.load(tmp_path).charter
+    ingest = {"sources": [{"name": "crm", "rows": 120}, {"name": "billing", "rows": 80}]}
+    system = information_system(charter, ingest, {"api": False})
+    remarks = {(r["kind"], r["subject"]) for r in system["remarks"]}
+    assert remarks == {
+        ("no_key", "billing"),
+        ("no_owner", "billing"),
+        ("no_refresh", "billing"),
+        ("unreachable", "api"),
+        ("unused", "api"),
+        ("unused", "dossier"),
+        ("no_sponsor", "project"),
+    }
+    flows = {(f["from"], f["to"]): f for f in system["flows"]}
+    assert flows[("crm", "warehouse")]["rows"] == 120
+    assert flows[("crm", "warehouse")]["refresh"] == "daily"
+    assert [row["system"] for row in system["sources"]] == ["CRM", "billing", "api"]

@@ -376,6 +376,32 @@ def test_a_plan_is_kept_only_when_likely_and_nothing_is_late():
         assert status("plan_kept", results(plan=plan)) == PARTLY
 
 
+def test_the_information_system_is_met_when_drawn_and_every_source_owned(tmp_path):
+    from atelier import Project
+    from tests.conftest import write_charter
+
+    write_charter(tmp_path, {"a": {"kind": "csv", "path": "a.csv"}})
+    project = Project.load(tmp_path)
+    landscape = {
+        "information_system": {"remarks": [{"kind": "unused", "subject": "api"}]},
+        "figures": {"information_system": "system.png"},
+    }
+
+    def mapped(landscape):
+        stages = {"landscape": landscape, "ingest": {"sources": []}}
+        return status("data_map", Artifacts(project=project, charter=CHARTER, results=stages))
+
+    assert mapped(landscape) == PARTLY  # not drawn yet: the sources alone
+    folder = project.artifact_dir("landscape")
+    folder.mkdir(parents=True)
+    (folder / "system.png").write_bytes(b"png")
+    assert mapped(landscape) == MET
+    unowned = changed(
+        landscape, "information_system.remarks", [{"kind": "no_owner", "subject": "a"}]
+    )
+    assert mapped(unowned) == PARTLY
+
+
 def test_the_plans_charts_must_be_on_disk(tmp_path):
     from atelier import Project
     from tests.conftest import write_charter

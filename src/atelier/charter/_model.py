@@ -110,6 +110,8 @@ class Stakeholder(_Strict):
     name: str
     role: str
     interest: str = ""
+    # what of the project they use: the REST API, the dashboard, the dossier
+    uses: list[Literal["api", "dashboard", "dossier"]] = Field(default_factory=list)
 
 
 class Risk(_Strict):

@@ -28,6 +28,9 @@ class _SourceBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str = ""
+    system: str = Field("", description="The company's system it comes from (CRM, billing...).")
+    owner: str | None = Field(None, description="Who answers for the system and its data.")
+    refresh: str | None = Field(None, description="How often it changes: daily, monthly...")
     key: list[str] = Field(
         default_factory=list,
         description="Column(s) identifying one row; drawn as the primary key.",

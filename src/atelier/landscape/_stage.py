@@ -24,6 +24,7 @@ from atelier._project import Project
 from atelier._stages import STAGES
 from atelier._text import Text
 from atelier.landscape._research import state_of_the_art
+from atelier.landscape._system import draw_system, information_system
 
 STAGE = "landscape"
 RISK_PENALTY = {"low": 0.0, "medium": 0.5, "high": 1.0}
@@ -39,6 +40,8 @@ class LandscapeResult:
     opportunities : list of dict
         Each with its scores, ``score``, ``rank``, and for the retained one ``fits``
         and ``why`` (missing sources, an owner who is no stakeholder).
+    information_system : dict
+        The systems, flows and remarks (see :func:`atelier.landscape._system.information_system`).
     measurements : dict
         What the choices read: mart rows, warehouse bytes, personal data, AI Act class.
     partners : list of dict
@@ -50,6 +53,7 @@ class LandscapeResult:
     """
 
     opportunities: list
+    information_system: dict
     measurements: dict
     partners: list
     research: list
@@ -67,14 +71,19 @@ def landscape(project: Project) -> LandscapeResult:
     opportunities = _scored(charter, measurements["sources_loaded"])
     partners = _partners(measurements, say)
     research = state_of_the_art(results, charter.project.language)
+    answered = (results.get("resources") or {}).get("services") or []
+    system = information_system(
+        charter, results.get("ingest"), {row["source"]: row["reachable"] for row in answered}
+    )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
-        figures = {}
+        figures = {"information_system": draw_system(system, folder / "system.png", say)}
         if opportunities:
             figures["opportunities"] = _draw_matrix(
                 opportunities, folder / "opportunities.png", say
             )
         result = LandscapeResult(
             opportunities=opportunities,
+            information_system=system,
             measurements=measurements,
             partners=partners,
             research=research,

@@ -139,8 +139,15 @@ def ethics(a: Artifacts) -> Verdict:
 
 @rule
 def data_map(a: Artifacts) -> Verdict:
-    # the data sources are mapped, not the whole information system
-    return (PARTLY, "data-sources") if a.get("ingest") else (NOT_YET, "")
+    """The information system drawn and commented; met once every source has its owner."""
+    system = (a.get("landscape") or {}).get("information_system")
+    drawn = a.file_sha256(
+        "landscape", ((a.get("landscape") or {}).get("figures") or {}).get("information_system")
+    )
+    if system is None or not drawn:
+        return (PARTLY, "data-sources") if a.get("ingest") else (NOT_YET, "")
+    owned = not any(remark["kind"] == "no_owner" for remark in system["remarks"])
+    return _when(owned, "landscape-system", PARTLY)
 
 
 # ---- block 2: data -----------------------------------------------------------------

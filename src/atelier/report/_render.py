@@ -45,6 +45,7 @@ FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "deep_misclassified": ("deep", "misclassified"),
     "plan_gantt": ("plan", "gantt"),
     "landscape_opportunities": ("landscape", "opportunities"),
+    "landscape_system": ("landscape", "information_system"),
     "plan_network": ("plan", "network"),
 }
 
