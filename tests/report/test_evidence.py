@@ -485,6 +485,25 @@ def test_resources_are_met_only_against_measured_needs():
     assert status("resources_check", results()) == NOT_YET
 
 
+def test_the_defence_decks_are_at_most_partly_met():
+    covering = ["title", "question", "data", "model", "deployment", "privacy", "plan"]
+    decks = {
+        "defence": {"minutes": 20, "seconds": 1200, "sections": covering},
+        "privacy": {"minutes": 5, "seconds": 300, "sections": ["title", "privacy"]},
+    }
+    timed = Artifacts(project=None, charter=CHARTER, checks={"slides": decks})
+    assert status("oral_presentation", timed) == PARTLY  # the talk itself is a person's
+    overrun = changed(decks, "defence.seconds", 1260)
+    assert (
+        status("oral_presentation", Artifacts(None, CHARTER, checks={"slides": overrun})) == NOT_YET
+    )
+    no_plan = changed(decks, "defence.sections", ["title", "question", "data", "model"])
+    assert (
+        status("oral_presentation", Artifacts(None, CHARTER, checks={"slides": no_plan})) == NOT_YET
+    )
+    assert status("oral_presentation", artifacts()) == NOT_YET
+
+
 def test_what_is_not_built_is_never_met_and_run_records_are_partly():
     from atelier.report._evidence import NOT_BUILT, verdict
 
@@ -519,6 +538,7 @@ def test_every_rule_of_the_criteria_is_tested():
         "progress_board",
         "plan_tool",
         "resources_check",
+        "oral_presentation",
         "technology_partners",
         "opportunities_fit",
         "research_advances",

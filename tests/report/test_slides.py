@@ -86,3 +86,11 @@ def test_a_talk_of_no_minutes_is_refused(demo_project):
 
     refused = atelier("slides", "-p", str(demo_project.root), "--minutes", "0")
     assert_one_line_error(refused, "--minutes: expected a positive number of minutes, got 0")
+
+
+def test_the_decks_are_recorded_for_the_dossier(decks, demo_project):
+    import json
+
+    record = json.loads((demo_project.artifacts_dir / "checks" / "slides.json").read_text())
+    assert record["defence"]["seconds"] == 20 * 60 and "plan" in record["defence"]["sections"]
+    assert record["privacy"] == record["privacy"] | {"minutes": 6, "seconds": 360}

@@ -136,14 +136,15 @@ def run_demo(
             listener=listener,
             report=False,
         )
-    # the API and the dashboard are tried on the trained model before the dossier is
-    # written, so that it credits them from what they did
+    # the API and the dashboard are tried on the trained model, and the decks written,
+    # before the dossier is, so that it credits them from what they did
     from atelier.dashboard import check_dashboard
-    from atelier.report import build_report
+    from atelier.report import build_report, build_slides
     from atelier.serve import check_api
 
     check_api(outcome.project)
     check_dashboard(outcome.project)
+    build_slides(outcome.project)  # the defence and the data-protection note, timed
     outcome.report = build_report(outcome.project)
     return outcome
 
@@ -153,7 +154,7 @@ def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -
     from atelier.demo._images import create_images_demo
     from atelier.demo._speech import create_speech_demo, create_transcription_demo
     from atelier.demo._texts import create_text_demo
-    from atelier.report import build_report
+    from atelier.report import build_report, build_slides
     from atelier.serve import check_api
 
     create = {
@@ -172,5 +173,6 @@ def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -
     )
     check_api(outcome.project)
     check_dashboard(outcome.project)
+    build_slides(outcome.project)
     outcome.report = build_report(outcome.project)
     return outcome

@@ -9,6 +9,7 @@ import base64
 import html
 from pathlib import Path
 
+from atelier._artifacts import write_check
 from atelier._project import Project
 from atelier._text import Text
 from atelier.report._artifacts import load_artifacts
@@ -48,6 +49,7 @@ def build_slides(
         ("defence", defence_slides(artifacts, text), minutes),
         ("privacy", privacy_slides(artifacts, text), privacy_minutes),
     )
+    record = {}
     for name, slides, length in decks:
         timed(slides, length)
         _with_timing_table(slides, text)
@@ -57,6 +59,13 @@ def build_slides(
             writer(slides, partial, text)
             partial.replace(path)  # a deck half-written by an interrupted run never stays
             written[path.name] = path
+        record[name] = {
+            "minutes": length,
+            "seconds": sum(slide.seconds for slide in slides),
+            "sections": [slide.section for slide in slides],
+        }
+    # what the dossier credits: decks that cover the run and keep to their minutes
+    write_check(project.artifacts_dir, "slides", record)
     return written
 
 

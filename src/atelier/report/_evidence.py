@@ -32,7 +32,6 @@ def _when(condition: bool, anchor: str, otherwise: str = NOT_YET) -> Verdict:
 NOT_BUILT = frozenset(
     {
         "big_data",
-        "oral_presentation",
     }
 )
 
@@ -591,6 +590,25 @@ def research_advances(a: Artifacts) -> Verdict:
         return NOT_YET, ""
     cited = all(row["cited"] for row in research)
     return _when(cited and bool(landscape.get("opportunities")), "landscape-research", PARTLY)
+
+
+DEFENCE_SECTIONS = {"question", "data", "model", "deployment", "privacy", "plan"}
+
+
+@rule
+def oral_presentation(a: Artifacts) -> Verdict:
+    """Decks that cover the run's subjects, timed to their minutes; the talk is a person's.
+
+    Never met: whether the talk keeps to its time is for the jury to see.
+    """
+    decks = a.checks.get("slides") or {}
+    defence, note = decks.get("defence") or {}, decks.get("privacy") or {}
+    covered = set(defence.get("sections") or []) >= DEFENCE_SECTIONS
+    timed = all(
+        deck.get("minutes") and deck.get("seconds") == round(deck["minutes"] * 60)
+        for deck in (defence, note)
+    )
+    return (PARTLY, "summary") if covered and timed else (NOT_YET, "")
 
 
 @rule
