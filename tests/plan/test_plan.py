@@ -106,6 +106,10 @@ def charter_plan(**changes) -> dict:
         (lambda p: p.update(deadline="2026-12-01"), "deadline: 2026-12-01 is not after"),
         (lambda p: p["tasks"][3]["raci"].update(responsible="Zoe"), "'Zoe' is not one of"),
         (lambda p: p["tasks"][2].update(stage="deploy"), "stage: 'deploy' is not a stage"),
+        (  # Bo, at half time, cannot do 44 days of work in the 40 working days given
+            lambda p: p["tasks"][2].update(estimate=[22, 22, 22], raci={"responsible": "Bo"}),
+            "people: 'Bo' has 22.0 days of work, which at an availability of 0.5 take 44.0",
+        ),
     ],
 )
 def test_a_plan_that_cannot_be_computed_is_refused_in_one_line(tmp_path, change, message):

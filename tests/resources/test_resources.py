@@ -56,3 +56,22 @@ def test_a_named_server_is_tried_on_its_port(tmp_path):
     assert set(found) == {"up", "down"}  # a file names no server
     assert found["up"]["reachable"] and not found["down"]["reachable"]
     assert found["down"]["port"] == port
+
+
+@pytest.mark.parametrize(("expected", "enough"), [(40, True), (400, False), (None, True)])
+def test_the_apis_measured_throughput_is_set_against_the_expected_load(tmp_path, expected, enough):
+    import json
+
+    from tests.conftest import MINIMAL_FRAMING
+
+    framing = {**MINIMAL_FRAMING["project"], **({"expected_load": expected} if expected else {})}
+    write_charter(tmp_path, {"a": {"kind": "csv", "path": "a.csv"}}, project=framing)
+    project = Project.load(tmp_path)
+    checks = project.artifacts_dir / "checks"
+    checks.mkdir(parents=True)
+    throughput = {"requests": 50, "seconds": 0.5, "requests_per_second": 100.0}
+    (checks / "api.json").write_text(json.dumps({"passed": True, "throughput": throughput}))
+    [serving] = [row for row in resources(project).needs if row["need"] == "serving"]
+    assert serving["enough"] is enough and "100" in serving["available"]
+    if not enough:
+        assert "4 workers" in serving["advice"]  # 400 expected at 100 each

@@ -106,6 +106,8 @@ def test_serve_check_records_what_the_api_answered_for_this_model(demo_project, 
         "/openapi.json",
         "/v1/predict",
     ]
+    throughput = outcome["throughput"]  # measured for the resources' table, not judged
+    assert throughput["requests"] == 50 and throughput["requests_per_second"] > 0
 
 
 def test_serve_check_without_a_trained_model_says_what_to_run(make_project):

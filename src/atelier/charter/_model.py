@@ -61,6 +61,9 @@ class ProjectInfo(_Strict):
     domain: Domain | None = Field(
         None, description="The use case's area, which sets its AI Act risk class."
     )
+    expected_load: float | None = Field(
+        None, gt=0, description="Requests per second the API must answer at the busiest hour."
+    )
 
 
 class Costs(_Strict):

@@ -129,7 +129,28 @@ class Plan(_Strict):
         cycle = _cycle(self.tasks)
         if cycle:
             raise ValueError(f"tasks: a dependency cycle: {' -> '.join(cycle)}")
+        self._within_reach()
         return self
+
+    def _within_reach(self) -> None:
+        """Refuse a person given more work than any levelling can fit before the deadline."""
+        import numpy as np
+
+        days = float(np.busday_count(self.start, self.deadline + dt.timedelta(days=1)))
+        for person in self.people:
+            work = 0.0
+            for task in self.tasks:
+                if person.name in task.raci.responsible:
+                    optimistic, likely, pessimistic = task.estimate
+                    expected = (optimistic + 4 * likely + pessimistic) / 6  # PERT's
+                    work += expected / len(task.raci.responsible)
+            needed = work / person.availability
+            if needed > days:
+                raise ValueError(
+                    f"people: {person.name!r} has {work:.1f} days of work, which at an "
+                    f"availability of {person.availability:g} take {needed:.1f} working days; "
+                    f"only {days:g} lie between the start and the deadline"
+                )
 
 
 def _cycle(tasks: list[Task]) -> list[str]:

@@ -140,10 +140,12 @@ def run_demo(
     # before the dossier is, so that it credits them from what they did
     from atelier.dashboard import check_dashboard
     from atelier.report import build_report, build_slides
+    from atelier.resources import resources
     from atelier.serve import check_api
 
     check_api(outcome.project)
     check_dashboard(outcome.project)
+    resources(outcome.project)  # again: the API's throughput is measured now
     build_slides(outcome.project)  # the defence and the data-protection note, timed
     outcome.report = build_report(outcome.project)
     return outcome
@@ -155,6 +157,7 @@ def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -
     from atelier.demo._speech import create_speech_demo, create_transcription_demo
     from atelier.demo._texts import create_text_demo
     from atelier.report import build_report, build_slides
+    from atelier.resources import resources
     from atelier.serve import check_api
 
     create = {
@@ -173,6 +176,7 @@ def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -
     )
     check_api(outcome.project)
     check_dashboard(outcome.project)
+    resources(outcome.project)
     build_slides(outcome.project)
     outcome.report = build_report(outcome.project)
     return outcome

@@ -169,6 +169,9 @@ def _needs(project, facts: dict, stages: list[dict], answered: list[dict], say: 
                 "advice": say("advice_gpu_ok" if enough else "advice_gpu_cloud"),
             }
         )
+    serving = _serving_need(project, say)
+    if serving is not None:
+        needs.append(serving)
     for service in answered:
         needs.append(
             {
@@ -187,3 +190,30 @@ def _needs(project, facts: dict, stages: list[dict], answered: list[dict], say: 
             }
         )
     return needs
+
+
+def _serving_need(project: Project, say: Text) -> dict | None:
+    """The API's measured throughput (``atelier serve --check``) against the charter's load."""
+    from atelier._artifacts import CHECKS_DIR
+
+    check_file = project.artifacts_dir / CHECKS_DIR / "api.json"
+    expected = project.charter.project.expected_load
+    measured = json.loads(check_file.read_text()).get("throughput") if check_file.exists() else None
+    if measured is None:
+        return None
+    rate = measured["requests_per_second"]
+    enough = expected is None or rate >= expected
+    return {
+        "need": "serving",
+        "measured": say("need_serving", expected=say.number(expected) if expected else "–"),
+        "available": say("have_serving", rate=say.number(rate)),
+        "enough": enough,
+        "advice": say(
+            "advice_serving_unknown"
+            if expected is None
+            else "advice_serving_ok"
+            if enough
+            else "advice_serving_more",
+            workers=max(1, -(-int(expected or 1) // max(int(rate), 1))),
+        ),
+    }

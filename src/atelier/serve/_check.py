@@ -13,6 +13,7 @@ from atelier.serve._app import create_app
 from atelier.serve._service import ModelService
 
 CHECK_TIMEOUT_S = 120
+THROUGHPUT_REQUESTS = 50
 
 
 @contextmanager
@@ -78,23 +79,52 @@ def check_api(project: Project) -> dict:
                 problem = _failed(steps)
             elif len(answer.json()["predictions"]) != len(example["records"]):
                 problem = "the API did not answer every record of the example"
+        throughput = None if problem else _throughput(project, client, service)
     outcome = {
         "passed": problem is None,
         "model_sha256": trained["model_sha256"],
         "model_version": service.info.version,
         "steps": steps,
         "problem": problem,
+        "throughput": throughput,
     }
     write_check(project.artifacts_dir, "api", outcome)
     return outcome
 
 
-def _failed(steps: list[dict]) -> str:
-    return "; ".join(f"{s['request']}: {s['status']}" for s in steps if s["status"] != 200)
+def _throughput(project: Project, client, service: ModelService) -> dict:
+    """Requests answered per second, one after the other, by one client on this machine.
+
+    A measurement for the resources' table (a floor: a server with more workers, or a
+    client that sends requests side by side, gets more), not a check that can fail.
+    """
+    if service.media_input is not None:
+        content = _readable_file(project)
+        name = "upload.wav" if service.media_input["kind"] == "audio" else "upload.png"
+
+        def send():
+            return client.post("/v1/predict", files={"file": (name, content)})
+    else:
+        body = client.get("/openapi.json").json()["paths"]["/v1/predict"]["post"]["requestBody"]
+        example = body["content"]["application/json"]["example"]
+
+        def send():
+            return client.post("/v1/predict", json=example)
+
+    send()  # the first request warms the model up
+    started = time.perf_counter()
+    for _ in range(THROUGHPUT_REQUESTS):
+        send()
+    seconds = time.perf_counter() - started
+    return {
+        "requests": THROUGHPUT_REQUESTS,
+        "seconds": round(seconds, 4),
+        "requests_per_second": round(THROUGHPUT_REQUESTS / seconds, 1),
+    }
 
 
-def _file_requests(project: Project, client, steps: list[dict], kind: str) -> str | None:
-    """Upload one of the project's readable files, then a file that is none."""
+def _readable_file(project: Project) -> bytes:
+    """The content of the first file of the project's images or recordings that decodes."""
     from atelier.media import media_items
 
     source = project.charter.mart.base
@@ -103,7 +133,16 @@ def _file_requests(project: Project, client, steps: list[dict], kind: str) -> st
             f"SELECT item FROM raw.{quote_identifier(source)} WHERE problem IS NULL "
             "ORDER BY item LIMIT 1"
         ).fetchone()[0]
-    content = media_items(project, source).content(item)
+    return media_items(project, source).content(item)
+
+
+def _failed(steps: list[dict]) -> str:
+    return "; ".join(f"{s['request']}: {s['status']}" for s in steps if s["status"] != 200)
+
+
+def _file_requests(project: Project, client, steps: list[dict], kind: str) -> str | None:
+    """Upload one of the project's readable files, then a file that is none."""
+    content = _readable_file(project)
     name, mime = ("upload.wav", "audio/wav") if kind == "audio" else ("upload.png", "image/png")
     answer = client.post("/v1/predict", files={"file": (name, content, mime)})
     steps.append(
