@@ -1,5 +1,6 @@
 """The deep stage's charts, in the charter's language: curves, learning rates, layers, errors."""
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -98,15 +99,16 @@ def _box(x, y, width, height, colour, alpha):
 def draw_improvements(steps: list[dict], metric: str, path: Path, say: Text) -> Path:
     """Validation score after each step, kept steps in colour."""
     measured = [s for s in steps if s.get("validation") is not None]
-    figure, (ax,) = _figure(7.5, 0.42 * len(measured) + 1.6)
     names = [say(f"step_{s['step']}") for s in measured][::-1]
+    # the bars keep 4.5 inches whatever the length of the steps' names beside them
+    figure, (ax,) = _figure(4.5 + 0.075 * max(map(len, names)), 0.42 * len(measured) + 1.6)
     values = [s["validation"] for s in measured][::-1]
     colours = [_BLUE if s["kept"] else _GREY for s in measured][::-1]
     ax.barh(names, values, color=colours)
     low, high = min(values), max(values)
     margin = 0.15 * (high - low) or 0.01
     ax.set_xlim(low - margin, high + margin)
-    ax.set_xlabel(say("fig_validation_metric", metric=metric))
+    ax.set_xlabel(textwrap.fill(say("fig_validation_metric", metric=metric), 60))
     ax.set_title(say("fig_improvements"))
     return _save(figure, path)
 

@@ -20,7 +20,7 @@ def _figure(width: float, height: float, panels: int = 1):
 
 def _save(figure, path: Path) -> Path:
     figure.tight_layout()
-    figure.savefig(path, dpi=100, facecolor="white", bbox_inches="tight")  # long labels kept
+    figure.savefig(path, dpi=100, facecolor="white")
     return path
 
 

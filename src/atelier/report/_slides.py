@@ -8,7 +8,7 @@ asked for; each slide's speaker notes start with its time, and the last one hold
 timing table.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from atelier._text import Text
@@ -34,7 +34,6 @@ class Slide:
     figure: Path | None = None
     weight: float = 1.0
     seconds: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def defence_slides(artifacts: Artifacts, text: Text) -> list[Slide]:
