@@ -82,6 +82,7 @@ def test_the_dashboard_classifies_an_uploaded_image_and_shows_where_it_looked(
     assert [option for option in app.sidebar.radio(key="page").options] == [
         "Question and answer",
         "Try one image",
+        "Project: plan and progress",
     ]
     seven = sorted((root / "data" / "digits" / "seven").glob("*.png"))[0]
     app.file_uploader[0].upload(seven.name, seven.read_bytes(), "image/png").run()
