@@ -20,6 +20,7 @@ from typing import Any
 from atelier._version import __version__
 
 RESULT_FILE = "result.json"
+RUN_FILE = "run.json"  # in the state folder: what each stage of `atelier run` did
 MANIFEST_FILE = "manifest.json"
 # beside the train stage's model: what a request may hold, and what serving needs besides
 SCHEMA_FILE = "input_schema.json"
@@ -153,3 +154,23 @@ def champion_result(artifacts_root: Path) -> dict:
         if result.get("champion"):
             return result
     return json.loads((artifacts_root / "learn" / RESULT_FILE).read_text())
+
+
+def run_records(state_dir: Path) -> dict[str, dict]:
+    """Each stage's record in ``run.json``: when it finished, its footprint, or why it did not run.
+
+    Empty when no run was recorded, or the record cannot be read (every stage then reruns).
+    """
+    path = Path(state_dir) / RUN_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text()).get("stages", {})
+    except (json.JSONDecodeError, AttributeError):
+        return {}
+
+
+def stage_result(artifacts_dir: Path, folder: str) -> dict | None:
+    """The ``result.json`` of the stage whose artifacts are in ``folder``, or None."""
+    path = Path(artifacts_dir) / folder / RESULT_FILE
+    return json.loads(path.read_text()) if path.exists() else None

@@ -8,7 +8,6 @@ each component of the chain with its options (``partners.yaml``) and the choice 
 from the project's own measurements, and the research behind each method the run used.
 """
 
-import json
 import textwrap
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from atelier._artifacts import RESULT_FILE, staged_artifact_dir, write_result
+from atelier._artifacts import stage_result, staged_artifact_dir, write_result
 from atelier._project import Project
 from atelier._stages import STAGES
 from atelier._text import Text
@@ -103,11 +102,7 @@ def landscape(project: Project) -> LandscapeResult:
 
 
 def _results(project: Project) -> dict[str, dict | None]:
-    found = {}
-    for stage in STAGES:
-        path = project.artifact_dir(stage.artifacts) / RESULT_FILE
-        found[stage.name] = json.loads(path.read_text()) if path.exists() else None
-    return found
+    return {stage.name: stage_result(project.artifacts_dir, stage.artifacts) for stage in STAGES}
 
 
 def _measurements(project: Project, results: dict) -> dict:

@@ -9,7 +9,6 @@ earned-value terms), a Gantt chart and the PERT network.
 """
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from importlib.resources import files
 import numpy as np
 import yaml
 
-from atelier._artifacts import staged_artifact_dir, write_result
+from atelier._artifacts import run_records, staged_artifact_dir, write_result
 from atelier._project import Project
 from atelier._text import Text
 from atelier.charter._plan import Plan
@@ -203,8 +202,7 @@ def _row(task, timing: dict, start: dt.date, done: dict, today: dt.date) -> dict
 
 def _done_on(project: Project, the_plan: Plan) -> dict[str, str | None]:
     """The tasks done, with the date: given in the charter, or the day their stage completed."""
-    state_file = project.state_dir / "run.json"
-    stages = json.loads(state_file.read_text())["stages"] if state_file.exists() else {}
+    stages = run_records(project.state_dir)
     done = {}
     for task in the_plan.tasks:
         if task.done is not None:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from atelier._artifacts import RESULT_FILE, staged_artifact_dir, write_result
+from atelier._artifacts import run_records, stage_result, staged_artifact_dir, write_result
 from atelier._project import Project
 from atelier._text import Text
 from atelier.resources._machine import machine, services
@@ -75,11 +75,8 @@ def resources(project: Project) -> ResourcesResult:
 
 
 def _stages(project: Project) -> list[dict]:
-    state_file = project.state_dir / "run.json"
-    if not state_file.exists():
-        return []
     rows = []
-    for name, record in json.loads(state_file.read_text())["stages"].items():
+    for name, record in run_records(project.state_dir).items():
         footprint = record.get("footprint") or {}
         if "peak_rss_mb" in footprint:
             rows.append(
@@ -94,8 +91,7 @@ def _stages(project: Project) -> list[dict]:
 
 
 def _read(project: Project, stage: str) -> dict:
-    path = project.artifact_dir(stage) / RESULT_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
+    return stage_result(project.artifacts_dir, stage) or {}
 
 
 def _needs(project, facts: dict, stages: list[dict], answered: list[dict], say: Text) -> list:

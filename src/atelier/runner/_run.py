@@ -15,15 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from atelier._artifacts import RESULT_FILE
+from atelier._artifacts import RESULT_FILE, RUN_FILE, run_records
 from atelier._footprint import Footprint
 from atelier._project import Project
 from atelier._stages import BY_NAME, STAGE_NAMES, STAGES, Stage
 from atelier.charter import recording_reads
 from atelier.exceptions import AtelierError
 from atelier.runner._fingerprint import fingerprint, input_digest, output_digest
-
-RUN_FILE = "run.json"
 
 
 @dataclass(frozen=True)
@@ -332,13 +330,7 @@ def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
 
 
 def _read_state(project: Project) -> dict:
-    path = project.state_dir / RUN_FILE
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text()).get("stages", {})
-    except (json.JSONDecodeError, AttributeError):
-        return {}  # an unreadable record only means every stage reruns
+    return run_records(project.state_dir)  # an unreadable record: every stage reruns
 
 
 def _write_state(project: Project, stages: dict) -> None:
