@@ -44,6 +44,18 @@ $(FASHION_MNIST) $(ESPEAK):
 			"which make installs only as root: sudo apt-get install $(PERCEPTION_PACKAGES)"; \
 	fi
 
+# Spark's Java and the JDBC drivers it reads databases with, from Debian: never a jar
+# fetched at run time.
+JDBC_DRIVERS := /usr/share/java/postgresql.jar /usr/share/java/mariadb-java-client.jar
+SPARK_PACKAGES := libpostgresql-jdbc-java libmariadb-java $(if $(shell command -v java),,default-jre-headless)
+$(JDBC_DRIVERS):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SPARK_PACKAGES) >/dev/null; \
+	else \
+		echo "engine: spark and its tests need Java 17+ and Debian's $(SPARK_PACKAGES)," \
+			"which make installs only as root: sudo apt-get install $(SPARK_PACKAGES)"; \
+	fi
+
 demo: setup
 	$(BIN)/atelier demo $(DEMO_DIR)
 
@@ -74,7 +86,7 @@ demo-text: setup corpora
 # `servers`. Without them: make test PYTEST_ARGS='-m "not servers"'.
 PYTEST_ARGS ?=
 
-test: setup $(BROWSER) $(FASHION_MNIST) $(ESPEAK) corpora
+test: setup $(BROWSER) $(FASHION_MNIST) $(ESPEAK) $(JDBC_DRIVERS) corpora
 	@for server in PostgreSQL:5432 MariaDB:3306; do \
 		name=$${server%%:*}; port=$${server##*:}; \
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$$port) 2>/dev/null; then \

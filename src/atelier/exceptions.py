@@ -15,6 +15,7 @@ and keeps its traceback.
      ├── WarehouseBusyError    the warehouse file is held by another connection
      ├── StageOrderError       a stage ran before the stage whose artifacts it reads
      ├── ExposureError         a setting would expose the model or data without protection
+     ├── EngineError           Spark or Redis cannot be reached or started as configured
      └── PrivacyError          personal data would be handled against the policy or the law
           └── PrivacyKeyError      pseudonymisation without ATELIER_PSEUDO_KEY
 """
@@ -23,6 +24,7 @@ __all__ = [
     "AtelierError",
     "CharterError",
     "DataError",
+    "EngineError",
     "ExposureError",
     "PrivacyError",
     "PrivacyKeyError",
@@ -67,6 +69,10 @@ class StageOrderError(AtelierError):
 
 class ExposureError(AtelierError):
     """A setting would expose the model or the data without protection (no API key)."""
+
+
+class EngineError(AtelierError):
+    """Spark or Redis cannot be started or reached as the charter configures it."""
 
 
 class PrivacyError(AtelierError):

@@ -19,6 +19,7 @@ from atelier.charter._model import (
     recording_reads,
 )
 from atelier.charter._privacy import ColumnRule, Fairness, Privacy, Retention
+from atelier.charter._scale import SparkSettings
 from atelier.charter._sources import (
     AudioSource,
     ColumnSpec,
@@ -67,6 +68,7 @@ __all__ = [
     "Retention",
     "Risk",
     "SourceSpec",
+    "SparkSettings",
     "SqlSource",
     "SqliteSource",
     "Stakeholder",

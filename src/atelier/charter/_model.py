@@ -11,6 +11,7 @@ from atelier._naming import snake_case
 from atelier.charter._cleaning import CleaningPlan
 from atelier.charter._plan import Plan
 from atelier.charter._privacy import Domain, Fairness, Privacy
+from atelier.charter._scale import Engine, SparkSettings
 from atelier.charter._sources import SourceSpec, text_columns
 
 Level = Literal["low", "medium", "high"]
@@ -326,6 +327,8 @@ class Charter(_Strict):
     fairness: Fairness | None = None
     plan: Plan | None = None
     opportunities: list[Opportunity] = Field(default_factory=list)
+    engine: Engine = "duckdb"
+    spark: SparkSettings = Field(default_factory=SparkSettings)
 
     @field_validator("sources")
     @classmethod

@@ -45,6 +45,10 @@ class _SourceBase(BaseModel):
     columns: dict[str, ColumnSpec] = Field(
         default_factory=dict, description="Columns whose role their values do not say (text)."
     )
+    partition_by: list[str] = Field(
+        default_factory=list,
+        description="Columns the lake partitions the source by, Hive-style (engine: spark).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -157,21 +157,20 @@ def key_identifier(key: bytes) -> str:
     return hmac.new(key, b"atelier key identifier", hashlib.sha256).hexdigest()[:12]
 
 
+def pseudonym(key: bytes, value: str | None) -> str | None:
+    """The pseudonym of one value: HMAC-SHA256 under ``key``, 32 hex characters."""
+    if value is None:
+        return None
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def register_pseudonym_function(connection, key: bytes) -> None:
     """Define ``atelier_pseudonym(text)``: HMAC-SHA256 of the text, 32 hex characters."""
     import duckdb
     import pyarrow as pa
 
     def pseudonyms(values: pa.Array) -> pa.Array:
-        return pa.array(
-            [
-                None
-                if value is None
-                else hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
-                for value in values.to_pylist()
-            ],
-            type=pa.string(),
-        )
+        return pa.array([pseudonym(key, value) for value in values.to_pylist()], type=pa.string())
 
     with contextlib.suppress(duckdb.InvalidInputException):  # not defined yet
         connection.remove_function(PSEUDONYM_FUNCTION)

@@ -51,6 +51,7 @@ def snapshot_delimited(
         table_expression=expression,
         full_scan_expression=_read_csv(readable, {**options, "sample_size": -1}),
         details={"encoding": encoding, "delimiter": delimiter or "detected", "decimal": decimal},
+        readable=None if readable == path else str(readable),
     )
 
 

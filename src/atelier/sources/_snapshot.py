@@ -43,6 +43,12 @@ class SourceSnapshot:
         Returns the content as an Arrow table.
     details : dict
         What was detected or fetched (encoding, delimiter, pages), for the record.
+    readable : str or None
+        The file DuckDB's reader opens, where it is not ``location``: a UTF-8 copy of
+        a file in another encoding, in the scratch folder.
+    applied_policy : tuple or None
+        ``(findings, rules)`` when the privacy policy was already applied upstream
+        (by Spark, writing the lake): the warehouse then loads the columns as they are.
     """
 
     name: str
@@ -53,6 +59,8 @@ class SourceSnapshot:
     full_scan_expression: str | None = None
     load_arrow: Callable[[], pa.Table] | None = None
     details: dict = field(default_factory=dict)
+    readable: str | None = None
+    applied_policy: tuple | None = None
 
 
 def existing_file(name: str, path: Path) -> Path:

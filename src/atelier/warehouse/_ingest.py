@@ -101,10 +101,7 @@ def ingest(
     scratch = project.state_dir / "tmp" / f"ingest-{os.getpid()}"
     full_scan: set[str] = set()
     try:
-        snapshots = {
-            name: snapshot_source(name, spec, project.root, scratch)
-            for name, spec in project.charter.sources.items()
-        }
+        snapshots = _snapshots(project, scratch, started_at, force)
         while True:
             try:
                 loads, mart, removed, tables, personal = _load_in_transaction(
@@ -121,6 +118,26 @@ def ingest(
     return _write_artifacts(
         project, snapshots, loads, mart, removed, (tables, personal), started_at, clock
     )
+
+
+def _snapshots(project: Project, scratch: Path, started_at, force: bool) -> dict:
+    """Each source located and fingerprinted; with ``engine: spark``, landed in the lake."""
+    charter = project.charter
+    if charter.engine == "spark":
+        from atelier.scale import land_sources
+
+        return land_sources(
+            project,
+            scratch,
+            config_hashes={name: _config_hash(name, charter) for name in charter.sources},
+            join_columns=_join_columns(charter),
+            loaded_at=started_at,
+            force=force,
+        )
+    return {
+        name: snapshot_source(name, spec, project.root, scratch)
+        for name, spec in charter.sources.items()
+    }
 
 
 def _load_in_transaction(project, snapshots, force, allow_schema_change, full_scan, started_at):
@@ -260,19 +277,13 @@ def _load_source(
     schema = describe(connection, relation, snapshot.name, snapshot.location)
     if previous is not None and not allow_schema_change:
         check_schema_unchanged(snapshot.name, previous.schema, schema)
-    # The policy is applied here, before a personal value reaches raw, staging or mart.
-    # Detection reads the first rows: enough to judge a column, and no second pass.
-    head = f"(SELECT * FROM {relation} LIMIT {DETECTION_ROWS})"
-    with reading(snapshot, relation):
-        findings = scan_relation(connection, head, schema, snapshot.name)
     columns = [name for name, _ in schema]
-    rules = source_rules(snapshot.name, columns, findings, charter, _join_columns(charter))
-    pseudonymised = [rule.column for rule in rules if rule.action == "pseudonymise"]
-    if pseudonymised:
-        why = f"privacy: {snapshot.name}.{pseudonymised[0]} is to be pseudonymised"
-        register_pseudonym_function(connection, pseudonymisation_key(why))
+    if snapshot.applied_policy is not None:  # Spark applied it as it wrote the lake
+        findings, rules = snapshot.applied_policy
+        selected = [(quote_identifier(column), column) for column in columns]
+    else:
+        findings, rules, selected = _apply_policy(connection, snapshot, relation, schema, charter)
     condition = kept_rows_condition(connection, snapshot.name, columns, spec.retention)
-    selected = select_expressions(schema, rules)
     rows = load_raw(connection, snapshot, relation, selected, condition, loaded_at)
     purged = 0
     if condition != "TRUE":  # rows were left out: count them (one more read of the source)
@@ -309,6 +320,24 @@ def _load_source(
         snapshot.details,
         purged,
     )
+
+
+def _apply_policy(connection, snapshot, relation: str, schema, charter):
+    """The findings, the rules, and the columns as raw keeps them, the policy applied.
+
+    The policy is applied here, before a personal value reaches raw, staging or mart.
+    Detection reads the first rows: enough to judge a column, and no second pass.
+    """
+    head = f"(SELECT * FROM {relation} LIMIT {DETECTION_ROWS})"
+    with reading(snapshot, relation):
+        findings = scan_relation(connection, head, schema, snapshot.name)
+    columns = [name for name, _ in schema]
+    rules = source_rules(snapshot.name, columns, findings, charter, _join_columns(charter))
+    pseudonymised = [rule.column for rule in rules if rule.action == "pseudonymise"]
+    if pseudonymised:
+        why = f"privacy: {snapshot.name}.{pseudonymised[0]} is to be pseudonymised"
+        register_pseudonym_function(connection, pseudonymisation_key(why))
+    return findings, rules, select_expressions(schema, rules)
 
 
 def _purge_expired(connection, source: str, retention) -> int:

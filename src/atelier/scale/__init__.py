@@ -1,0 +1,6 @@
+"""Apache Spark when data outgrow one machine: the session, the lake, batch scoring."""
+
+from atelier.scale._lake import LAKE_DIR, lake_folder, lake_reader, land_sources
+from atelier.scale._session import java_home, spark_session
+
+__all__ = ["LAKE_DIR", "java_home", "lake_folder", "lake_reader", "land_sources", "spark_session"]
