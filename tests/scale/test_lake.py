@@ -127,7 +127,7 @@ def test_a_job_killed_part_way_leaves_the_lake_as_it_was(tmp_path, spark, monkey
     def killed(aside, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("atelier.scale._lake._swap", killed)
+    monkeypatch.setattr("atelier.scale._lake.swap_folder", killed)
     with pytest.raises(KeyboardInterrupt):
         ingest(project)
     assert (folder / "_atelier.json").read_text() == before

@@ -19,7 +19,7 @@ from atelier.charter._model import (
     recording_reads,
 )
 from atelier.charter._privacy import ColumnRule, Fairness, Privacy, Retention
-from atelier.charter._scale import SparkSettings
+from atelier.charter._scale import Online, SparkSettings
 from atelier.charter._sources import (
     AudioSource,
     ColumnSpec,
@@ -61,6 +61,7 @@ __all__ = [
     "Kpi",
     "Mart",
     "NextLinkPagination",
+    "Online",
     "PagePagination",
     "ParquetSource",
     "Privacy",

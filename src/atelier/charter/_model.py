@@ -11,7 +11,7 @@ from atelier._naming import snake_case
 from atelier.charter._cleaning import CleaningPlan
 from atelier.charter._plan import Plan
 from atelier.charter._privacy import Domain, Fairness, Privacy
-from atelier.charter._scale import Engine, SparkSettings
+from atelier.charter._scale import Engine, Online, SparkSettings
 from atelier.charter._sources import SourceSpec, text_columns
 
 Level = Literal["low", "medium", "high"]
@@ -329,6 +329,7 @@ class Charter(_Strict):
     opportunities: list[Opportunity] = Field(default_factory=list)
     engine: Engine = "duckdb"
     spark: SparkSettings = Field(default_factory=SparkSettings)
+    online: Online | None = None
 
     @field_validator("sources")
     @classmethod

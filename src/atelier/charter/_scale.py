@@ -49,3 +49,19 @@ class SparkSettings(BaseModel):
                     "install them on the machine and name them in spark.jars instead"
                 )
         return value
+
+
+class Online(BaseModel):
+    """The online side of serving: ``online:`` in the charter.
+
+    ``url`` is a Redis URL (``redis://host:6379/0``); a password belongs in an
+    environment variable (``redis://:${REDIS_PASSWORD}@host:6379/0``), never in the
+    file. ``atelier publish`` pushes each key's features there, ``atelier serve``
+    reads them and caches predictions for ``ttl_s`` seconds, and ``atelier ingest``
+    drains the predictions it logged into the warehouse.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(pattern=r"^rediss?://", description="Redis URL; ${VAR} for a password.")
+    ttl_s: int = Field(300, gt=0, description="How long a cached prediction is served.")

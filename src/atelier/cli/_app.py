@@ -47,6 +47,36 @@ def _check_budget(budget: float | None, option: str = "--budget") -> None:
         _fail(f"{option}: expected a positive number of seconds, got {budget:g}")
 
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Process the data with duckdb or spark (default: the charter's engine).",
+        metavar="[duckdb|spark]",
+    ),
+]
+
+
+def _load_project(directory: Path, engine: str | None = None):
+    """The project in ``directory``, its charter's engine replaced by ``--engine``."""
+    from atelier._project import Project
+
+    if engine is not None and engine not in ("duckdb", "spark"):
+        _fail(f"--engine: expected duckdb or spark, got {engine!r}")
+    loaded = Project.load(directory)
+    if engine is None or engine == loaded.charter.engine:
+        return loaded
+    return Project(loaded.root, loaded.charter.model_copy(update={"engine": engine}))
+
+
+OnlineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--online",
+        help="Redis URL of the online store (default: the charter's online.url).",
+        metavar="redis://HOST:PORT/DB",
+    ),
+]
+
 DeepBudgetOption = Annotated[
     float | None,
     typer.Option(help="Seconds for the deep stage (default: deep.budget_s)."),
@@ -76,15 +106,15 @@ def ingest(
     allow_schema_change: Annotated[
         bool, typer.Option(help="Accept sources whose columns changed since their last load.")
     ] = False,
+    engine: EngineOption = None,
 ) -> None:
-    """Load every source into the DuckDB warehouse (raw, staging, mart)."""
-    from atelier._project import Project
+    """Load every source into the DuckDB warehouse (raw, staging, mart); with Spark, via a lake."""
     from atelier.cli._report import print_ingest
     from atelier.warehouse import ingest as run_ingest
 
     with user_errors():
         result = run_ingest(
-            Project.load(project), force=force, allow_schema_change=allow_schema_change
+            _load_project(project, engine), force=force, allow_schema_change=allow_schema_change
         )
     print_ingest(result)
 
@@ -376,9 +406,9 @@ def run_all(
         typer.Option(help="Seconds for the train stage (default: training.budget_s)."),
     ] = None,
     deep_budget: DeepBudgetOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """Run every stage in order, skipping those whose inputs did not change, then report."""
-    from atelier._project import Project
     from atelier.cli._progress import StageProgress
     from atelier.runner import run
 
@@ -388,7 +418,7 @@ def run_all(
     _check_budget(budget)
     _check_budget(deep_budget, "--deep-budget")
     with user_errors():
-        loaded = Project.load(project)
+        loaded = _load_project(project, engine)
         with StageProgress() as progress:
             outcome = run(
                 loaded,
@@ -439,6 +469,7 @@ def serve(
             "for the dossier, and exit.",
         ),
     ] = False,
+    online: OnlineOption = None,
 ) -> None:
     """Serve the champion model: a REST API with its docs at /docs (Ctrl-C stops it)."""
     from atelier._project import Project
@@ -457,7 +488,90 @@ def serve(
             port=port,
             workers=workers,
             max_body_bytes=int(max_body_mb * 1024 * 1024),
+            online_url=online,
         )
+
+
+@app.command()
+def publish(project: ProjectOption = Path("."), online: OnlineOption = None) -> None:
+    """Push each key's features (the mart's rows) to Redis, for scoring by key alone."""
+    from atelier.online import online_store
+    from atelier.serve import ModelService
+    from atelier.serve._publish import publish_features
+
+    with user_errors():
+        loaded = _load_project(project)
+        store = online_store(loaded, online)
+        if store is None:
+            _fail(
+                "publish: no online store; give --online redis://... or online.url in the charter"
+            )
+        rows = publish_features(loaded, ModelService.from_project(loaded), store)
+    typer.echo(f"published {rows:,} keys' features to {store.location}")
+
+
+@app.command("deploy")
+def deploy_command(
+    project: ProjectOption = Path("."),
+    target: Annotated[
+        list[str] | None,
+        typer.Option(help="docker or kubernetes (repeatable; default: both).", metavar="TARGET"),
+    ] = None,
+) -> None:
+    """Write the deployment kit into deploy/: Dockerfile, Kubernetes manifests, Spark Job."""
+    from atelier.deploy import TARGETS, deploy
+
+    unknown = [name for name in target or () if name not in TARGETS]
+    if unknown:
+        _fail(f"--target: expected docker or kubernetes, got {unknown[0]!r}")
+    with user_errors():
+        result = deploy(_load_project(project), tuple(target or TARGETS))
+    for check in result.validation:
+        state = {True: "passed", False: "FAILED", None: "not run"}[check["passed"]]
+        typer.echo(f"{check['tool']}: {check['file']}: {state}")
+        for problem in check["problems"][:5]:
+            typer.echo(f"  {problem}")
+    sizing = result.sizing
+    typer.echo(
+        f"kit: {result.folder} ({sizing['replicas']} pod(s) of {sizing['memory_mi']} MiB "
+        f"for the expected load)"
+    )
+    if not result.valid:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def score(
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--input", help="A CSV, Parquet or JSON-lines file, or a folder of Parquet files."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option(help="Where to write the scores: a Parquet file (a folder on Spark).")
+    ],
+    project: ProjectOption = Path("."),
+    engine: EngineOption = None,
+) -> None:
+    """Score a file of any size with the champion: keys, prediction, decision, model version."""
+    from atelier.serve import ModelService, score_file
+
+    with user_errors():
+        loaded = _load_project(project, engine)
+        service = ModelService.from_project(loaded)
+        if service.request is None:
+            _fail("atelier score reads tables; a model of files is served by `atelier serve`")
+        if loaded.charter.engine == "spark":
+            from atelier.scale._score import score_with_spark
+
+            result = score_with_spark(loaded, service, input_path, output)
+        else:
+            result = score_file(loaded, service, input_path, output)
+    typer.echo(
+        f"scored {result.rows:,} rows with {result.model} on {result.engine} in "
+        f"{result.duration_s:.1f} s ({result.rows_per_s:,.0f} rows/s): {result.output}"
+    )
 
 
 @app.command()

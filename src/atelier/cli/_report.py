@@ -47,6 +47,17 @@ def print_ingest(result: IngestResult) -> None:
     state = "rebuilt" if result.mart_rebuilt else "unchanged"
     console.print(f"mart: {result.mart_table} ({result.mart_rows:,} rows, {state})")
     console.print(f"warehouse: {result.warehouse}")
+    if result.online is not None:
+        drained = result.online
+        if "note" in drained:
+            console.print(
+                f"[yellow]note:[/] predictions left in the online store: {drained['note']}"
+            )
+        else:
+            console.print(
+                f"monitoring: {drained['drained']:,} prediction(s) drained from {drained['store']} "
+                "into monitoring.predictions"
+            )
     console.print(f"schema diagram: {result.diagram}")
 
 

@@ -3,8 +3,9 @@
 ``forget`` deletes the person's rows from every source that has the key column
 (raw, hence staging, which are views over it), rebuilds the mart, keeps a salted
 digest of the key so that reloading an unchanged export does not bring the
-person back, removes their rows from the serving cards' background samples, and
-logs the erasure without the removed value. It says which trained models saw the
+person back, removes their rows from the serving cards' background samples, from
+the predictions logged by the online API and from Spark's lake, and logs the
+erasure without the removed value. It says which trained models saw the
 person: those stages' inputs changed, so ``atelier run`` retrains them.
 """
 
@@ -16,7 +17,8 @@ from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.exceptions import CharterError, PrivacyError
 from atelier.personal._policy import pseudonymisation_key, register_pseudonym_function
-from atelier.warehouse._catalog import relation_columns, relation_names
+from atelier.scale._lake import forget_in_lake
+from atelier.warehouse._catalog import relation_columns, relation_names, relation_type
 from atelier.warehouse._mart import build_mart
 from atelier.warehouse._privacy import key_digests, log_erasure, recorded_personal
 
@@ -82,9 +84,10 @@ def forget(project: Project, key_column: str, value: str) -> ForgetResult:
         rules = recorded_personal(connection)
         salt = connection.execute("SELECT salt FROM audit.salt").fetchone()[0]
         connection.execute("BEGIN TRANSACTION")
-        removed = {}
+        removed, located = {}, {}
         for source in sources:
             column, compared = _raw_column(connection, source, key_column, rules, value)
+            located[source] = column, compared
             table = f"raw.{quote_identifier(source)}"
             condition = f"trim(CAST({quote_identifier(column)} AS VARCHAR)) = ?"
             count = connection.execute(
@@ -107,7 +110,13 @@ def forget(project: Project, key_column: str, value: str) -> ForgetResult:
             )
             log_erasure(connection, "forget", source, key_column, count, "erasure request")
         build_mart(connection, charter.mart)
+        if charter.mart.base in located:
+            removed |= _forget_in_monitoring(connection, located[charter.mart.base][1])
         connection.execute("COMMIT")
+    for source, (column, compared) in located.items():
+        count = forget_in_lake(project.state_dir, source, column, compared)
+        if count:
+            removed[f"lake.{source}"] = count
     background = _forget_in_cards(project, digest)
     return ForgetResult(
         key_column=key_column,
@@ -117,6 +126,20 @@ def forget(project: Project, key_column: str, value: str) -> ForgetResult:
             s for s in MODEL_STAGES if (project.artifact_dir(s) / CARD_FILE).exists()
         ],
     )
+
+
+def _forget_in_monitoring(connection, served_key: str) -> dict:
+    """Delete the logged predictions of that key (the mart's key, as requests name it)."""
+    if relation_type(connection, "monitoring", "predictions") is None:
+        return {}
+    table = "monitoring.predictions"
+    count = connection.execute(
+        f"SELECT count(*) FROM {table} WHERE key = ?", [served_key]
+    ).fetchone()[0]
+    if not count:
+        return {}
+    connection.execute(f"DELETE FROM {table} WHERE key = ?", [served_key])
+    return {table: count}
 
 
 def _raw_column(connection, source, key_column, rules, value):

@@ -38,6 +38,7 @@ from atelier.sources._snapshot import SourceSnapshot, first_line
 from atelier.warehouse._privacy import retention_condition
 
 LAKE_DIR = "lake"
+WAREHOUSE_FILE = "warehouse.duckdb"  # beside the lake, in the project's .atelier folder
 RAW_LAYER = "raw"
 MANIFEST_FILE = "_atelier.json"
 LINEAGE_COLUMNS = ("_atelier_source", "_atelier_source_hash", "_atelier_loaded_at_utc")
@@ -170,26 +171,45 @@ def _read(spark, name: str, spec, snapshot: SourceSnapshot | None, *, full_scan:
     schema = _duckdb_schema(name, snapshot, full_scan=full_scan)
     path = snapshot.location
     if isinstance(spec, ParquetSource):
-        reader = spark.read.schema(_ddl(schema))
+        reader = spark.read.schema(spark_ddl(schema))
         return _checked(name, path, lambda: reader.parquet(path)), path, snapshot.details
     if isinstance(spec, JsonSource):
         multiline = snapshot.details.get("format") == "array" or _starts_with_bracket(path)
-        reader = spark.read.schema(_ddl(schema)).options(
+        reader = spark.read.schema(spark_ddl(schema)).options(
             multiLine=multiline, mode="FAILFAST", dateFormat="yyyy-MM-dd"
         )
         return _checked(name, path, lambda: reader.json(path)), path, snapshot.details
-    return _read_csv(spark, name, path, schema, snapshot), path, snapshot.details
+    # A file in an encoding DuckDB does not decode was copied into UTF-8: Spark reads the copy.
+    encoding = "utf-8" if snapshot.readable else snapshot.details.get("encoding", "utf-8")
+    frame = read_csv(
+        spark,
+        name,
+        snapshot.readable or path,
+        schema,
+        encoding=encoding,
+        comma_decimal=snapshot.details.get("decimal") == ",",
+    )
+    return frame, path, snapshot.details
 
 
-def _read_csv(spark, name: str, path: str, schema, snapshot: SourceSnapshot):
-    """A delimited file, read as DuckDB's sniffer reads it (delimiter, quote, dates)."""
+def read_csv(spark, name: str, path: str, schema, *, encoding: str, comma_decimal: bool):
+    """A delimited file read by Spark as DuckDB's sniffer reads it (delimiter, quote, dates).
+
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+    name : str
+        What the file is, for error messages.
+    path : str
+    schema : list of (str, str)
+        Column names and DuckDB types, as DuckDB's reader types the file.
+    encoding : str
+    comma_decimal : bool
+        Numbers are written with a decimal comma.
+    """
     from pyspark.sql import functions as sf
 
-    # A file in an encoding DuckDB does not decode was copied into UTF-8: Spark reads the copy.
-    path = snapshot.readable or path
-    encoding = "utf-8" if snapshot.readable else snapshot.details.get("encoding", "utf-8")
     sniffed = _sniff(name, path, encoding)
-    comma_decimal = snapshot.details.get("decimal") == ","
     # A decimal comma is read as text, then turned into a number: Spark parses dots only.
     read_types = [
         (column, "VARCHAR" if comma_decimal and data_type == "DOUBLE" else data_type)
@@ -209,7 +229,7 @@ def _read_csv(spark, name: str, path: str, schema, snapshot: SourceSnapshot):
         options["dateFormat"] = java_date_format(sniffed["DateFormat"])
     if sniffed["TimestampFormat"]:
         options["timestampFormat"] = java_date_format(sniffed["TimestampFormat"])
-    reader = spark.read.schema(_ddl(read_types)).options(**options)
+    reader = spark.read.schema(spark_ddl(read_types)).options(**options)
     frame = _checked(name, path, lambda: reader.csv(path))
     for (column, data_type), (_, read_type) in zip(schema, read_types, strict=True):
         if data_type != read_type:
@@ -246,16 +266,22 @@ def _duckdb_schema(name: str, snapshot: SourceSnapshot, *, full_scan: bool) -> l
     if full_scan and snapshot.full_scan_expression:
         reader = snapshot.full_scan_expression
     try:
-        with duckdb.connect() as connection:
-            rows = connection.execute(f"DESCRIBE SELECT * FROM {reader}")
-            return [(row[0], row[1]) for row in rows.fetchall()]
+        return duckdb_schema(reader)
     except duckdb.Error as error:
         raise SourceError(
             f"source {name!r}: cannot read {snapshot.location}: {first_line(error)}"
         ) from None
 
 
-def _ddl(schema) -> str:
+def duckdb_schema(relation: str) -> list[tuple[str, str]]:
+    """Column names and DuckDB types of a table expression, read from its first rows."""
+    with duckdb.connect() as connection:
+        rows = connection.execute(f"DESCRIBE SELECT * FROM {relation}")
+        return [(row[0], row[1]) for row in rows.fetchall()]
+
+
+def spark_ddl(schema) -> str:
+    """Spark's DDL for columns typed as DuckDB types them."""
     return ", ".join(f"`{column}` {spark_type(data_type)}" for column, data_type in schema)
 
 
@@ -298,6 +324,7 @@ def _write(spark, charter, name, frame, *, folder, content_hash, config_hash, jo
     with _failing_values():
         findings = _detect(name, frame, schema)
     rules = source_rules(name, [column for column, _ in schema], findings, charter, joins)
+    frame = _without_forgotten(frame, name, folder.parents[2] / WAREHOUSE_FILE)
     landed = _with_policy(spark, name, frame, schema, rules, spec.retention)
     landed = landed.select("*", *_lineage(name, content_hash, loaded_at))
     partition_by = _partition_columns(name, spec.partition_by, landed.columns)
@@ -327,8 +354,34 @@ def _write(spark, charter, name, frame, *, folder, content_hash, config_hash, jo
     except BaseException:
         shutil.rmtree(aside, ignore_errors=True)
         raise
-    _swap(aside, folder)
+    swap_folder(aside, folder)
     return manifest
+
+
+def _without_forgotten(frame, name: str, warehouse: Path):
+    """The rows whose key was not forgotten (``atelier forget``), as the warehouse leaves out."""
+    from pyspark.sql import functions as sf
+
+    if not warehouse.exists():
+        return frame
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        if not connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
+            "AND table_name = 'forgotten'"
+        ).fetchone()[0]:
+            return frame
+        salt = connection.execute("SELECT salt FROM audit.salt").fetchone()[0]
+        forgotten = connection.execute(
+            "SELECT key_column, list(digest) FROM audit.forgotten WHERE source = ? GROUP BY 1",
+            [name],
+        ).fetchall()
+    by_snake = {snake_case(column): column for column in frame.columns}
+    for key_column, digests in forgotten:
+        if key_column in by_snake:
+            value = f"trim(CAST({quote_identifier(by_snake[key_column])} AS VARCHAR))"
+            digest = to_spark(f"sha256({quote_literal(salt)} || {value})")
+            frame = frame.where(~sf.expr(digest).isin(digests))
+    return frame
 
 
 @contextlib.contextmanager
@@ -401,7 +454,7 @@ def _partition_columns(name: str, declared: list[str], columns: list[str]) -> li
     return [by_snake[snake_case(column)] for column in declared]
 
 
-def _swap(aside: Path, folder: Path) -> None:
+def swap_folder(aside: Path, folder: Path) -> None:
     """Put the new copy in place of the old one; the old one goes only once it is out."""
     retired = folder.parent / f".{folder.name}.retired-{uuid.uuid4().hex[:8]}"
     if folder.exists():
@@ -461,3 +514,44 @@ def _remove_undeclared(layer: Path, declared: set[str]) -> None:
     for folder in layer.iterdir():
         if folder.is_dir() and (folder.name not in declared or folder.name.startswith(".")):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def forget_in_lake(state_dir: Path, source: str, column: str, value: str) -> int:
+    """Rewrite a lake table without the rows whose ``column`` is ``value``; return how many.
+
+    DuckDB rewrites the Parquet files (the lake's contract), aside, then swaps them in.
+    """
+    folder = lake_folder(state_dir, RAW_LAYER, source)
+    manifest = _read_manifest(folder)
+    if manifest is None:
+        return 0
+    files = quote_literal(str(folder / "**" / "*.parquet"))
+    reader = f"read_parquet({files}, hive_partitioning=true)"
+    condition = f"trim(CAST({quote_identifier(column)} AS VARCHAR)) = ?"
+    aside = folder.parent / f".{source}.partial-{uuid.uuid4().hex[:8]}"
+    with duckdb.connect() as connection:
+        removed = connection.execute(
+            f"SELECT count(*) FROM {reader} WHERE {condition}", [value]
+        ).fetchone()[0]
+        if not removed:
+            return 0
+        options = "FORMAT parquet"
+        if manifest["partition_by"]:
+            partitions = ", ".join(quote_identifier(c) for c in manifest["partition_by"])
+            options += f", PARTITION_BY ({partitions})"
+        try:
+            target = quote_literal(
+                str(aside if manifest["partition_by"] else aside / "part-0.parquet")
+            )
+            aside.mkdir(parents=True)
+            connection.execute(
+                f"COPY (SELECT * FROM {reader} WHERE NOT ({condition})) TO {target} ({options})",
+                [value],
+            )
+            manifest["rows"] -= removed
+            (aside / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(aside, ignore_errors=True)
+            raise
+    swap_folder(aside, folder)
+    return removed

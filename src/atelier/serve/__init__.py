@@ -6,6 +6,7 @@ scores, decides and explains; :func:`create_app` puts it behind the API;
 """
 
 from atelier.serve._app import create_app
+from atelier.serve._batch import ScoreResult, score_file
 from atelier.serve._check import check_api
 from atelier.serve._request import RequestError, RequestModel
 from atelier.serve._server import serve
@@ -16,7 +17,9 @@ __all__ = [
     "ModelService",
     "RequestError",
     "RequestModel",
+    "ScoreResult",
     "check_api",
     "create_app",
+    "score_file",
     "serve",
 ]

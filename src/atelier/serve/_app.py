@@ -47,6 +47,7 @@ def create_app(
     *,
     api_keys: tuple[str, ...] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    online: tuple | None = None,
 ) -> FastAPI:
     """The API serving ``service``.
 
@@ -58,6 +59,8 @@ def create_app(
         requires one when not empty.
     max_body_bytes : int
         Larger request bodies get 413 before they are read.
+    online : (OnlineStore, str) or None
+        The Redis store and the key column: adds ``POST /v1/predict/online``.
 
     Returns
     -------
@@ -102,6 +105,10 @@ def create_app(
         add_media_routes(app, service, guarded, metrics)
     else:
         _add_record_routes(app, service, guarded, metrics)
+        if online is not None:
+            from atelier.serve._online_api import add_online_route
+
+            add_online_route(app, service, guarded, metrics, *online)
 
     @app.get("/metrics", tags=["service"], dependencies=guarded, include_in_schema=False)
     def prometheus() -> Response:

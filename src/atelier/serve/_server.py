@@ -11,6 +11,7 @@ from atelier.serve._service import ModelService
 
 PROJECT_VARIABLE = "ATELIER_SERVE_PROJECT"
 MAX_BODY_VARIABLE = "ATELIER_SERVE_MAX_BODY"
+ONLINE_VARIABLE = "ATELIER_SERVE_ONLINE"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -21,7 +22,16 @@ def app_from_environment():
         ModelService.from_project(project),
         api_keys=api_keys_from_environment(),
         max_body_bytes=int(os.environ.get(MAX_BODY_VARIABLE, DEFAULT_MAX_BODY)),
+        online=_online(project, os.environ.get(ONLINE_VARIABLE)),
     )
+
+
+def _online(project: Project, url: str | None):
+    """The online store and key column, or None when the project has none."""
+    from atelier.online import entity_key, online_store
+
+    store = online_store(project, url)
+    return None if store is None else (store, entity_key(project.charter))
 
 
 def serve(
@@ -31,6 +41,7 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    online_url: str | None = None,
 ) -> None:
     """Serve the project's champion until interrupted.
 
@@ -43,6 +54,9 @@ def serve(
         uvicorn worker processes, each with its own copy of the model.
     max_body_bytes : int
         Larger request bodies get 413.
+    online_url : str or None
+        A Redis URL for ``POST /v1/predict/online`` (default: the charter's
+        ``online.url``; none when neither is set).
 
     Raises
     ------
@@ -63,7 +77,10 @@ def serve(
     settings = {"host": host, "port": port, "access_log": False, "log_level": "warning"}
     if workers == 1:
         app = create_app(
-            ModelService.from_project(project), api_keys=keys, max_body_bytes=max_body_bytes
+            ModelService.from_project(project),
+            api_keys=keys,
+            max_body_bytes=max_body_bytes,
+            online=_online(project, online_url),
         )
         logging.getLogger("atelier.serve").info("serving on http://%s:%d/docs", host, port)
         uvicorn.run(app, **settings)
@@ -71,6 +88,8 @@ def serve(
     ModelService.from_project(project)  # fail here, once, rather than in every worker
     os.environ[PROJECT_VARIABLE] = str(project.root)
     os.environ[MAX_BODY_VARIABLE] = str(max_body_bytes)
+    if online_url is not None:
+        os.environ[ONLINE_VARIABLE] = online_url
     logging.getLogger("atelier.serve").info(
         "serving on http://%s:%d/docs with %d workers", host, port, workers
     )

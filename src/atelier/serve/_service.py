@@ -70,6 +70,8 @@ class ModelService:
 
     Attributes
     ----------
+    schema : dict
+        The input schema it was given (executors rebuild the service from it).
     request : RequestModel or None
         Validates JSON bodies and uploaded tables; None for a model of images.
     media_input : dict or None
@@ -80,6 +82,7 @@ class ModelService:
         self.model = model
         single_threaded(model)
         self.card = card
+        self.schema = schema
         self.info = info
         self.media_input = media_input_of(card)
         self.request = None if self.media_input else RequestModel(schema)

@@ -44,6 +44,7 @@ from atelier.warehouse._mart import (
     current_mart_signature,
     mart_signature,
 )
+from atelier.warehouse._monitoring import drain_predictions
 from atelier.warehouse._privacy import (
     create_audit_tables,
     erasure_count,
@@ -115,8 +116,9 @@ def ingest(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         _remove_if_empty(scratch.parent)
+    online = drain_predictions(project, lambda: _connect(project.warehouse_path))
     return _write_artifacts(
-        project, snapshots, loads, mart, removed, (tables, personal), started_at, clock
+        project, snapshots, loads, mart, removed, (tables, personal), started_at, clock, online
     )
 
 
@@ -382,7 +384,9 @@ def _privacy_digest(personal: dict, erasures: int) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _write_artifacts(project, snapshots, loads, mart, removed, described, started_at, clock):
+def _write_artifacts(
+    project, snapshots, loads, mart, removed, described, started_at, clock, online=None
+):
     (tables, relations), (personal, erasures) = described
     mart_schema = tables[-1]
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
@@ -402,6 +406,7 @@ def _write_artifacts(project, snapshots, loads, mart, removed, described, starte
             relations=relations,
             diagram=str(project.artifact_dir(STAGE) / DIAGRAM_FILE),
             duration_s=round(duration, 3),
+            online=online,
         )
         write_result(
             folder,

@@ -61,6 +61,9 @@ class IngestResult:
         Path of the entity-relationship diagram.
     duration_s : float
         Wall time of the stage.
+    online : dict or None
+        The predictions drained from the online store into
+        ``monitoring.predictions`` (``store``, ``drained``, ``note``); None without one.
     """
 
     warehouse: str
@@ -76,6 +79,7 @@ class IngestResult:
     relations: list[Relation]
     diagram: str
     duration_s: float
+    online: dict | None = None
 
     @property
     def loaded(self) -> list[str]:

