@@ -54,6 +54,8 @@ STAGES = (
     # the methods every stage used, the measurements the partners are chosen from, the
     # information system with the servers resources found answering or not
     Stage("landscape", (), always=True),
+    # the big-data choice, sized from what every stage and check measured
+    Stage("scale", (), always=True),
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 BY_NAME = {stage.name: stage for stage in STAGES}

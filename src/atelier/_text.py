@@ -23,6 +23,7 @@ CATALOGUES = (
     "findings.yaml",
     "privacy.yaml",
     "plan.yaml",
+    "scale.yaml",
 )
 
 

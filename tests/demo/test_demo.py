@@ -101,14 +101,14 @@ def test_second_demo_run_finds_everything_unchanged(demo_project):
     later = {
         stage.name: stage.status
         for stage in outcome.stages
-        if stage.name not in ("ingest", "plan", "landscape", "resources")
+        if stage.name not in ("ingest", "plan", "landscape", "resources", "scale")
     }
     assert later == dict.fromkeys(
         ["privacy", "profile", "clean", "explore", "train", "fairness", "segments", "deep"],
         "skipped",
     )
     # always: the plan's progress and the landscape follow every run
-    always = ("plan", "landscape", "resources")
+    always = ("plan", "landscape", "resources", "scale")
     assert {outcome.outcome(name).status for name in always} == {"ran"}
     assert outcome.report == demo_project.root / "report" / "index.html"
 

@@ -504,6 +504,42 @@ def test_the_defence_decks_are_at_most_partly_met():
     assert status("oral_presentation", artifacts()) == NOT_YET
 
 
+def scaled(measured: dict, engine: dict | None = None, kit: dict | None = None) -> Artifacts:
+    from atelier.scale._sizing import size
+
+    scale = {
+        "measured": measured,
+        "sizing": size(measured),
+        "engine": engine or {"used": "duckdb", "lake_tables": [], "spark_scores": None},
+    }
+    checks = {"deploy": kit} if kit is not None else {}
+    return Artifacts(
+        project=None, charter=CHARTER, results={"scale": scale, "train": TRAIN}, checks=checks
+    )
+
+
+MEASURED = {"rows": 10_000, "load_s": 2.0, "bytes": 5e6, "memory_gb": 16, "period_hours": 24}
+MEASURED |= {"expected_rps": 20, "api_rps": 8.0}
+KIT = {"valid": True, "model_sha256": TRAIN["model_sha256"]}
+
+
+def test_big_data_is_met_by_measured_sizing_a_current_kit_and_the_engine_it_calls_for():
+    assert status("big_data", scaled(MEASURED, kit=KIT)) == MET
+    # each missing piece keeps it partly
+    assert status("big_data", scaled(MEASURED)) == PARTLY  # no kit
+    assert status("big_data", scaled(MEASURED, kit=KIT | {"valid": False})) == PARTLY
+    assert status("big_data", scaled(MEASURED, kit=KIT | {"model_sha256": "older"})) == PARTLY
+    assert status("big_data", scaled(MEASURED | {"api_rps": None}, kit=KIT)) == PARTLY
+    assert status("big_data", scaled(MEASURED | {"expected_rps": None}, kit=KIT)) == PARTLY
+    # a hundred million rows loaded at this speed overflow a day: Spark must have run
+    huge = MEASURED | {"rows": 10**9, "load_s": 200_000.0}
+    assert scaled(huge).results["scale"]["sizing"]["engine"] == "spark"
+    assert status("big_data", scaled(huge, kit=KIT)) == PARTLY
+    spark = {"used": "spark", "lake_tables": ["customers"], "spark_scores": None}
+    assert status("big_data", scaled(huge, engine=spark, kit=KIT)) == MET
+    assert status("big_data", artifacts(train=TRAIN)) == NOT_YET
+
+
 def test_what_is_not_built_is_never_met_and_run_records_are_partly():
     from atelier.report._evidence import NOT_BUILT, verdict
 
@@ -539,6 +575,7 @@ def test_every_rule_of_the_criteria_is_tested():
         "plan_tool",
         "resources_check",
         "oral_presentation",
+        "big_data",
         "technology_partners",
         "opportunities_fit",
         "research_advances",

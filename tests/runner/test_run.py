@@ -61,6 +61,7 @@ def test_a_rerun_skips_what_did_not_change_and_resumes_after_an_interruption(
         "plan": "ran",  # always: its progress follows the run
         "landscape": "ran",  # always: it reads every stage's result
         "resources": "ran",  # always: it reads every stage's footprint
+        "scale": "ran",  # always: it sizes from every stage's and check's measurements
     }
     assert resumed.report.exists()
 
@@ -114,7 +115,7 @@ def test_editing_a_section_reruns_exactly_the_stages_that_read_it(credit_project
         credit_project.charter_path.write_text(yaml.safe_dump(charter, sort_keys=False))
         outcome = run(Project.load(credit_project.root), report=False)
         ran = {name for name, status in statuses(outcome).items() if status == "ran"}
-        assert ran == {"ingest", "plan", "landscape", "resources", *expected}, section
+        assert ran == {"ingest", "plan", "landscape", "resources", "scale", *expected}, section
 
 
 def test_an_unknown_stage_to_force_is_named(credit_project):

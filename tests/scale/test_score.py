@@ -63,7 +63,7 @@ def test_spark_scores_equal_in_process_scores_bit_for_bit(
     decided = duckdb.sql(
         f"SELECT count(*) FROM '{tmp_path / 'local.parquet'}' "
         f"WHERE (probability >= {threshold}) <> (decision = '{positive}')"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert decided == 0
     # a CSV of the same rows scores the same
     score_file(demo_project, service, folder / "rows.csv", tmp_path / "csv.parquet")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from atelier._artifacts import CHECKS_DIR, write_check
+from atelier._artifacts import CHECKS_DIR, champion_result, write_check
 from atelier.deploy._manifests import (
     dockerfile,
     dockerignore,
@@ -92,9 +92,11 @@ def deploy(project, targets: tuple[str, ...] = TARGETS) -> DeployResult:
 
     service = ModelService.from_project(project)
     name, version = project.charter.project.name, service.info.version
-    measured = _measure(project, service)
+    measured = _measure(project, service)  # before writing: a failure leaves no kit
     memory = memory_mi(measured["peak_rss_mb"])
-    replicas = replicas_for(project.charter.project.expected_load, measured["requests_per_second"])
+    replicas = replicas_for(
+        project.charter.project.expected_load, measured["requests_per_second"] or 0
+    )
     folder = project.root / KIT_DIR
     texts = {
         "Dockerfile": dockerfile(name, version, str(project.root)),
@@ -121,7 +123,13 @@ def deploy(project, targets: tuple[str, ...] = TARGETS) -> DeployResult:
         sizing={"memory_mi": memory, "replicas": replicas, "min_replicas": 2},
         validation=validation,
     )
-    write_check(project.artifacts_dir, "deploy", asdict(result) | {"valid": result.valid})
+    record = asdict(result) | {
+        "valid": result.valid,
+        "model_version": version,
+        # which model the kit was sized for: a retrained one needs a new kit
+        "model_sha256": champion_result(project.artifacts_dir).get("model_sha256"),
+    }
+    write_check(project.artifacts_dir, "deploy", record)
     return result
 
 
@@ -129,17 +137,18 @@ def _measure(project, service) -> dict:
     """The peak memory of a process that answered with the model; one worker's throughput."""
     import pandas as pd
 
-    frame = service.request.parse_frame(pd.DataFrame(service.card["background"][:1]))
-    clock = time.perf_counter()
-    for _ in range(_MEASURED_REQUESTS):
-        service.predict(frame)
-    in_process = _MEASURED_REQUESTS / (time.perf_counter() - clock)
-    api = _api_check(project)
-    throughput = (api or {}).get("throughput") or {}
+    in_process = None
+    if service.request is not None:  # a model of records: answer its own example
+        frame = service.request.parse_frame(pd.DataFrame(service.card["background"][:1]))
+        clock = time.perf_counter()
+        for _ in range(_MEASURED_REQUESTS):
+            service.predict(frame)
+        in_process = round(_MEASURED_REQUESTS / (time.perf_counter() - clock), 1)
+    throughput = (_api_check(project) or {}).get("throughput") or {}
     return {
         # ru_maxrss is in KiB on Linux: the peak of a process holding the champion
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "requests_per_second": throughput.get("requests_per_second") or round(in_process, 1),
+        "requests_per_second": throughput.get("requests_per_second") or in_process,
         "throughput_source": "atelier serve --check" if throughput else "in-process predictions",
     }
 

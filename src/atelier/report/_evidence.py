@@ -28,12 +28,8 @@ def _when(condition: bool, anchor: str, otherwise: str = NOT_YET) -> Verdict:
     return (MET, anchor) if condition else (otherwise, anchor if otherwise != NOT_YET else "")
 
 
-# What atelier does not do yet; an oral presentation is given by a person.
-NOT_BUILT = frozenset(
-    {
-        "big_data",
-    }
-)
+# What atelier does not do yet.
+NOT_BUILT = frozenset()
 
 
 def verdict(name: str, artifacts: Artifacts) -> Verdict:
@@ -509,6 +505,31 @@ def software_resources(a: Artifacts) -> Verdict:
     if _measured_needs(a):
         return MET, "resources"
     return (PARTLY, "run") if a.manifests else (NOT_YET, "")
+
+
+@rule
+def big_data(a: Artifacts) -> Verdict:
+    """The big-data choice argued from measurements, and a deployment that meets the needs.
+
+    Met when the scale stage sized the project from a measured load and a measured API
+    throughput, the deployment kit of the served model version passed its validators,
+    the sized pods meet the expected load, and, where the rule calls for Spark, Spark
+    did process the data (the lake, or a batch scoring). Partly with any of it missing.
+    """
+    scale = a.get("scale")
+    if not scale:
+        return NOT_YET, ""
+    sizing, engine = scale["sizing"], scale["engine"]
+    kit = a.checks.get("deploy") or {}
+    deep = a.get("deep") or {}
+    served = deep if deep.get("champion") else _train(a)
+    kit_current = bool(kit.get("valid")) and kit.get("model_sha256") == served.get(
+        "model_sha256", "no model"
+    )
+    spark_done = bool(engine["lake_tables"] or engine["spark_scores"])
+    engine_fits = sizing["engine"] == "duckdb" or spark_done
+    argued = sizing["complete"] and sizing["serving_met"]
+    return _when(argued and kit_current and engine_fits, "deploy-scale", PARTLY)
 
 
 KEPT_CHANCE = 0.8  # of meeting the deadline, by Monte Carlo: below it the plan is a gamble

@@ -18,6 +18,7 @@ from atelier.report._observations import observations
 from atelier.report._plan import plan_sentences
 from atelier.report._privacy import documents, markdown
 from atelier.report._referential import referential
+from atelier.report._scale import scale_sentences
 from atelier.report._sentences import ml_sentences
 from atelier.report._summary import summary, unit_of
 
@@ -134,6 +135,10 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
         "privacy_documents": _privacy_documents(artifacts, text),
         "plan": plan_sentences(results["plan"], text) if results.get("plan") else {},
+        "scale": scale_sentences(results["scale"], artifacts.checks, text)
+        if results.get("scale")
+        else {},
+        "last_score": artifacts.checks.get("score"),
         "unit": unit_of(artifacts, text),
         "ml": ml_sentences(train, text) if train else {},
         "dl": deep_sentences(results["deep"], text, unit_of(artifacts, text))

@@ -320,6 +320,10 @@ def _call(name: str, project: Project, budgets: dict) -> tuple[Project, Any]:
         from atelier.resources import resources
 
         return project, resources(project)
+    if name == "scale":
+        from atelier.scale._stage import scale
+
+        return project, scale(project)
     if name == "segments":
         from atelier.learn import train_segments
 

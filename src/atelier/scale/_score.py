@@ -21,6 +21,7 @@ from atelier.serve._batch import (
     input_relation,
     key_columns,
     prediction_columns,
+    record_score,
 )
 from atelier.sources._snapshot import first_line
 
@@ -87,9 +88,11 @@ def score_with_spark(project, service, source: Path, output: Path) -> ScoreResul
         raise
     swap_folder(aside, output)
     info = service.info
-    return ScoreResult(
+    result = ScoreResult(
         str(output), rows, "spark", f"{info.name}/{info.version}", time.perf_counter() - clock
     )
+    record_score(project, result)
+    return result
 
 
 def _read_input(spark, source: Path):

@@ -191,6 +191,19 @@ def score_file(project, service, source: Path, output: Path, *, chunk_rows: int 
             writer.close()
         aside.unlink(missing_ok=True)
     info = service.info
-    return ScoreResult(
+    result = ScoreResult(
         str(output), rows, "duckdb", f"{info.name}/{info.version}", time.perf_counter() - clock
+    )
+    record_score(project, result)
+    return result
+
+
+def record_score(project, result: ScoreResult) -> None:
+    """Keep the last batch scoring's facts (``checks/score.json``) for the big-data chapter."""
+    from dataclasses import asdict
+
+    from atelier._artifacts import write_check
+
+    write_check(
+        project.artifacts_dir, "score", asdict(result) | {"rows_per_s": round(result.rows_per_s)}
     )
