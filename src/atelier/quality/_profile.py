@@ -260,15 +260,23 @@ def profile(project: Project, table: str | None = None) -> ProfileResult:
             {snake_case(name) for spec in charter.sources.values() for name in spec.personal_data}
             | set(_still_personal(project))
         )
+        on_spark = charter.engine == "spark" and qualified == f"mart.{charter.mart.table}"
+        engine_connection, engine_relation = connection, relation
+        if on_spark:  # the mart as ingest copied it into the lake, read by Spark
+            from atelier.scale._sql import spark_view
+
+            engine_connection, engine_relation = spark_view(project, "mart", table_name)
         result = profile_relation(
-            connection,
-            relation,
+            engine_connection,
+            engine_relation,
             table=qualified,
             target=target,
             key=key,
             personal_data=personal,
             language=charter.project.language,
         )
+        if on_spark:
+            result = replace(result, engine="spark")
         media = is_media_source(charter.sources[charter.mart.base]) and target is not None
         if media:
             result = _with_media_findings(connection, relation, result, target, charter)

@@ -158,6 +158,12 @@ class ProfileResult:
     findings: list[Finding]
     target: str | None
     duration_s: float
+    engine: str = "duckdb"
+    # the statistics that are estimates, whichever engine computed them
+    approximate: tuple[str, ...] = (
+        "distinct counts above 1,000 values (HyperLogLog)",
+        "quantiles (DuckDB: t-digest; Spark: Greenwald-Khanna)",
+    )
 
     def column(self, name: str) -> ColumnProfile:
         """The profile of the column ``name``."""

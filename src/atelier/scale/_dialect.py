@@ -89,22 +89,67 @@ def java_date_format(strftime_format: str) -> str:
 
 @cache
 def to_spark(expression: str) -> str:
-    """A DuckDB SQL expression in Spark SQL.
+    """A DuckDB SQL expression or statement in Spark SQL.
+
+    sqlglot transpiles; the functions Spark lacks or spells differently are rewritten:
+    ``isfinite(x)``; ``skewness`` (DuckDB's corrects the bias of a sample, Spark's not);
+    ``hash(...)`` as ``xxhash64(...)`` (64 bits, as DuckDB's: Spark's
+    ``hash`` has 32, too few to count distinct rows among millions); and
+    ``list(x ORDER BY x)[a:b]`` as ``slice(array_sort(collect_list(x)), a, b - a + 1)``;
+    a reservoir of N rows as the first N in a seeded random order (Spark's own
+    ``TABLESAMPLE (N ROWS)`` takes the first N).
 
     >>> to_spark('SELECT "x" FROM t WHERE isfinite("x")')
     "SELECT `x` FROM t WHERE (NOT ISNAN(`x`) AND ABS(`x`) < CAST('inf' AS DOUBLE))"
+    >>> to_spark("SELECT count(DISTINCT hash(a, b)), list(k ORDER BY k)[1:5] FROM t")
+    'SELECT COUNT(DISTINCT XXHASH64(a, b)), SLICE(ARRAY_SORT(COLLECT_LIST(k)), 1, 5) FROM t'
     """
     import sqlglot
     from sqlglot import exp
 
+    def spark(text: str):
+        return sqlglot.parse_one(text, read="spark")
+
+    def inner(node) -> str:  # a replaced node's children are not visited again
+        return node.transform(rewrite).sql("spark")
+
     def rewrite(node):
         if isinstance(node, exp.Anonymous) and node.name.lower() == "isfinite":
-            value = node.expressions[0]
-            return sqlglot.parse_one(
-                f"(NOT isnan({value.sql('spark')}) AND abs({value.sql('spark')}) < double('inf'))",
-                read="spark",
-            )
+            value = inner(node.expressions[0])
+            return spark(f"(NOT isnan({value}) AND abs({value}) < double('inf'))")
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
+            return exp.Anonymous(this="XXHASH64", expressions=node.expressions)
+        if isinstance(node, exp.Skewness):  # DuckDB's is the sample's, corrected for bias
+            value = inner(node.this)
+            n = f"count({value})"
+            return spark(f"(skewness({value}) * sqrt({n} * ({n} - 1)) / ({n} - 2))")
+        if isinstance(node, exp.Select) and isinstance(node.args.get("sample"), exp.TableSample):
+            return _seeded_sample(node)
+        if isinstance(node, exp.Bracket) and isinstance(node.this, exp.ArrayAgg):
+            aggregated = node.this.this
+            value = aggregated.this if isinstance(aggregated, exp.Order) else aggregated
+            bounds = node.expressions[0]
+            start, end = int(bounds.this.name), int(bounds.expression.name)
+            listed = f"collect_list({inner(value)})"
+            return spark(f"slice(array_sort({listed}), {start}, {end - start + 1})")
         return node
 
     tree = sqlglot.parse_one(expression, read="duckdb").transform(rewrite)
     return tree.sql(dialect="spark")
+
+
+def _seeded_sample(select):
+    """``... USING SAMPLE reservoir(N ROWS) REPEATABLE (s)``: N rows in a seeded random order."""
+    import sqlglot
+
+    sample = select.args["sample"]
+    size = int(sample.args["size"].name)
+    seed = int(sample.args["seed"].name) if sample.args.get("seed") else 0
+    table = select.args["from_"].this.sql("duckdb")
+    drawn = sqlglot.parse_one(
+        f"(SELECT * FROM {table} ORDER BY rand({seed}) LIMIT {size})", read="spark"
+    )
+    select = select.copy()
+    select.set("sample", None)
+    select.args["from_"].set("this", drawn.subquery() if not drawn.alias else drawn)
+    return select

@@ -44,6 +44,7 @@ MANIFEST_FILE = "_atelier.json"
 LINEAGE_COLUMNS = ("_atelier_source", "_atelier_source_hash", "_atelier_loaded_at_utc")
 SPARK_KINDS = (CsvSource, JsonSource, ParquetSource, SqlSource)
 # The encodings DuckDB reads itself (the others were copied into UTF-8), as Java names them.
+_TRUE, _FALSE = ("true", "t", "yes", "y", "1"), ("false", "f", "no", "n", "0")
 _JAVA_CHARSETS = {"latin-1": "ISO-8859-1", "utf-8": "UTF-8", "utf-16": "UTF-16"}
 
 
@@ -207,13 +208,13 @@ def read_csv(spark, name: str, path: str, schema, *, encoding: str, comma_decima
     comma_decimal : bool
         Numbers are written with a decimal comma.
     """
-    from pyspark.sql import functions as sf
-
     sniffed = _sniff(name, path, encoding)
     # A decimal comma is read as text, then turned into a number: Spark parses dots only.
+    # Read as text, then converted as DuckDB reads them: Spark parses decimal points
+    # only, and only true and false as booleans.
+    converted = {"BOOLEAN"} | ({"DOUBLE"} if comma_decimal else set())
     read_types = [
-        (column, "VARCHAR" if comma_decimal and data_type == "DOUBLE" else data_type)
-        for column, data_type in schema
+        (column, "VARCHAR" if data_type in converted else data_type) for column, data_type in schema
     ]
     options = {
         "sep": sniffed["Delimiter"],
@@ -233,9 +234,26 @@ def read_csv(spark, name: str, path: str, schema, *, encoding: str, comma_decima
     frame = _checked(name, path, lambda: reader.csv(path))
     for (column, data_type), (_, read_type) in zip(schema, read_types, strict=True):
         if data_type != read_type:
-            text = sf.regexp_replace(sf.col(column), ",", ".")
-            frame = frame.withColumn(column, text.try_cast("double"))
+            frame = frame.withColumn(column, _converted(column, data_type))
     return frame
+
+
+def _converted(column: str, data_type: str):
+    """A text column as a number with a decimal comma, or as DuckDB's booleans.
+
+    A value that does not convert fails the job as a malformed record would, so that
+    the types are read again from every row (see :func:`land_source`).
+    """
+    from pyspark.sql import functions as sf
+
+    text = sf.lower(sf.trim(sf.col(column)))
+    if data_type == "BOOLEAN":
+        value = sf.when(text.isin(*_TRUE), sf.lit(True)).when(text.isin(*_FALSE), sf.lit(False))
+    else:
+        value = sf.regexp_replace(text, ",", ".").try_cast("double")
+    failed = sf.col(column).isNotNull() & value.isNull()
+    refused = sf.raise_error(sf.lit(f"MALFORMED value in column {column!r} for {data_type}"))
+    return sf.when(failed, refused.cast(data_type.lower())).otherwise(value)
 
 
 def _character(sniffed: str | None, default: str) -> str:
@@ -555,3 +573,26 @@ def forget_in_lake(state_dir: Path, source: str, column: str, value: str) -> int
             raise
     swap_folder(aside, folder)
     return removed
+
+
+def export_table(warehouse: Path, state_dir: Path, layer: str, table: str) -> Path:
+    """Copy a warehouse table into the lake (``<layer>/<table>``) for Spark to read.
+
+    Written aside by DuckDB, then swapped in: Parquet is the contract both ways.
+    """
+    schema_name, _, name = table.rpartition(".")
+    folder = lake_folder(state_dir, layer, name)
+    aside = folder.parent / f".{name}.partial-{uuid.uuid4().hex[:8]}"
+    aside.mkdir(parents=True)
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            target = quote_literal(str(aside / "part-0.parquet"))
+            connection.execute(
+                f"COPY (SELECT * FROM {schema_name}.{quote_identifier(name)}) TO {target} "
+                "(FORMAT parquet)"
+            )
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    swap_folder(aside, folder)
+    return folder

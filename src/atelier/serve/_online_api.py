@@ -70,7 +70,7 @@ def add_online_route(
         answers = list(cached)
         if missing:
             body = orjson.dumps({"records": [merged[index] for index in missing]})
-            columns = service.request.json_columns(body, MAX_ONLINE_RECORDS)
+            columns = service.request.json_columns(body)
             fresh = as_records(
                 await run_in_threadpool(service.predict, service.request.to_frame(columns))
             )

@@ -116,6 +116,12 @@ def ingest(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         _remove_if_empty(scratch.parent)
+    if project.charter.engine == "spark":  # the mart in the lake, for Spark's profile
+        from atelier.scale._lake import export_table
+
+        export_table(
+            project.warehouse_path, project.state_dir, "mart", f"mart.{project.charter.mart.table}"
+        )
     online = drain_predictions(project, lambda: _connect(project.warehouse_path))
     return _write_artifacts(
         project, snapshots, loads, mart, removed, (tables, personal), started_at, clock, online
