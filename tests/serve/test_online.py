@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from atelier import Project
-from atelier.exceptions import EngineError
 from atelier.demo._run import plans_api
+from atelier.exceptions import EngineError
 from atelier.online import OnlineStore, entity_key
 from atelier.privacy._forget import forget
 from atelier.serve import ModelService, create_app
