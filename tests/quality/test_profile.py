@@ -237,4 +237,27 @@ def test_a_single_file_profiles_without_a_project(tmp_path, suffix):
         "result.json",
     ]
     saved = json.loads((out / "result.json").read_text())
-    assert set(saved) == {"table", "rows", "columns", "findings", "target", "duration_s"}
+    assert set(saved) == {
+        "table",
+        "rows",
+        "columns",
+        "findings",
+        "target",
+        "duration_s",
+        "engine",
+    } | {"approximate"}
+
+
+def test_a_column_just_past_the_exact_limit_is_counted_once():
+    # 1,000 distinct values that HyperLogLog estimates a little above 1,000: counted
+    # exactly, and its top values are those counts (not counted a second time)
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE t AS SELECT 'store_' || (hash(range) % 1000) AS store FROM range(200000)"
+    )
+    assert 1_000 < connection.execute("SELECT approx_count_distinct(store) FROM t").fetchone()[0]
+    result = profile_relation(connection, "t", table="t")
+    column = result.column("store")
+    assert column.distinct == 1_000 and not column.distinct_is_approximate
+    exact = connection.execute("SELECT count(*) FROM t GROUP BY store ORDER BY 1 DESC").fetchall()
+    assert [top.count for top in column.top_values][:3] == [row[0] for row in exact[:3]]

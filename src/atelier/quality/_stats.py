@@ -180,13 +180,15 @@ def _second_scan(connection, relation: str, stats: list[ColumnStats]) -> None:
     expressions, readers = [], []
     for column in stats:
         name = quote_identifier(column.name)
-        if column.distinct <= EXACT_COUNTS_LIMIT * 1.1 and column.family != "other":
+        # the estimate may be off by a few percent: count exactly a little past the limit
+        counted = column.distinct <= EXACT_COUNTS_LIMIT * 1.1 and column.family != "other"
+        if counted:
             readers.append(("counts", column, len(expressions)))
             expressions.append(f"histogram({name})")
         elif column.non_null and column.distinct >= 0.9 * column.non_null:
             readers.append(("exact_distinct", column, len(expressions)))
             expressions.append(f"count(DISTINCT {name})")
-        if column.family == "text" and column.top_values and column.distinct > EXACT_COUNTS_LIMIT:
+        if column.family == "text" and column.top_values and not counted:
             readers.append(("top_counts", column, len(expressions)))
             expressions += [
                 f"count(*) FILTER (WHERE {name} = {quote_literal(str(value))})"
