@@ -175,7 +175,7 @@ def test_no_logged_prediction_is_lost_when_the_server_is_killed(project):
     try:
         wait_for(lambda: len(answered) >= 20, thread)
         process.send_signal(signal.SIGKILL)
-        process.wait(10)
+        process.communicate(timeout=10)  # reaps it and closes its pipe
         before = len(answered)
         process = start()
         wait_for(lambda: len(answered) >= before + 20, thread)

@@ -163,6 +163,7 @@ class ProfileResult:
     approximate: tuple[str, ...] = (
         "distinct counts above 1,000 values (HyperLogLog)",
         "quantiles (DuckDB: t-digest; Spark: Greenwald-Khanna)",
+        "outlier counts (their fences come from the approximate quartiles)",
     )
 
     def column(self, name: str) -> ColumnProfile:
