@@ -8,11 +8,10 @@ memory of a process that loaded the champion and answered requests; their number
 from the API's measured throughput against the charter's expected load.
 """
 
-import resource
+import json
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ KUBERNETES_VERSION = "1.30"  # the schemas the manifests are validated against
 TARGETS = ("docker", "kubernetes")
 _MEASURED_REQUESTS = 50
 _TOOL_TIMEOUT_S = 60
+_SERVING_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class DeployResult:
     validation : list of dict
         ``tool``, ``file``, ``passed``, ``problems``; a tool not installed has
         ``passed`` None.
+    targets : tuple of str
+        What was written: ``docker``, ``kubernetes``.
     """
 
     folder: str
@@ -59,15 +61,14 @@ class DeployResult:
     measured: dict
     sizing: dict
     validation: list
+    targets: tuple = TARGETS
 
     @property
     def valid(self) -> bool:
-        """Every validator that ran passed, and the Dockerfile and manifests were each checked."""
+        """Every validator that ran passed, and each file written was checked by one."""
         ran = [check for check in self.validation if check["passed"] is not None]
-        tools = {check["tool"] for check in ran}
-        return (
-            all(check["passed"] for check in ran) and {"hadolint", "kubernetes-validate"} <= tools
-        )
+        needed = {"hadolint"} | ({"kubernetes-validate"} if "kubernetes" in self.targets else set())
+        return all(check["passed"] for check in ran) and needed <= {c["tool"] for c in ran}
 
 
 def deploy(project, targets: tuple[str, ...] = TARGETS) -> DeployResult:
@@ -92,7 +93,7 @@ def deploy(project, targets: tuple[str, ...] = TARGETS) -> DeployResult:
 
     service = ModelService.from_project(project)
     name, version = project.charter.project.name, service.info.version
-    measured = _measure(project, service)  # before writing: a failure leaves no kit
+    measured = _measure(project)  # before writing: a failure leaves no kit
     memory = memory_mi(measured["peak_rss_mb"])
     replicas = replicas_for(
         project.charter.project.expected_load, measured["requests_per_second"] or 0
@@ -122,6 +123,7 @@ def deploy(project, targets: tuple[str, ...] = TARGETS) -> DeployResult:
         measured=measured,
         sizing={"memory_mi": memory, "replicas": replicas, "min_replicas": 2},
         validation=validation,
+        targets=tuple(targets),
     )
     record = asdict(result) | {
         "valid": result.valid,
@@ -133,29 +135,48 @@ def deploy(project, targets: tuple[str, ...] = TARGETS) -> DeployResult:
     return result
 
 
-def _measure(project, service) -> dict:
-    """The peak memory of a process that answered with the model; one worker's throughput."""
-    import pandas as pd
+# Run in a fresh interpreter: the memory a serving process needs, not this one's.
+_SERVING_PROCESS = """
+import json, resource, sys, time
+import pandas as pd
+from atelier import Project
+from atelier.serve import ModelService
+service = ModelService.from_project(Project.load(sys.argv[1]))
+rate = None
+if service.request is not None:
+    frame = service.request.parse_frame(pd.DataFrame(service.card["background"][:1]))
+    clock = time.perf_counter()
+    for _ in range(int(sys.argv[2])):
+        service.predict(frame)
+    rate = round(int(sys.argv[2]) / (time.perf_counter() - clock), 1)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+print(json.dumps({"peak_rss_mb": round(peak, 1), "in_process": rate}))
+"""
 
-    in_process = None
-    if service.request is not None:  # a model of records: answer its own example
-        frame = service.request.parse_frame(pd.DataFrame(service.card["background"][:1]))
-        clock = time.perf_counter()
-        for _ in range(_MEASURED_REQUESTS):
-            service.predict(frame)
-        in_process = round(_MEASURED_REQUESTS / (time.perf_counter() - clock), 1)
+
+def _measure(project) -> dict:
+    """The peak memory of a fresh process that loaded the champion and answered requests.
+
+    The throughput is the API's, measured by ``atelier serve --check`` when recorded;
+    else the predictions per second of that process.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVING_PROCESS, str(project.root), str(_MEASURED_REQUESTS)],
+        capture_output=True,
+        text=True,
+        timeout=_SERVING_TIMEOUT_S,
+        check=True,
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
     throughput = (_api_check(project) or {}).get("throughput") or {}
     return {
-        # ru_maxrss is in KiB on Linux: the peak of a process holding the champion
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "requests_per_second": throughput.get("requests_per_second") or in_process,
+        "peak_rss_mb": found["peak_rss_mb"],
+        "requests_per_second": throughput.get("requests_per_second") or found["in_process"],
         "throughput_source": "atelier serve --check" if throughput else "in-process predictions",
     }
 
 
 def _api_check(project) -> dict | None:
-    import json
-
     path = project.artifacts_dir / CHECKS_DIR / "api.json"
     return json.loads(path.read_text()) if path.exists() else None
 
