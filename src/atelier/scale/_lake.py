@@ -7,7 +7,6 @@ swapped into place, so that a failed or killed job leaves the lake as it was.
 Parquet is the contract: the warehouse then loads the lake with DuckDB.
 """
 
-import contextlib
 import functools
 import json
 import shutil
@@ -21,31 +20,30 @@ import duckdb
 from atelier._naming import quote_identifier, quote_literal, snake_case
 from atelier.charter import CsvSource, JsonSource, ParquetSource, SqlSource
 from atelier.exceptions import SourceError
-from atelier.personal import scan_relation
-from atelier.personal._detect import ROW_SAMPLE as DETECTION_ROWS
 from atelier.personal._detect import Finding
-from atelier.personal._policy import (
-    PSEUDONYM_FUNCTION,
-    Rule,
-    pseudonym,
-    pseudonymisation_key,
-    select_expressions,
-    source_rules,
-)
-from atelier.scale._dialect import duckdb_type, java_date_format, spark_type, to_spark
-from atelier.scale._jdbc import read_jdbc
-from atelier.sources._snapshot import SourceSnapshot, first_line
-from atelier.warehouse._privacy import retention_condition
+from atelier.personal._policy import Rule, source_rules
+from atelier.scale._dialect import duckdb_type
+from atelier.scale._policy import detect, with_policy, without_forgotten
+from atelier.scale._readers import TypeMismatchError, failing_values, frame_hash, read_source
+from atelier.sources._snapshot import SourceSnapshot
 
 LAKE_DIR = "lake"
+
+
 WAREHOUSE_FILE = "warehouse.duckdb"  # beside the lake, in the project's .atelier folder
+
+
 RAW_LAYER = "raw"
+
+
 MANIFEST_FILE = "_atelier.json"
+
+
 LINEAGE_COLUMNS = ("_atelier_source", "_atelier_source_hash", "_atelier_loaded_at_utc")
+
+
 SPARK_KINDS = (CsvSource, JsonSource, ParquetSource, SqlSource)
 # The encodings DuckDB reads itself (the others were copied into UTF-8), as Java names them.
-_TRUE, _FALSE = ("true", "t", "yes", "y", "1"), ("false", "f", "no", "n", "0")
-_JAVA_CHARSETS = {"latin-1": "ISO-8859-1", "utf-8": "UTF-8", "utf-16": "UTF-16"}
 
 
 def lake_folder(state_dir: Path, layer: str, name: str) -> Path:
@@ -98,8 +96,8 @@ def land_source(
     """
     spec = charter.sources[name]
     folder = lake_folder(state_dir, RAW_LAYER, name)
-    frame, location, details = _read(spark, name, spec, snapshot)
-    content_hash = snapshot.content_hash if snapshot else _frame_hash(frame)
+    frame, location, details = read_source(spark, name, spec, snapshot)
+    content_hash = snapshot.content_hash if snapshot else frame_hash(frame)
     manifest = _read_manifest(folder)
     unchanged = (
         manifest is not None
@@ -120,12 +118,12 @@ def land_source(
         )
         try:
             manifest = write(frame)
-        except _TypeMismatchError:
+        except TypeMismatchError:
             # A type guessed from the first rows does not fit a later one: read the
             # types from every row, as the warehouse's own loader does.
             try:
-                manifest = write(_read(spark, name, spec, snapshot, full_scan=True)[0])
-            except _TypeMismatchError as error:
+                manifest = write(read_source(spark, name, spec, snapshot, full_scan=True)[0])
+            except TypeMismatchError as error:
                 raise SourceError(
                     f"source {name!r}: a value does not fit its column's type, read from "
                     f"every row ({error}); check the file"
@@ -161,173 +159,6 @@ def lake_reader(folder: Path, schema: list[list[str]], partition_by: list[str]) 
     return f"(SELECT {columns} FROM read_parquet({files}, {options}))"
 
 
-class _TypeMismatchError(Exception):
-    """A value of the source does not fit the type given to its column."""
-
-
-def _read(spark, name: str, spec, snapshot: SourceSnapshot | None, *, full_scan: bool = False):
-    """The source as a Spark DataFrame, where it was, and what was detected."""
-    if isinstance(spec, SqlSource):
-        return read_jdbc(spark, name, spec)
-    schema = _duckdb_schema(name, snapshot, full_scan=full_scan)
-    path = snapshot.location
-    if isinstance(spec, ParquetSource):
-        reader = spark.read.schema(spark_ddl(schema))
-        return _checked(name, path, lambda: reader.parquet(path)), path, snapshot.details
-    if isinstance(spec, JsonSource):
-        multiline = snapshot.details.get("format") == "array" or _starts_with_bracket(path)
-        reader = spark.read.schema(spark_ddl(schema)).options(
-            multiLine=multiline, mode="FAILFAST", dateFormat="yyyy-MM-dd"
-        )
-        return _checked(name, path, lambda: reader.json(path)), path, snapshot.details
-    # A file in an encoding DuckDB does not decode was copied into UTF-8: Spark reads the copy.
-    encoding = "utf-8" if snapshot.readable else snapshot.details.get("encoding", "utf-8")
-    frame = read_csv(
-        spark,
-        name,
-        snapshot.readable or path,
-        schema,
-        encoding=encoding,
-        comma_decimal=snapshot.details.get("decimal") == ",",
-    )
-    return frame, path, snapshot.details
-
-
-def read_csv(spark, name: str, path: str, schema, *, encoding: str, comma_decimal: bool):
-    """A delimited file read by Spark as DuckDB's sniffer reads it (delimiter, quote, dates).
-
-    Parameters
-    ----------
-    spark : pyspark.sql.SparkSession
-    name : str
-        What the file is, for error messages.
-    path : str
-    schema : list of (str, str)
-        Column names and DuckDB types, as DuckDB's reader types the file.
-    encoding : str
-    comma_decimal : bool
-        Numbers are written with a decimal comma.
-    """
-    sniffed = _sniff(name, path, encoding)
-    # A decimal comma is read as text, then turned into a number: Spark parses dots only.
-    # Read as text, then converted as DuckDB reads them: Spark parses decimal points
-    # only, and only true and false as booleans.
-    converted = {"BOOLEAN"} | ({"DOUBLE"} if comma_decimal else set())
-    read_types = [
-        (column, "VARCHAR" if data_type in converted else data_type) for column, data_type in schema
-    ]
-    options = {
-        "sep": sniffed["Delimiter"],
-        "quote": _character(sniffed["Quote"], "\u0000"),  # U+0000: no quoting, as sniffed
-        "escape": _character(sniffed["Escape"], _character(sniffed["Quote"], "\\")),
-        "header": bool(sniffed["HasHeader"]),
-        "encoding": _JAVA_CHARSETS.get(encoding, encoding),
-        "mode": "FAILFAST",
-        "multiLine": True,
-        "nullValue": "",
-    }
-    if sniffed["DateFormat"]:
-        options["dateFormat"] = java_date_format(sniffed["DateFormat"])
-    if sniffed["TimestampFormat"]:
-        options["timestampFormat"] = java_date_format(sniffed["TimestampFormat"])
-    reader = spark.read.schema(spark_ddl(read_types)).options(**options)
-    frame = _checked(name, path, lambda: reader.csv(path))
-    for (column, data_type), (_, read_type) in zip(schema, read_types, strict=True):
-        if data_type != read_type:
-            frame = frame.withColumn(column, _converted(column, data_type))
-    return frame
-
-
-def _converted(column: str, data_type: str):
-    """A text column as a number with a decimal comma, or as DuckDB's booleans.
-
-    A value that does not convert fails the job as a malformed record would, so that
-    the types are read again from every row (see :func:`land_source`).
-    """
-    from pyspark.sql import functions as sf
-
-    text = sf.lower(sf.trim(sf.col(column)))
-    if data_type == "BOOLEAN":
-        value = sf.when(text.isin(*_TRUE), sf.lit(True)).when(text.isin(*_FALSE), sf.lit(False))
-    else:
-        value = sf.regexp_replace(text, ",", ".").try_cast("double")
-    failed = sf.col(column).isNotNull() & value.isNull()
-    refused = sf.raise_error(sf.lit(f"MALFORMED value in column {column!r} for {data_type}"))
-    return sf.when(failed, refused.cast(data_type.lower())).otherwise(value)
-
-
-def _character(sniffed: str | None, default: str) -> str:
-    """A quote or escape character the sniffer found; ``default`` where it found none."""
-    return default if sniffed in (None, "", "(empty)") else sniffed
-
-
-def _sniff(name: str, path: str, encoding: str) -> dict:
-    query = (
-        "SELECT Delimiter, Quote, Escape, HasHeader, DateFormat, TimestampFormat "
-        f"FROM sniff_csv({quote_literal(path)}, encoding={quote_literal(encoding)})"
-    )
-    try:
-        with duckdb.connect() as connection:
-            cursor = connection.execute(query)
-            names = [column[0] for column in cursor.description]
-            return dict(zip(names, cursor.fetchone(), strict=True))
-    except duckdb.Error as error:
-        raise SourceError(f"source {name!r}: cannot read {path}: {first_line(error)}") from None
-
-
-def _duckdb_schema(name: str, snapshot: SourceSnapshot, *, full_scan: bool) -> list:
-    """Column names and types as DuckDB's own readers see the file.
-
-    From its first rows, or from every row when ``full_scan`` (and the reader can).
-    """
-    reader = snapshot.table_expression
-    if full_scan and snapshot.full_scan_expression:
-        reader = snapshot.full_scan_expression
-    try:
-        return duckdb_schema(reader)
-    except duckdb.Error as error:
-        raise SourceError(
-            f"source {name!r}: cannot read {snapshot.location}: {first_line(error)}"
-        ) from None
-
-
-def duckdb_schema(relation: str) -> list[tuple[str, str]]:
-    """Column names and DuckDB types of a table expression, read from its first rows."""
-    with duckdb.connect() as connection:
-        rows = connection.execute(f"DESCRIBE SELECT * FROM {relation}")
-        return [(row[0], row[1]) for row in rows.fetchall()]
-
-
-def spark_ddl(schema) -> str:
-    """Spark's DDL for columns typed as DuckDB types them."""
-    return ", ".join(f"`{column}` {spark_type(data_type)}" for column, data_type in schema)
-
-
-def _starts_with_bracket(path: str) -> bool:
-    with open(path, "rb") as stream:
-        return stream.read(1024).lstrip()[:1] == b"["
-
-
-def _checked(name: str, path: str, read):
-    try:
-        return read()
-    except Exception as error:  # Spark's analysis errors: a path or schema it refuses
-        raise SourceError(
-            f"source {name!r}: Spark cannot read {path}: {first_line(error)}"
-        ) from None
-
-
-def _frame_hash(frame) -> str:
-    """A fingerprint of a table's content computed by Spark, whatever its size."""
-    from pyspark.sql import functions as sf
-
-    row = frame.select(
-        sf.count(sf.lit(1)).alias("rows"),
-        sf.sum(sf.xxhash64(*frame.columns).cast("decimal(38,0)")).alias("digest"),
-    ).first()
-    return f"spark-xxhash64:{row['rows']}:{row['digest']}"
-
-
 def _read_manifest(folder: Path) -> dict | None:
     path = folder / MANIFEST_FILE
     if not path.exists():
@@ -339,11 +170,11 @@ def _write(spark, charter, name, frame, *, folder, content_hash, config_hash, jo
     """Apply the policy, write the source aside, then swap it into place."""
     spec = charter.sources[name]
     schema = [(field.name, duckdb_type(field.dataType.simpleString())) for field in frame.schema]
-    with _failing_values():
-        findings = _detect(name, frame, schema)
+    with failing_values():
+        findings = detect(name, frame, schema)
     rules = source_rules(name, [column for column, _ in schema], findings, charter, joins)
-    frame = _without_forgotten(frame, name, folder.parents[2] / WAREHOUSE_FILE)
-    landed = _with_policy(spark, name, frame, schema, rules, spec.retention)
+    frame = without_forgotten(frame, name, folder.parents[2] / WAREHOUSE_FILE)
+    landed = with_policy(spark, name, frame, schema, rules, spec.retention)
     landed = landed.select("*", *_lineage(name, content_hash, loaded_at))
     partition_by = _partition_columns(name, spec.partition_by, landed.columns)
     aside = folder.parent / f".{name}.partial-{uuid.uuid4().hex[:8]}"
@@ -351,7 +182,7 @@ def _write(spark, charter, name, frame, *, folder, content_hash, config_hash, jo
         writer = landed.write.mode("errorifexists")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
-        with _failing_values():
+        with failing_values():
             writer.parquet(str(aside))
         manifest = {
             "source": name,
@@ -376,63 +207,6 @@ def _write(spark, charter, name, frame, *, folder, content_hash, config_hash, jo
     return manifest
 
 
-def _without_forgotten(frame, name: str, warehouse: Path):
-    """The rows whose key was not forgotten (``atelier forget``), as the warehouse leaves out."""
-    from pyspark.sql import functions as sf
-
-    if not warehouse.exists():
-        return frame
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        if not connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
-            "AND table_name = 'forgotten'"
-        ).fetchone()[0]:
-            return frame
-        salt = connection.execute("SELECT salt FROM audit.salt").fetchone()[0]
-        forgotten = connection.execute(
-            "SELECT key_column, list(digest) FROM audit.forgotten WHERE source = ? GROUP BY 1",
-            [name],
-        ).fetchall()
-    by_snake = {snake_case(column): column for column in frame.columns}
-    for key_column, digests in forgotten:
-        if key_column in by_snake:
-            value = f"trim(CAST({quote_identifier(by_snake[key_column])} AS VARCHAR))"
-            digest = to_spark(f"sha256({quote_literal(salt)} || {value})")
-            frame = frame.where(~sf.expr(digest).isin(digests))
-    return frame
-
-
-@contextlib.contextmanager
-def _failing_values():
-    """Turn Spark's refusal of a value that does not fit its type into _TypeMismatchError."""
-    try:
-        yield
-    except Exception as error:  # py4j and PySpark wrap the reader's failure in several types
-        text = str(error)
-        if "FAILFAST" in text or "MALFORMED" in text.upper():
-            raise _TypeMismatchError(first_line(error)) from None
-        raise
-
-
-def _with_policy(spark, name: str, frame, schema, rules, retention):
-    """The source's columns as the privacy policy keeps them, past rows left out."""
-    from pyspark.sql import functions as sf
-
-    pseudonymised = [rule.column for rule in rules if rule.action == "pseudonymise"]
-    if pseudonymised:
-        why = f"privacy: {name}.{pseudonymised[0]} is to be pseudonymised"
-        _register_pseudonyms(spark, pseudonymisation_key(why))
-    if retention is not None:
-        columns = [column for column, _ in schema]
-        frame = frame.where(sf.expr(to_spark(retention_condition(retention, columns))))
-    return frame.select(
-        *[
-            sf.expr(to_spark(expression)).alias(column)
-            for expression, column in select_expressions(schema, rules)
-        ]
-    )
-
-
 def _lineage(name: str, content_hash: str, loaded_at: datetime) -> list:
     """The warehouse's lineage columns, as constants of the load."""
     from pyspark.sql import functions as sf
@@ -440,25 +214,6 @@ def _lineage(name: str, content_hash: str, loaded_at: datetime) -> list:
     loaded = sf.lit(loaded_at.replace(tzinfo=None)).cast("timestamp_ntz")
     values = (sf.lit(name), sf.lit(content_hash), loaded)
     return [value.alias(column) for value, column in zip(values, LINEAGE_COLUMNS, strict=True)]
-
-
-def _detect(name: str, frame, schema) -> list[Finding]:
-    """Personal-data findings on the first rows, by the warehouse's own detector."""
-    sample = frame.limit(DETECTION_ROWS).toArrow()
-    with duckdb.connect() as connection:
-        connection.register("_atelier_sample", sample)
-        return scan_relation(connection, "_atelier_sample", schema, name)
-
-
-def _register_pseudonyms(spark, key: bytes) -> None:
-    import pandas as pd
-    from pyspark.sql.functions import pandas_udf
-
-    @pandas_udf("string")
-    def pseudonyms(values: pd.Series) -> pd.Series:
-        return values.map(lambda value: pseudonym(key, value) if isinstance(value, str) else None)
-
-    spark.udf.register(PSEUDONYM_FUNCTION, pseudonyms)
 
 
 def _partition_columns(name: str, declared: list[str], columns: list[str]) -> list[str]:

@@ -13,7 +13,8 @@ import uuid
 from pathlib import Path
 
 from atelier.exceptions import DataError
-from atelier.scale._lake import duckdb_schema, read_csv, spark_ddl, swap_folder
+from atelier.scale._lake import swap_folder
+from atelier.scale._readers import duckdb_schema, read_csv, spark_ddl
 from atelier.scale._session import spark_session
 from atelier.serve._batch import (
     ScoreResult,

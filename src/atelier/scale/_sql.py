@@ -61,7 +61,7 @@ class SparkConnection:
 
     def _describe(self, what: str) -> "_Result":
         query = what if what.upper().startswith("SELECT") else f"SELECT * FROM {what}"
-        schema = self.spark.sql(_spark_sql(query)).schema
+        schema = self.spark.sql(to_spark(query)).schema
         rows = [(f.name, duckdb_type(f.dataType.simpleString()), "YES") for f in schema.fields]
         return _Result(rows, ["column_name", "column_type", "null"])
 
@@ -77,7 +77,7 @@ class SparkConnection:
                 if kind is not None:
                     special[index] = (kind, expression.copy())
                     expression.replace(exp.Null())
-        frame = self.spark.sql(_spark_sql(tree.sql("duckdb")), args=parameters or None)
+        frame = self.spark.sql(to_spark(tree.sql("duckdb")), args=parameters or None)
         rows = [tuple(row) for row in frame.collect()]
         if special:
             rows = self._fill(tree, special, rows)
@@ -116,7 +116,7 @@ class SparkConnection:
             f"GROUP BY GROUPING SETS ({sets})"
         )
         counts = defaultdict(dict)
-        for row in self.spark.sql(_spark_sql(query)).collect():
+        for row in self.spark.sql(to_spark(query)).collect():
             for position, (index, _, _) in enumerate(keys):
                 if row[position] is not None:
                     counts[index][row[position]] = row["n"]
@@ -128,7 +128,7 @@ class SparkConnection:
             f"SELECT {value} AS v FROM {relation} WHERE {value} IS NOT NULL "
             f"GROUP BY {value} ORDER BY count(*) DESC, v LIMIT {k}"
         )
-        return [row[0] for row in self.spark.sql(_spark_sql(query)).collect()]
+        return [row[0] for row in self.spark.sql(to_spark(query)).collect()]
 
 
 class _Result:
@@ -169,12 +169,9 @@ def _special(expression) -> str | None:
     node = expression.this if isinstance(expression, exp.Alias) else expression
     node = node.this if isinstance(node, exp.Filter) else node
     name = node.name.lower() if isinstance(node, exp.Anonymous) else type(node).__name__.lower()
-    if name in (_HISTOGRAM, "histogram"):
+    if name == _HISTOGRAM:
         return _HISTOGRAM
-    if name in (_TOP_K, "approxtopk"):
+    if name in (_TOP_K, "approxtopk"):  # sqlglot knows it as ApproxTopK
         return _TOP_K
     return None
 
-
-def _spark_sql(duckdb_sql: str) -> str:
-    return to_spark(duckdb_sql)
