@@ -7,6 +7,7 @@ swapped into place, so that a failed or killed job leaves the lake as it was.
 Parquet is the contract: the warehouse then loads the lake with DuckDB.
 """
 
+import contextlib
 import functools
 import json
 import shutil
@@ -177,8 +178,7 @@ def _write(spark, charter, name, frame, *, folder, content_hash, config_hash, jo
     landed = with_policy(spark, name, frame, schema, rules, spec.retention)
     landed = landed.select("*", *_lineage(name, content_hash, loaded_at))
     partition_by = _partition_columns(name, spec.partition_by, landed.columns)
-    aside = folder.parent / f".{name}.partial-{uuid.uuid4().hex[:8]}"
-    try:
+    with written_aside(folder) as aside:
         writer = landed.write.mode("errorifexists")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
@@ -199,11 +199,7 @@ def _write(spark, charter, name, frame, *, folder, content_hash, config_hash, jo
             "rules": [asdict(rule) for rule in rules],
             "loaded_at": loaded_at.isoformat(),
         }
-        (aside / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(aside, ignore_errors=True)
-        raise
-    swap_folder(aside, folder)
+        _write_manifest(aside, manifest)
     return manifest
 
 
@@ -227,6 +223,21 @@ def _partition_columns(name: str, declared: list[str], columns: list[str]) -> li
     return [by_snake[snake_case(column)] for column in declared]
 
 
+@contextlib.contextmanager
+def written_aside(folder: Path):
+    """A path beside ``folder`` to write the new copy into, swapped in once written.
+
+    If the block fails, what it wrote is removed and ``folder`` stays as it was.
+    """
+    aside = folder.parent / f".{folder.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        yield aside
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    swap_folder(aside, folder)
+
+
 def swap_folder(aside: Path, folder: Path) -> None:
     """Put the new copy in place of the old one; the old one goes only once it is out."""
     retired = folder.parent / f".{folder.name}.retired-{uuid.uuid4().hex[:8]}"
@@ -234,6 +245,10 @@ def swap_folder(aside: Path, folder: Path) -> None:
         folder.rename(retired)
     aside.rename(folder)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
 def land_sources(
@@ -301,7 +316,6 @@ def forget_in_lake(state_dir: Path, source: str, column: str, value: str) -> int
     files = quote_literal(str(folder / "**" / "*.parquet"))
     reader = f"read_parquet({files}, hive_partitioning=true)"
     condition = f"trim(CAST({quote_identifier(column)} AS VARCHAR)) = ?"
-    aside = folder.parent / f".{source}.partial-{uuid.uuid4().hex[:8]}"
     with duckdb.connect() as connection:
         removed = connection.execute(
             f"SELECT count(*) FROM {reader} WHERE {condition}", [value]
@@ -309,24 +323,18 @@ def forget_in_lake(state_dir: Path, source: str, column: str, value: str) -> int
         if not removed:
             return 0
         options = "FORMAT parquet"
-        if manifest["partition_by"]:
-            partitions = ", ".join(quote_identifier(c) for c in manifest["partition_by"])
+        partitioned = manifest["partition_by"]
+        if partitioned:
+            partitions = ", ".join(quote_identifier(c) for c in partitioned)
             options += f", PARTITION_BY ({partitions})"
-        try:
-            target = quote_literal(
-                str(aside if manifest["partition_by"] else aside / "part-0.parquet")
-            )
+        with written_aside(folder) as aside:
             aside.mkdir(parents=True)
+            target = quote_literal(str(aside if partitioned else aside / "part-0.parquet"))
             connection.execute(
                 f"COPY (SELECT * FROM {reader} WHERE NOT ({condition})) TO {target} ({options})",
                 [value],
             )
-            manifest["rows"] -= removed
-            (aside / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        except BaseException:
-            shutil.rmtree(aside, ignore_errors=True)
-            raise
-    swap_folder(aside, folder)
+            _write_manifest(aside, manifest | {"rows": manifest["rows"] - removed})
     return removed
 
 
@@ -337,17 +345,14 @@ def export_table(warehouse: Path, state_dir: Path, layer: str, table: str) -> Pa
     """
     schema_name, _, name = table.rpartition(".")
     folder = lake_folder(state_dir, layer, name)
-    aside = folder.parent / f".{name}.partial-{uuid.uuid4().hex[:8]}"
-    aside.mkdir(parents=True)
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            target = quote_literal(str(aside / "part-0.parquet"))
-            connection.execute(
-                f"COPY (SELECT * FROM {schema_name}.{quote_identifier(name)}) TO {target} "
-                "(FORMAT parquet)"
-            )
-    except BaseException:
-        shutil.rmtree(aside, ignore_errors=True)
-        raise
-    swap_folder(aside, folder)
+    with (
+        written_aside(folder) as aside,
+        duckdb.connect(str(warehouse), read_only=True) as connection,
+    ):
+        aside.mkdir(parents=True)
+        target = quote_literal(str(aside / "part-0.parquet"))
+        connection.execute(
+            f"COPY (SELECT * FROM {schema_name}.{quote_identifier(name)}) TO {target} "
+            "(FORMAT parquet)"
+        )
     return folder

@@ -7,13 +7,11 @@ scorer uses, so that both answer the same, bit for bit.
 """
 
 import re
-import shutil
 import time
-import uuid
 from pathlib import Path
 
 from atelier.exceptions import DataError
-from atelier.scale._lake import swap_folder
+from atelier.scale._lake import written_aside
 from atelier.scale._readers import duckdb_schema, read_csv, spark_ddl
 from atelier.scale._session import spark_session
 from atelier.serve._batch import (
@@ -76,18 +74,17 @@ def score_with_spark(project, service, source: Path, output: Path) -> ScoreResul
         for batch in batches:
             yield prediction_columns(served, batch, keys, offset=None)
 
-    aside = output.parent / f".{output.name}.partial-{uuid.uuid4().hex[:8]}"
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        frame.mapInPandas(score_partition, schema).write.mode("errorifexists").parquet(str(aside))
-        rows = spark.read.parquet(str(aside)).count()
+        with written_aside(output) as aside:
+            scored = frame.mapInPandas(score_partition, schema)
+            scored.write.mode("errorifexists").parquet(str(aside))
+            rows = spark.read.parquet(str(aside)).count()
     except Exception as error:  # a row refused on an executor comes back wrapped by py4j
-        shutil.rmtree(aside, ignore_errors=True)
         raised = _RAISED.search(str(error))
         if raised:
             raise DataError(f"--input {source}: {raised.group(1).strip()}") from None
         raise
-    swap_folder(aside, output)
     info = service.info
     result = ScoreResult(
         str(output), rows, "spark", f"{info.name}/{info.version}", time.perf_counter() - clock

@@ -174,4 +174,3 @@ def _special(expression) -> str | None:
     if name in (_TOP_K, "approxtopk"):  # sqlglot knows it as ApproxTopK
         return _TOP_K
     return None
-
