@@ -67,10 +67,19 @@ def test_a_faulty_dockerfile_or_manifest_fails_its_validator(tmp_path):
     assert checked["passed"] is False and checked["problems"]
 
 
-def test_the_deploy_command(project):
+def test_the_deploy_command(project, monkeypatch):
     done = CliRunner().invoke(app, ["deploy", "-p", str(project.root), "--target", "docker"])
     assert done.exit_code == 0, done.output
     assert "hadolint: deploy/Dockerfile: passed" in done.output
     assert not (project.root / "deploy" / "kubernetes").exists()
     wrong = CliRunner().invoke(app, ["deploy", "-p", str(project.root), "--target", "helm"])
     assert wrong.exit_code == 1 and "--target: expected docker or kubernetes" in wrong.output
+    linted = {
+        "tool": "hadolint",
+        "file": "deploy/Dockerfile",
+        "passed": False,
+        "problems": ["DL3007"],
+    }
+    monkeypatch.setattr("atelier.deploy._kit._hadolint", lambda path: linted)
+    failed = CliRunner().invoke(app, ["deploy", "-p", str(project.root), "--target", "docker"])
+    assert failed.exit_code == 1 and "hadolint: deploy/Dockerfile: FAILED" in failed.output

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
+from atelier._footprint import machine_memory_bytes
 from atelier._naming import quote_identifier, snake_case
 from atelier._project import Project
 from atelier.charter import is_media_source, kept_text_columns, text_columns
@@ -23,6 +24,12 @@ from atelier.sources._snapshot import hash_bytes
 from atelier.warehouse._privacy import key_digests
 
 MAX_ROWS = 2_000_000
+# The search holds the training rows several times over (folds, models, predictions):
+# they may take this share of the machine's memory.
+MEMORY_SHARE = 0.05
+_MEASURED_ROWS = 10_000  # rows read to measure what one row takes in memory
+MAX_STRATA = 50  # a target with more values is a number, sampled by deciles
+DECILES = 10
 MAX_CLASSES_FOR_NUMBERS = 10  # a numeric target with at most this many values is a class
 SEED = 0
 
@@ -209,12 +216,9 @@ def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
                 f"{table}: the target column {charter.target.column!r} does not exist "
                 f"(columns: {columns}); fix `target.column` in atelier.yaml"
             )
-        total = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-        sample = ""
-        if total > MAX_ROWS:
-            sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE ({SEED})"
-            notes.append(f"{total:,} rows: a seeded sample of {MAX_ROWS:,} is used")
-        frame = connection.execute(f"SELECT * FROM {relation}{sample}").df()
+        frame, note = _rows_that_fit(connection, relation, charter.target.column)
+        if note:
+            notes.append(note)
     if charter.cleaning is not None and charter.cleaning.drop_duplicate_rows:
         before = len(frame)
         frame = frame.drop_duplicates(ignore_index=True)
@@ -234,6 +238,44 @@ def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
         frame = frame.drop(columns=present)
         notes.append(f"personal data never used as features: {', '.join(present)}")
     return table, frame, notes, source_hash
+
+
+def _rows_that_fit(connection, relation: str, target: str) -> tuple[pd.DataFrame, str | None]:
+    """The mart's rows, or a stratified sample of them sized from the machine's memory.
+
+    A row's size is measured on the first rows as pandas holds them; the sample keeps
+    each target value's share of the rows (to the row), drawn in a seeded order, so
+    that a search past the machine's memory still sees every class as it is.
+    """
+    total = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    head = connection.execute(f"SELECT * FROM {relation} LIMIT {_MEASURED_ROWS}").df()
+    row_bytes = max(head.memory_usage(deep=True).sum() / max(len(head), 1), 1.0)
+    budget = machine_memory_bytes() * MEMORY_SHARE
+    fitting = int(min(MAX_ROWS, budget / row_bytes)) if budget else MAX_ROWS
+    if total <= fitting:
+        return connection.execute(f"SELECT * FROM {relation}").df(), None
+    share = fitting / total
+    label = quote_identifier(target)
+    values = connection.execute(f"SELECT approx_count_distinct({label}) FROM {relation}")
+    classes = values.fetchone()[0] <= MAX_STRATA
+    # a class is its own stratum; a number is cut into deciles of its values
+    stratum = label if classes else f"ntile({DECILES}) OVER (ORDER BY {label})"
+    order = f"hash(COLUMNS(*), {SEED})"  # a seeded order, the same on every run
+    frame = connection.execute(
+        f"SELECT * EXCLUDE (_atelier_stratum, _atelier_rank, _atelier_size) FROM ("
+        f"  SELECT *, row_number() OVER strata AS _atelier_rank, "
+        f"  count(*) OVER (PARTITION BY _atelier_stratum) AS _atelier_size "
+        f"  FROM (SELECT *, {stratum} AS _atelier_stratum FROM {relation}) "
+        f"  WINDOW strata AS (PARTITION BY _atelier_stratum ORDER BY {order})) "
+        f"WHERE _atelier_rank <= ceil(_atelier_size * {share!r})"
+    ).df()
+    memory = f"{row_bytes * len(frame) / 2**20:,.0f} MB"
+    kept = f"each value of {target}" if classes else f"each decile of {target}"
+    return frame, (
+        f"{total:,} rows: a stratified sample of {len(frame):,} ({share:.1%} of {kept}) "
+        f"is searched: {memory} in memory, within {MEMORY_SHARE:.0%} of the machine's "
+        f"{machine_memory_bytes() / 2**30:,.0f} GB"
+    )
 
 
 def _unique_texts(frame: pd.DataFrame, texts: list[str]) -> tuple[pd.DataFrame, str | None]:

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from atelier._footprint import machine_memory_bytes
+
 SERVICE_TIMEOUT_S = 1.0
 DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 LIBRARIES = ("duckdb", "pandas", "scikit-learn", "lightgbm", "optuna", "mlflow", "torch")
@@ -26,7 +28,7 @@ def machine(root: Path) -> dict:
     disk = shutil.disk_usage(root)
     return {
         "cores": os.cpu_count() or 1,
-        "memory_gb": round(_memory_bytes() / 2**30, 1),
+        "memory_gb": round(machine_memory_bytes() / 2**30, 1),
         "disk_free_gb": round(disk.free / 2**30, 1),
         "gpu": _gpu(),
         "java": _java(),
@@ -66,13 +68,6 @@ def _answers(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _memory_bytes() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError):  # a system without these names
-        return 0
 
 
 def _gpu() -> dict | None:
