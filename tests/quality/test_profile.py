@@ -255,7 +255,7 @@ def test_a_column_just_past_the_exact_limit_is_counted_once():
     connection.execute(
         "CREATE TABLE t AS SELECT 'store_' || (hash(range) % 1000) AS store FROM range(200000)"
     )
-    assert 1_000 < connection.execute("SELECT approx_count_distinct(store) FROM t").fetchone()[0]
+    assert connection.execute("SELECT approx_count_distinct(store) FROM t").fetchone()[0] > 1_000
     result = profile_relation(connection, "t", table="t")
     column = result.column("store")
     assert column.distinct == 1_000 and not column.distinct_is_approximate

@@ -88,6 +88,11 @@ def test_a_key_alone_scores_as_its_whole_record(project, published):
             "/v1/predict/online", json={"records": [{key: frame[key][0], "tenure": 1}]}
         ).json()
         missing = client.post("/v1/predict/online", json={"records": [{"tenure": 3}]})
+        # the first record is served from the cache; the error still names the second
+        wrong = client.post(
+            "/v1/predict/online",
+            json={"records": [{key: frame[key][0]}, {key: frame[key][1], "tenure": -5000}]},
+        )
         paths = client.get("/openapi.json").json()["paths"]
     assert first["online"] == {"features": "redis", "logged": True}
     for answer, wanted, value in zip(first["predictions"], expected, frame[key], strict=True):
@@ -97,6 +102,8 @@ def test_a_key_alone_scores_as_its_whole_record(project, published):
     assert override["predictions"][0]["cached"] is False  # other values, another prediction
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["msg"].startswith(f"record 0, field {key!r}: required")
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"][0]["msg"].startswith("record 1, field 'tenure'")
     assert "/v1/predict/online" in paths
     assert redis.Redis.from_url(REDIS).xlen(store.stream) == 11
 

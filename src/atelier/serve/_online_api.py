@@ -65,15 +65,18 @@ def add_online_route(
         keys = [str(record[key]) for record in records]
         published = await run_in_threadpool(store.features, keys)
         merged, note = _merged(records, keys, published, key)
+        # every record validated, so that an error names its place in the request
+        frame = service.request.to_frame(
+            service.request.json_columns(orjson.dumps({"records": merged}))
+        )
         cached = await run_in_threadpool(store.cached, info.version, merged)
         missing = [index for index, hit in enumerate(cached) if hit is None]
         answers = list(cached)
         if missing:
-            body = orjson.dumps({"records": [merged[index] for index in missing]})
-            columns = service.request.json_columns(body)
-            fresh = as_records(
-                await run_in_threadpool(service.predict, service.request.to_frame(columns))
+            scored = await run_in_threadpool(
+                service.predict, frame.iloc[missing].reset_index(drop=True)
             )
+            fresh = as_records(scored)
             for index, answer in zip(missing, fresh, strict=True):
                 answers[index] = answer
             metrics.count_predictions([a.get("decision", a["prediction"]) for a in fresh])
