@@ -49,7 +49,7 @@ def scale_sentences(scale: dict, checks: dict, text: Text) -> dict:
         cheapest = paid[0]
         french = [row for row in paid if row["country"] == "FR"]
         sentences["cheapest"] = text(
-            "scale_cheapest",
+            "scale_cheapest_french" if cheapest["country"] == "FR" else "scale_cheapest",
             name=cheapest["name"],
             total=text.number(cheapest["total_per_month"]),
             currency=scale["prices"]["currency"],
