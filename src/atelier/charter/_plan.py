@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from atelier._stages import STAGE_NAMES
 
 # what can mark a task done: a stage before the plan's own, or the dossier
-AFTER_THE_PLAN = ("plan", "landscape", "resources")
+AFTER_THE_PLAN = ("plan", "landscape", "resources", "scale")
 MARKED_BY = (*(name for name in STAGE_NAMES if name not in AFTER_THE_PLAN), "report")
 
 

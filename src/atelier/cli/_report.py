@@ -255,6 +255,26 @@ def print_landscape(result) -> None:
     console.print(f"state of the art: {cited} of {len(result.research)} methods used are cited")
 
 
+def print_scale(result) -> None:
+    """The engine the measurements call for, the API's pods, and the cheapest cloud option."""
+    console = Console(soft_wrap=True)
+    sizing = result.sizing
+    grow = f", the data can grow {sizing['headroom']:,.0f}x first" if sizing["headroom"] else ""
+    console.print(
+        f"scale: {sizing['engine']} suffices{grow}"
+        if sizing["engine"] == "duckdb"
+        else "scale: Spark is needed: one machine cannot keep up (engine: spark)"
+    )
+    paid = sorted(
+        (row for row in result.costs if row["id"] != "local"), key=lambda r: r["total_per_month"]
+    )
+    if paid:
+        console.print(
+            f"serving: {sizing['pods']} pod(s); cheapest cloud option {paid[0]['name']}, "
+            f"{paid[0]['total_per_month']:,.0f} {result.prices['currency']} a month"
+        )
+
+
 def print_plan(result, folder: Path) -> None:
     """The critical path, the chance of meeting the deadline, overloads and progress."""
     console = Console(soft_wrap=True)
@@ -343,6 +363,7 @@ def print_stages(outcome) -> None:
         "plan": lambda r: print_plan(r, project.artifact_dir("plan")),
         "landscape": print_landscape,
         "resources": lambda r: None,  # `atelier resources` prints its table
+        "scale": print_scale,
     }
     skipped = [stage.name for stage in outcome.stages if stage.status == "skipped"]
     for stage in outcome.stages:
