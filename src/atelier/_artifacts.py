@@ -87,10 +87,10 @@ def write_result(
     *,
     stage: str,
     result: Any,
-    inputs: Mapping[str, str],
-    parameters: Mapping[str, Any],
     started_at: datetime,
-    duration_s: float,
+    inputs: Mapping[str, str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    duration_s: float | None = None,
 ) -> None:
     """Write a stage's ``result.json`` and its ``manifest.json`` into ``folder``.
 
@@ -102,21 +102,24 @@ def write_result(
         Name of the stage (``"ingest"``).
     result : dataclass or mapping
         What the stage computed; serialised as it is.
-    inputs : mapping of str to str
-        Each input's content hash, so that a later run can tell what changed.
-    parameters : mapping
-        The parameters the stage ran with.
     started_at : datetime
         When the stage started (UTC).
-    duration_s : float
-        How long it ran, in seconds.
+    inputs : mapping of str to str, optional
+        Each input's content hash, so that a later run can tell what changed; none
+        for a stage that runs every time.
+    parameters : mapping, optional
+        The parameters the stage ran with.
+    duration_s : float, optional
+        How long it ran, in seconds; the result's own ``duration_s`` by default.
     """
+    if duration_s is None:
+        duration_s = result.duration_s
     manifest = {
         "stage": stage,
         "started_at": started_at.astimezone(UTC).isoformat(),
         "duration_s": round(duration_s, 3),
-        "inputs": dict(inputs),
-        "parameters": to_jsonable(parameters),
+        "inputs": dict(inputs or {}),
+        "parameters": to_jsonable(parameters or {}),
         "versions": library_versions(),
     }
     (folder / RESULT_FILE).write_text(json.dumps(to_jsonable(result), indent=2) + "\n")

@@ -89,15 +89,7 @@ def landscape(project: Project) -> LandscapeResult:
             figures={name: path.name for name, path in figures.items()},
             duration_s=round(time.monotonic() - clock, 3),
         )
-        write_result(
-            folder,
-            stage=STAGE,
-            result=result,
-            inputs={},
-            parameters={},
-            started_at=started_at,
-            duration_s=result.duration_s,
-        )
+        write_result(folder, stage=STAGE, result=result, started_at=started_at)
     return result
 
 

@@ -62,15 +62,7 @@ def resources(project: Project) -> ResourcesResult:
         duration_s=round(time.monotonic() - clock, 3),
     )
     with staged_artifact_dir(project.artifacts_dir, STAGE) as folder:
-        write_result(
-            folder,
-            stage=STAGE,
-            result=result,
-            inputs={},
-            parameters={},
-            started_at=started_at,
-            duration_s=result.duration_s,
-        )
+        write_result(folder, stage=STAGE, result=result, started_at=started_at)
     return result
 
 
