@@ -141,6 +141,12 @@ def write_check(artifacts_root: Path, name: str, outcome: Mapping[str, Any]) -> 
     return folder / f"{name}.json"
 
 
+def read_check(artifacts_root: Path, name: str) -> dict | None:
+    """The outcome :func:`write_check` recorded as ``checks/<name>.json``, or None."""
+    path = Path(artifacts_root) / CHECKS_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def champion_result(artifacts_root: Path) -> dict:
     """The result of the stage whose model is served.
 

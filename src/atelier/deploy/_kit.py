@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from atelier._artifacts import CHECKS_DIR, champion_result, write_check
+from atelier._artifacts import champion_result, read_check, write_check
 from atelier.deploy._manifests import (
     dockerfile,
     dockerignore,
@@ -168,17 +168,12 @@ def _measure(project) -> dict:
         check=True,
     )
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    throughput = (_api_check(project) or {}).get("throughput") or {}
+    throughput = (read_check(project.artifacts_dir, "api") or {}).get("throughput") or {}
     return {
         "peak_rss_mb": found["peak_rss_mb"],
         "requests_per_second": throughput.get("requests_per_second") or found["in_process"],
         "throughput_source": "atelier serve --check" if throughput else "in-process predictions",
     }
-
-
-def _api_check(project) -> dict | None:
-    path = project.artifacts_dir / CHECKS_DIR / "api.json"
-    return json.loads(path.read_text()) if path.exists() else None
 
 
 def _hadolint(path: Path) -> dict:

@@ -6,12 +6,17 @@ rows, the deep stage's seconds per epoch. Each need is set against what the mach
 has, with the gap and what to do about it.
 """
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from atelier._artifacts import run_records, stage_result, staged_artifact_dir, write_result
+from atelier._artifacts import (
+    read_check,
+    run_records,
+    stage_result,
+    staged_artifact_dir,
+    write_result,
+)
 from atelier._project import Project
 from atelier._text import Text
 from atelier.resources._machine import machine, services
@@ -182,11 +187,8 @@ def _needs(project, facts: dict, stages: list[dict], answered: list[dict], say: 
 
 def _serving_need(project: Project, say: Text) -> dict | None:
     """The API's measured throughput (``atelier serve --check``) against the charter's load."""
-    from atelier._artifacts import CHECKS_DIR
-
-    check_file = project.artifacts_dir / CHECKS_DIR / "api.json"
     expected = project.charter.project.expected_load
-    measured = json.loads(check_file.read_text()).get("throughput") if check_file.exists() else None
+    measured = (read_check(project.artifacts_dir, "api") or {}).get("throughput")
     if measured is None:
         return None
     rate = measured["requests_per_second"]

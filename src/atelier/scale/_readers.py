@@ -15,6 +15,7 @@ from atelier.exceptions import SourceError
 from atelier.scale._dialect import java_date_format, spark_type
 from atelier.scale._jdbc import read_jdbc
 from atelier.sources._snapshot import SourceSnapshot, first_line
+from atelier.warehouse._raw import describe
 
 _TRUE, _FALSE = ("true", "t", "yes", "y", "1"), ("false", "f", "no", "n", "0")
 
@@ -158,12 +159,8 @@ def _duckdb_schema(name: str, snapshot: SourceSnapshot, *, full_scan: bool) -> l
     reader = snapshot.table_expression
     if full_scan and snapshot.full_scan_expression:
         reader = snapshot.full_scan_expression
-    try:
-        return duckdb_schema(reader)
-    except duckdb.Error as error:
-        raise SourceError(
-            f"source {name!r}: cannot read {snapshot.location}: {first_line(error)}"
-        ) from None
+    with duckdb.connect() as connection:
+        return describe(connection, reader, name, snapshot.location)
 
 
 def duckdb_schema(relation: str) -> list[tuple[str, str]]:

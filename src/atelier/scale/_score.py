@@ -20,7 +20,7 @@ from atelier.serve._batch import (
     input_relation,
     key_columns,
     prediction_columns,
-    record_score,
+    recorded_score,
 )
 from atelier.sources._snapshot import first_line
 
@@ -85,12 +85,7 @@ def score_with_spark(project, service, source: Path, output: Path) -> ScoreResul
         if raised:
             raise DataError(f"--input {source}: {raised.group(1).strip()}") from None
         raise
-    info = service.info
-    result = ScoreResult(
-        str(output), rows, "spark", f"{info.name}/{info.version}", time.perf_counter() - clock
-    )
-    record_score(project, result)
-    return result
+    return recorded_score(project, service, output, rows, "spark", clock)
 
 
 def _read_input(spark, source: Path):

@@ -5,16 +5,22 @@ run's footprints, the API's throughput, the deployment kit, the scores written o
 Spark) and writes the sizing verdict and each option's monthly cost.
 """
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from atelier._artifacts import CHECKS_DIR, run_records, staged_artifact_dir, write_result
+from atelier._artifacts import (
+    read_check,
+    run_records,
+    stage_result,
+    staged_artifact_dir,
+    write_result,
+)
 from atelier._project import Project
 from atelier.resources._machine import machine
 from atelier.scale._lake import LAKE_DIR
 from atelier.scale._sizing import load_prices, monthly_costs, refresh_period, size
+from atelier.warehouse._lineage import latest_loads
 
 STAGE = "scale"
 _DEFAULT_POD_MI = 512
@@ -58,9 +64,8 @@ def scale(project: Project) -> ScaleResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
     measured = _measurements(project)
     sizing = size(measured)
-    checks = project.artifacts_dir / CHECKS_DIR
-    deployment = _read(checks / "deploy.json")
-    scored = _read(checks / "score.json")
+    deployment = read_check(project.artifacts_dir, "deploy")
+    scored = read_check(project.artifacts_dir, "score")
     pod_mi = (deployment or {}).get("sizing", {}).get("memory_mi") or _DEFAULT_POD_MI
     runs = 730 / measured["period_hours"]
     batch_hours = (
@@ -100,7 +105,9 @@ def scale(project: Project) -> ScaleResult:
 
 def _measurements(project: Project) -> dict:
     rows, load_s = _loads(project)
-    facts = machine(project.root)
+    # what the resources stage found of this machine, just before; probed again without it
+    facts = (stage_result(project.artifacts_dir, "resources") or {}).get("machine")
+    facts = facts or machine(project.root)
     records = run_records(project.state_dir)
     footprints = {
         name: record["footprint"]["peak_rss_mb"]
@@ -108,7 +115,7 @@ def _measurements(project: Project) -> dict:
         if "peak_rss_mb" in (record.get("footprint") or {})
     }
     peak_stage = max(footprints, key=footprints.get) if footprints else None
-    api = _read(project.artifacts_dir / CHECKS_DIR / "api.json") or {}
+    api = read_check(project.artifacts_dir, "api") or {}
     period, hours = refresh_period(project.charter)
     stored = [
         path.stat().st_size
@@ -136,16 +143,6 @@ def _loads(project: Project) -> tuple[int | None, float | None]:
     if not project.warehouse_path.exists():
         return None, None
     with project.connect() as connection:
-        rows, seconds = connection.execute(
-            """
-            SELECT sum(row_count), sum(duration_s) FROM (
-                SELECT row_count, duration_s FROM lineage
-                QUALIFY row_number() OVER (PARTITION BY source ORDER BY loaded_at_utc DESC) = 1
-            )
-            """
-        ).fetchone()
-    return (int(rows), float(seconds)) if rows else (None, None)
-
-
-def _read(path) -> dict | None:
-    return json.loads(path.read_text()) if path.exists() else None
+        loads = latest_loads(connection).values()
+    rows = sum(load.row_count for load in loads)
+    return (rows, sum(load.duration_s for load in loads)) if rows else (None, None)

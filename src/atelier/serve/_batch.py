@@ -190,20 +190,23 @@ def score_file(project, service, source: Path, output: Path, *, chunk_rows: int 
         if writer is not None:
             writer.close()
         aside.unlink(missing_ok=True)
-    info = service.info
-    result = ScoreResult(
-        str(output), rows, "duckdb", f"{info.name}/{info.version}", time.perf_counter() - clock
-    )
-    record_score(project, result)
-    return result
+    return recorded_score(project, service, output, rows, "duckdb", clock)
 
 
-def record_score(project, result: ScoreResult) -> None:
-    """Keep the last batch scoring's facts (``checks/score.json``) for the big-data chapter."""
+def recorded_score(project, service, output: Path, rows: int, engine: str, clock: float):
+    """The scoring's result, kept as ``checks/score.json`` for the big-data chapter.
+
+    ``clock`` is the ``time.perf_counter()`` of the scoring's start.
+    """
     from dataclasses import asdict
 
     from atelier._artifacts import write_check
 
+    info = service.info
+    result = ScoreResult(
+        str(output), rows, engine, f"{info.name}/{info.version}", time.perf_counter() - clock
+    )
     write_check(
         project.artifacts_dir, "score", asdict(result) | {"rows_per_s": round(result.rows_per_s)}
     )
+    return result

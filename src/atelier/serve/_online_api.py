@@ -20,7 +20,6 @@ def add_online_route(
 ) -> None:
     """Add the route that completes each record from the features published under its key."""
     info = service.info
-    fields = {spec["name"]: spec for spec in service.request.fields}
     schema = {
         "type": "object",
         "required": ["records"],
@@ -33,7 +32,10 @@ def add_online_route(
                     "type": "object",
                     "required": [key],
                     "properties": {key: {"type": ["string", "integer"]}}
-                    | {name: {"description": "overrides the published value"} for name in fields},
+                    | {
+                        name: {"description": "overrides the published value"}
+                        for name in service.request.columns
+                    },
                 },
             }
         },
@@ -64,7 +66,7 @@ def add_online_route(
         records = _records(await request.body(), key)
         keys = [str(record[key]) for record in records]
         published = await run_in_threadpool(store.features, keys)
-        merged, note = _merged(records, keys, published, key)
+        merged, note = _merged(records, published, key)
         # every record validated, so that an error names its place in the request
         frame = service.request.to_frame(
             service.request.json_columns(orjson.dumps({"records": merged}))
@@ -147,7 +149,7 @@ def _records(body: bytes, key: str) -> list[dict]:
     return records
 
 
-def _merged(records, keys, published, key) -> tuple[list[dict], str | None]:
+def _merged(records, published, key) -> tuple[list[dict], str | None]:
     """Each record completed by its published features; a note on what was missing."""
     own = [{name: value for name, value in record.items() if name != key} for record in records]
     if published is None:
@@ -157,7 +159,7 @@ def _merged(records, keys, published, key) -> tuple[list[dict], str | None]:
     note = None
     if unknown:
         note = (
-            f"no features published for {unknown} of {len(keys)} key(s): "
+            f"no features published for {unknown} of {len(records)} key(s): "
             "scored from their own values"
         )
     return merged, note

@@ -32,19 +32,24 @@ class LoadRecord:
     content_hash: str
     config_hash: str
     schema: list[tuple[str, str]]
+    row_count: int = 0
+    duration_s: float = 0.0
 
 
 def latest_loads(connection) -> dict[str, LoadRecord]:
     """The latest load of every source, by source name."""
     rows = connection.execute(
         """
-        SELECT source, content_hash, config_hash, schema_json FROM lineage
+        SELECT source, content_hash, config_hash, schema_json, row_count, duration_s
+        FROM lineage
         QUALIFY row_number() OVER (PARTITION BY source ORDER BY loaded_at_utc DESC) = 1
         """
     ).fetchall()
     return {
-        source: LoadRecord(source, content, config, [tuple(pair) for pair in json.loads(schema)])
-        for source, content, config, schema in rows
+        source: LoadRecord(
+            source, content, config, [tuple(pair) for pair in json.loads(schema)], rows, seconds
+        )
+        for source, content, config, schema, rows, seconds in rows
     }
 
 
