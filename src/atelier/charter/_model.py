@@ -213,7 +213,10 @@ class Training(_Strict):
 
     ``metric_reason`` says why this metric fits the project (the dossier shows it);
     ``max_trials`` stops the search after that many trials even with time left, so
-    that a run is reproducible on a machine of any speed.
+    that a run is reproducible on a machine of any speed. ``storage`` keeps the
+    search's Optuna studies in a database (an SQLAlchemy URL, ``${VAR}`` for a
+    password); with ``engine: spark``, ``workers`` trials then run at once on Spark
+    executors, sharing those studies.
     """
 
     metric: MetricName | None = None
@@ -222,6 +225,12 @@ class Training(_Strict):
     max_trials: int | None = Field(None, ge=1)
     holdout: float = Field(0.2, ge=0.05, le=0.5)
     families: list[FamilyName] | None = Field(None, min_length=1)
+    storage: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9+]+://",
+        description="Optuna's study database: postgresql+psycopg://user@host:5432/db",
+    )
+    workers: int = Field(1, ge=1, le=64)
 
 
 Activation = Literal["relu", "gelu", "silu", "tanh"]
@@ -357,6 +366,11 @@ class Charter(_Strict):
             raise ValueError(
                 f"opportunities: {len(retained)} are retained ({', '.join(retained)}); "
                 "a project carries one"
+            )
+        if self.training.workers > 1 and (self.engine != "spark" or not self.training.storage):
+            raise ValueError(
+                f"training.workers: {self.training.workers} workers run on Spark and share "
+                "their trials through a database: set engine: spark and training.storage"
             )
         base = self.sources[self.mart.base]
         if self.target.task == "transcription" and base.kind != "audio":

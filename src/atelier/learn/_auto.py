@@ -2,6 +2,7 @@
 
 import os
 import time
+import uuid
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -39,6 +40,7 @@ from atelier.learn._metrics import (
     REGRESSION_METRICS,
     get_metric,
 )
+from atelier.learn._parallel import open_storage
 from atelier.learn._search import Search, SearchSetup, TrialRecord, build_pipeline
 from atelier.learn._validation import planned_splits
 
@@ -92,6 +94,8 @@ class _AutoBase(BaseEstimator):
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
         "preprocessor": [HasMethods(["fit", "transform"]), None],
         "text_columns": [list, None],
+        "storage": [str, HasMethods(["get_all_studies"]), None],
+        "parallel": [HasMethods(["tune"]), None],
     }
 
     def __init__(
@@ -107,6 +111,8 @@ class _AutoBase(BaseEstimator):
         max_trials=None,
         preprocessor=None,
         text_columns=None,
+        storage=None,
+        parallel=None,
     ):
         self.time_budget = time_budget
         self.metric = metric
@@ -119,6 +125,8 @@ class _AutoBase(BaseEstimator):
         self.max_trials = max_trials
         self.preprocessor = preprocessor
         self.text_columns = text_columns
+        self.storage = storage
+        self.parallel = parallel
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -143,6 +151,10 @@ class _AutoBase(BaseEstimator):
         self
         """
         self._validate_params()
+        if self.parallel is not None and self.storage is None:
+            raise ValueError(
+                "parallel: the workers share their trials through a database; give storage"
+            )
         started = time.monotonic()
         budget = float(self.time_budget)
         deadline = started + budget
@@ -227,6 +239,9 @@ class _AutoBase(BaseEstimator):
                 "tries a Yeo-Johnson transformed target"
             )
         n_jobs = self.n_jobs_ = _resolve_jobs(self.n_jobs)
+        storage = open_storage(self.storage) if isinstance(self.storage, str) else self.storage
+        # one search's studies, named apart from every other search's in a shared database
+        self.study_prefix_ = f"atelier-{uuid.uuid4().hex[:12]}"
         setup = SearchSetup(
             task=task,
             metric=metric,
@@ -239,12 +254,19 @@ class _AutoBase(BaseEstimator):
             random_state=self.random_state,
             max_trials=self.max_trials,
             power_transform_target=power,
+            storage=storage,
+            study_prefix=self.study_prefix_,
         )
         if self.families is None and unavailable_neural_note():
             self.notes_.append(unavailable_neural_note())
-        search = Search(setup)
-        records = search.run(Xc, y_codes, fold_frames)
+        search = Search(setup, parallel=self.parallel)
+        try:
+            records = search.run(Xc, y_codes, fold_frames)
+        finally:
+            if isinstance(self.storage, str):  # this fit opened it
+                storage.engine.dispose()
         self.notes_.extend(f"{family}: {why}" for family, why in search.skipped.items())
+        self.notes_.extend(search.notes)
         if not any(r.status == "complete" and r.family != "dummy" for r in records):
             self.notes_.append(
                 f"the time budget ({budget:g} s) was too small for any model beyond the baseline"
@@ -495,6 +517,13 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Columns of free text, read as the TF-IDF of their words and word pairs;
         None lets string columns of mostly distinct several-word values count as
         text. With text, only the linear family (and the baseline) is searched.
+    storage : str, optuna storage or None
+        Where the search's Optuna studies are kept: an SQLAlchemy URL
+        (``postgresql+psycopg://user@host/db``) or an Optuna storage; None keeps
+        them in memory. Each fit names its studies apart (``study_prefix_``).
+    parallel : object or None
+        Runs the tuned trials on several workers sharing ``storage``, such as
+        :class:`atelier.scale.SparkTrials`; None runs them one after the other.
 
     Attributes
     ----------
@@ -515,6 +544,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         The facts behind that choice (see :func:`atelier.learn.validation_plan`).
     notes_ : list of str
         What was done about the data (columns left out, rows dropped, budget).
+    study_prefix_ : str
+        The search's studies are named ``<study_prefix_>.<family>`` in ``storage``.
 
     Examples
     --------
@@ -623,6 +654,8 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     max_trials : int or None
     preprocessor : transformer or None
     text_columns : list of str or None
+    storage : str, optuna storage or None
+    parallel : object or None
 
     Attributes
     ----------

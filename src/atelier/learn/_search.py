@@ -9,11 +9,16 @@ How the budget is spent, in order:
 3. a reserve is kept for the final refit, estimated from the fit times of the best
    trials; a trial whose estimated time does not fit in what is left is not started.
 
+The studies live in memory, or in a database (``storage``, any URL Optuna takes),
+where several workers can share them: the search's tuned trials then run in
+parallel (``parallel``; see :mod:`atelier.learn._parallel`).
+
 Every trial is cross-validated on the same folds, and its out-of-fold predictions
 are kept for ensemble selection.
 """
 
 import logging
+import os
 import pickle
 import time
 import warnings
@@ -71,6 +76,8 @@ class TrialRecord:
     wall_s: float = 0.0
     oof: np.ndarray | None = None
     fold_models: list | None = None
+    worker: int | None = None  # the parallel worker that ran it
+    study_trial: int | None = None  # its number in its family's Optuna study
 
     @property
     def loss(self) -> float:
@@ -79,6 +86,22 @@ class TrialRecord:
     @property
     def fit_time(self) -> float:
         return float(np.sum(self.fit_s))
+
+    def summary(self) -> dict:
+        """The record without its predictions and models, as JSON values."""
+        return {name: getattr(self, name) for name in SUMMARY_FIELDS}
+
+    @classmethod
+    def from_summary(cls, summary: dict) -> "TrialRecord":
+        """The record a :meth:`summary` describes (no predictions, no models)."""
+        return cls(**{name: summary[name] for name in SUMMARY_FIELDS if name in summary})
+
+
+SUMMARY_FIELDS = (
+    "number", "family", "params", "origin", "status", "fold_losses", "train_losses", "fit_s",
+    "predict_s_per_1k", "size_kb", "best_iterations", "notes", "wall_s", "worker",
+    "study_trial",
+)  # fmt: skip
 
 
 @dataclass
@@ -96,6 +119,8 @@ class SearchSetup:
     random_state: int | None
     power_transform_target: bool = False
     max_trials: int | None = None
+    storage: object = None  # an Optuna storage the studies are kept in; None: memory
+    study_prefix: str = "atelier"  # the studies are named <prefix>.<family>
 
 
 class Search:
@@ -104,22 +129,37 @@ class Search:
     Parameters
     ----------
     setup : SearchSetup
+    parallel : object or None
+        Runs the tuned trials on several workers: ``parallel.tune(search, X, y)``
+        returns their records (see :mod:`atelier.learn._parallel`); None runs them
+        here, one after the other.
+    worker : int or None
+        The index of the parallel worker this search runs in; None in the caller.
     """
 
-    def __init__(self, setup: SearchSetup):
+    def __init__(self, setup: SearchSetup, parallel=None, worker: int | None = None):
         self.setup = setup
+        self.parallel = parallel
+        self.worker = worker
         self.records: list[TrialRecord] = []
+        # each worker draws its own proposals: the same seed everywhere would repeat them
         seed = setup.random_state
+        if seed is not None and worker is not None:
+            seed += 1_000 * (worker + 1)
         self.studies = {
             family.name: optuna.create_study(
                 direction="minimize",
                 sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4),
                 pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+                storage=setup.storage,
+                study_name=f"{setup.study_prefix}.{family.name}" if setup.storage else None,
+                load_if_exists=setup.storage is not None,
             )
             for family in setup.families
             if family.space is not None
         }
         self.skipped: dict[str, str] = {}
+        self.notes: list[str] = []
         self.fold_frames: list[pd.DataFrame] | None = None
 
     # ---- budget -------------------------------------------------------------------
@@ -194,12 +234,16 @@ class Search:
         for family, params in self._warm_start():
             if family.name in self.skipped:
                 continue
-            if not self._trial(family, params, X, y, n_rows) and family.name != "dummy":
+            if not self.run_trial(family, params, X, y, n_rows) and family.name != "dummy":
                 return self.records
         searchable = [f for f in self.setup.families if f.space is not None]
+        if self.parallel is not None and searchable:
+            self.records += self.parallel.tune(self, X, y)
+            self._forget_fold_models()
+            return self.records
         while searchable:
-            family = self._next_family(searchable)
-            if family is None or not self._trial(family, None, X, y, n_rows):
+            family = self.next_family(searchable)
+            if family is None or not self.run_trial(family, None, X, y, n_rows):
                 break
         return self.records
 
@@ -220,7 +264,7 @@ class Search:
                     queue.append((family, {**family.defaults[0], "target_transform": "power"}))
         return queue
 
-    def _next_family(self, searchable: list[Family]) -> Family | None:
+    def next_family(self, searchable: list[Family]) -> Family | None:
         best = {}
         for record in self.complete():
             best[record.family] = min(best.get(record.family, np.inf), record.loss)
@@ -235,7 +279,7 @@ class Search:
         }
         return min(ranked, key=lambda f: spent[f.name])
 
-    def _trial(self, family: Family, params: dict | None, X, y, n_rows: int) -> bool:
+    def run_trial(self, family: Family, params: dict | None, X, y, n_rows: int) -> bool:
         """Run one trial; False when the budget (of time or trials) is spent."""
         if self.setup.max_trials is not None and len(self.records) >= self.setup.max_trials:
             return False
@@ -259,16 +303,24 @@ class Search:
             if params is not None:
                 study.enqueue_trial(self._with_transform(params))
             optuna_trial = study.ask()
+            if self.worker is not None:  # a rerun of this worker finds its unfinished trial
+                optuna_trial.set_user_attr("worker", self.worker)
             params = family.space(optuna_trial, self.setup.task)
             if self.setup.power_transform_target:
                 params["target_transform"] = optuna_trial.suggest_categorical(
                     "target_transform", ["none", "power"]
                 )
+            if self.worker is not None:  # which process evaluates it
+                optuna_trial.set_user_attr("pid", os.getpid())
         started = time.monotonic()
         record = self._evaluate(family, params, X, y, optuna_trial)
         record.origin = origin
         record.wall_s = time.monotonic() - started
+        record.worker = self.worker
         if study is not None:
+            record.study_trial = optuna_trial.number
+            if self.setup.storage is not None:  # the record survives its worker
+                optuna_trial.set_user_attr("record", record.summary())
             if record.status == "complete" and np.isfinite(record.loss):
                 study.tell(optuna_trial, record.loss)
             elif record.status == "pruned":

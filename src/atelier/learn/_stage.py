@@ -29,7 +29,7 @@ from atelier._naming import snake_case
 from atelier._project import Project
 from atelier._text import Text
 from atelier._values import json_value
-from atelier.charter import text_columns
+from atelier.charter import resolve_environment, text_columns
 from atelier.exceptions import CharterError, DataError, StageOrderError
 from atelier.learn._auto import AutoClassifier, AutoRegressor
 from atelier.learn._card import background_keys, background_of, reference_of
@@ -212,6 +212,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         # fitted inside the search, per fold: no validation or hold-out row informs it
         preprocessor=cleaner,
         text_columns=[c for c in text_columns(charter) if c in data.features] or None,
+        storage=_storage(settings),
+        parallel=_parallel_trials(charter),
     )
     _check_settings(settings, task)
     auto.fit(X_train, y_train, groups=groups)
@@ -382,6 +384,22 @@ def _check_settings(settings, task: str) -> None:
         resolve_families(settings.families)
     except ValueError as error:
         raise CharterError(f"atelier.yaml: training.families: {error}") from None
+
+
+def _storage(settings) -> str | None:
+    """The study database's URL, its ``${VAR}`` read from the environment."""
+    if settings.storage is None:
+        return None
+    return resolve_environment(settings.storage, field="atelier.yaml: training.storage")
+
+
+def _parallel_trials(charter):
+    """Spark's workers for the tuned trials, when the charter asks for more than one."""
+    if charter.training.workers == 1:
+        return None
+    from atelier.scale._trials import SparkTrials
+
+    return SparkTrials(charter.spark, charter.training.workers)
 
 
 def _positive_class(classes, declared):

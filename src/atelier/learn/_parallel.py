@@ -1,0 +1,198 @@
+"""A search's tuned trials run by several workers at once, its studies in a database.
+
+The warm start runs first, in the caller. The tuned trials are then shared among
+``workers`` processes (Spark tasks: :class:`atelier.scale.SparkTrials`), each with
+its quota of trials. Every worker asks the same Optuna studies, kept in a database
+(``storage``), so that each proposal learns from the trials of every worker, and
+the pruner compares folds across them.
+
+No trial is lost:
+
+- every trial carries its worker's index and, once evaluated, a summary of its
+  record (scores, times, notes) in the study;
+- a worker that starts again after its process died (Spark runs a failed task
+  again) finds the trial its first run left unfinished, marks it failed and
+  queues its parameters, which the next ask of that study runs again;
+- a worker's quota counts the trials already told under its index, so that a
+  rerun does no more than was asked;
+- a trial whose worker died after telling it is rebuilt from its summary
+  (without its out-of-fold predictions, so it may not join an ensemble).
+"""
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import optuna
+import pandas as pd
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from atelier.exceptions import DataError
+from atelier.learn._search import Search, SearchSetup, TrialRecord
+
+FINISHED = (
+    optuna.trial.TrialState.COMPLETE,
+    optuna.trial.TrialState.PRUNED,
+    optuna.trial.TrialState.FAIL,
+)
+
+
+@dataclass
+class WorkerState:
+    """What each worker receives: the search as the warm start left it, and the rows.
+
+    The deadline is wall-clock time (``time.time()``), the one clock that workers on
+    other machines share with the caller.
+    """
+
+    setup: SearchSetup
+    wall_deadline: float
+    records: list[TrialRecord]
+    quotas: list[int | None]
+    X: pd.DataFrame
+    y: np.ndarray
+    fold_frames: list[pd.DataFrame] | None
+
+
+def open_storage(url: str) -> optuna.storages.RDBStorage:
+    """The Optuna storage at ``url`` (an SQLAlchemy URL), its tables created if missing.
+
+    Raises
+    ------
+    DataError
+        When the database does not answer or refuses; the message hides the password.
+    """
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+    except (SQLAlchemyError, ImportError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0]
+        password = make_url(url).password
+        if password:
+            reason = reason.replace(password, "***")
+        raise DataError(
+            f"training.storage: the study database {shown} cannot be used: {reason}"
+        ) from None
+
+
+def worker_state(search: Search, X, y, workers: int) -> WorkerState:
+    """The state each of ``workers`` workers starts from, after ``search``'s warm start.
+
+    The trials left by ``max_trials`` are shared as evenly as can be; without it,
+    the workers run until the deadline.
+    """
+    setup = search.setup
+    per_worker_jobs = max(1, setup.context.n_jobs // workers)
+    quotas: list[int | None] = [None] * workers
+    if setup.max_trials is not None:
+        left = max(0, setup.max_trials - len(search.records))
+        quotas = [left // workers + (index < left % workers) for index in range(workers)]
+    return WorkerState(
+        setup=replace(
+            setup,
+            max_trials=None,
+            context=replace(setup.context, n_jobs=per_worker_jobs),
+        ),
+        wall_deadline=time.time() + (setup.deadline - time.monotonic()),
+        records=[TrialRecord.from_summary(r.summary()) for r in search.records],
+        quotas=quotas,
+        X=X,
+        y=y,
+        fold_frames=search.fold_frames,
+    )
+
+
+def run_worker(state: WorkerState, index: int) -> list[TrialRecord]:
+    """Run worker ``index``'s share of the tuned trials; return the records it made."""
+    deadline = time.monotonic() + (state.wall_deadline - time.time())
+    setup = replace(state.setup, deadline=deadline)
+    search = Search(setup, worker=index)
+    search.records = list(state.records)
+    search.fold_frames = state.fold_frames
+    started = len(search.records)
+    _requeue_unfinished(search, index)
+    done = _told_by(search, index)
+    quota = state.quotas[index]
+    searchable = [f for f in setup.families if f.space is not None]
+    n_rows = len(state.X)
+    while quota is None or done < quota:
+        family = _family_with_queued_trial(search) or search.next_family(searchable)
+        if family is None or not search.run_trial(family, None, state.X, state.y, n_rows):
+            break
+        done += 1
+    return search.records[started:]
+
+
+def gathered(search: Search, returned: list[TrialRecord]) -> list[TrialRecord]:
+    """Every tuned trial the workers told, numbered after the caller's own, in start order.
+
+    ``returned`` holds the records the workers sent back; a trial told in the
+    studies without one (its worker died after telling it) is rebuilt from its
+    summary. Trials run again after their worker died are counted in the notes.
+    """
+    sent = {(r.family, r.study_trial): r for r in returned}
+    found, rerun = [], 0
+    for family, study in search.studies.items():
+        for trial in study.get_trials(deepcopy=False):
+            if trial.user_attrs.get("worker") is None:
+                continue  # the caller's own (warm start) trials
+            if "record" not in trial.user_attrs:
+                rerun += trial.state == optuna.trial.TrialState.FAIL
+                continue
+            record = sent.get((family, trial.number))
+            if record is None:
+                record = TrialRecord.from_summary(trial.user_attrs["record"])
+                record.notes.append(
+                    "its worker stopped before sending its predictions back: scores from the study"
+                )
+            found.append((trial.datetime_start, record))
+    found.sort(key=lambda pair: pair[0])
+    records = []
+    for offset, (_, record) in enumerate(found):
+        records.append(replace(record, number=len(search.records) + offset))
+    workers = len({r.worker for r in records})
+    search.notes.append(
+        f"{len(records)} tuned trials ran in parallel on {workers} workers, their studies "
+        f"shared in {_shown(search.setup.storage)}"
+        + (f"; {rerun} trials whose worker died were run again" if rerun else "")
+    )
+    return records
+
+
+def _requeue_unfinished(search: Search, index: int) -> None:
+    """Fail and queue again the trials a dead earlier run of worker ``index`` left running.
+
+    One worker index runs once at a time: a running trial under this index is a
+    dead process's.
+    """
+    for study in search.studies.values():
+        for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+            if trial.user_attrs.get("worker") == index:
+                study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+                if trial.params:  # else it died before it was given any
+                    study.enqueue_trial(trial.params, user_attrs={"rerun_of": trial.number})
+
+
+def _told_by(search: Search, index: int) -> int:
+    return sum(
+        trial.user_attrs.get("worker") == index and "record" in trial.user_attrs
+        for study in search.studies.values()
+        for trial in study.get_trials(deepcopy=False, states=FINISHED)
+    )
+
+
+def _family_with_queued_trial(search: Search):
+    """The first family whose study holds a queued trial (a rerun), so that it runs first."""
+    for family in search.setup.families:
+        study = search.studies.get(family.name)
+        if study is not None and study.get_trials(
+            deepcopy=False, states=(optuna.trial.TrialState.WAITING,)
+        ):
+            return family
+    return None
+
+
+def _shown(storage) -> str:
+    url = getattr(storage, "url", None)
+    return make_url(url).render_as_string(hide_password=True) if url else "a database"
