@@ -25,7 +25,7 @@ def rows(n: int, y) -> pd.DataFrame:
 
 def test_a_mart_that_fits_is_read_whole(make_project, tmp_path):
     project = project_of(make_project, tmp_path, rows(3_000, np.arange(3_000) % 2))
-    _, frame, notes, _ = load_mart(project)
+    _, frame, notes, _, _ = load_mart(project)
     assert len(frame) == 3_000 and not any("sample" in note for note in notes)
 
 
@@ -37,7 +37,8 @@ def test_past_the_memory_share_each_class_keeps_its_share(make_project, tmp_path
     monkeypatch.setattr(
         _data, "machine_memory_bytes", lambda: 2_000 * row_bytes / _data.MEMORY_SHARE
     )
-    _, frame, notes, _ = load_mart(project)
+    _, frame, notes, _, _ = load_mart(project)
+    assert list(frame.columns) == ["id", "x", "y"]  # the mart's own columns, no helper
     assert 1_500 < len(frame) < 2_600
     counts = frame["y"].value_counts()
     assert counts["rare"] / len(frame) == pytest.approx(0.05, abs=0.002)
@@ -50,7 +51,7 @@ def test_past_the_memory_share_each_class_keeps_its_share(make_project, tmp_path
 def test_a_numeric_target_is_sampled_by_deciles(make_project, tmp_path, monkeypatch):
     project = project_of(make_project, tmp_path, rows(20_000, np.linspace(0, 1, 20_000)))
     monkeypatch.setattr(_data, "machine_memory_bytes", lambda: 1e5 / _data.MEMORY_SHARE)
-    _, frame, notes, _ = load_mart(project)
+    _, frame, notes, _, _ = load_mart(project)
     assert len(frame) < 20_000
     deciles = np.histogram(frame["y"], bins=10, range=(0, 1))[0]
     assert deciles.max() - deciles.min() <= 2  # every tenth of the range kept alike

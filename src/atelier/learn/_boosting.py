@@ -131,6 +131,20 @@ class _EarlyStoppedBooster(BaseEstimator):
             self.classes_ = np.asarray(model.classes_)
         return self
 
+    @classmethod
+    def around(cls, model, params=None, random_state=None):
+        """A fitted estimator around an xgboost ``model`` trained elsewhere (on Spark).
+
+        It then predicts as the search's own boosting members do.
+        """
+        estimator = cls(library="xgboost", params=params, random_state=random_state)
+        estimator.model_ = model
+        estimator.n_features_in_ = int(model.n_features_in_)
+        estimator.best_iteration_ = int(model.get_booster().num_boosted_rounds())
+        if cls._classifier:
+            estimator.classes_ = np.asarray(model.classes_)
+        return estimator
+
     def _split(self, y):
         rows = np.arange(len(y))
         stratify = (

@@ -78,6 +78,9 @@ class TrainingData:
     sounds: object = None  # SoundInput, when the rows are recordings
     extra_train: pd.DataFrame | None = None
     extra_test: pd.DataFrame | None = None
+    keys_train: pd.DataFrame | None = None  # the base source's key columns, per row
+    keys_test: pd.DataFrame | None = None
+    mart_rows: int | None = None  # the mart's rows when a sample of them was searched
 
 
 def warehouse_salt(project: Project) -> str:
@@ -103,7 +106,7 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
     """
     charter = project.charter
     settings = charter.training
-    table, frame, notes, source_hash = load_mart(project)
+    table, frame, notes, source_hash, mart_rows = load_mart(project)
     target = charter.target.column
     cleaner = cleaner_from_plan(charter.cleaning) if charter.cleaning is not None else None
     if cleaner is not None and target in frame.columns:
@@ -165,6 +168,7 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
     X_train, y_train = X.iloc[train_rows].reset_index(drop=True), y[train_rows]
     X_test, y_test = X.iloc[holdout_rows].reset_index(drop=True), y[holdout_rows]
     groups = frame[group_column].to_numpy()[train_rows] if group_column else None
+    keyed = bool(keys) and all(key in frame.columns for key in keys)
     digests = None
     if len(keys) == 1 and keys[0] in frame.columns:
         digests = key_digests(warehouse_salt(project), frame[keys[0]].tolist())
@@ -190,11 +194,18 @@ def training_data(project: Project, extra: list[str] | tuple[str, ...] = ()) -> 
         sounds=sounds,
         extra_train=frame[list(extra)].iloc[train_rows].reset_index(drop=True) if extra else None,
         extra_test=frame[list(extra)].iloc[holdout_rows].reset_index(drop=True) if extra else None,
+        keys_train=frame[keys].iloc[train_rows].reset_index(drop=True) if keyed else None,
+        keys_test=frame[keys].iloc[holdout_rows].reset_index(drop=True) if keyed else None,
+        mart_rows=mart_rows,
     )
 
 
-def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
-    """The mart as ingest built it: ``(table, frame, notes, source_hash)``."""
+def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str, int | None]:
+    """The mart as ingest built it: ``(table, frame, notes, source_hash, mart_rows)``.
+
+    ``mart_rows`` is the mart's row count when only a sample of it fits in memory
+    (see :func:`_rows_that_fit`), else None.
+    """
     profile_file = project.artifact_dir("profile") / "result.json"
     if not profile_file.exists():
         raise StageOrderError(
@@ -216,7 +227,7 @@ def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
                 f"{table}: the target column {charter.target.column!r} does not exist "
                 f"(columns: {columns}); fix `target.column` in atelier.yaml"
             )
-        frame, note = _rows_that_fit(connection, relation, charter.target.column)
+        frame, note, mart_rows = _rows_that_fit(connection, relation, charter.target.column)
         if note:
             notes.append(note)
     if charter.cleaning is not None and charter.cleaning.drop_duplicate_rows:
@@ -237,11 +248,14 @@ def load_mart(project: Project) -> tuple[str, pd.DataFrame, list[str], str]:
     if present:
         frame = frame.drop(columns=present)
         notes.append(f"personal data never used as features: {', '.join(present)}")
-    return table, frame, notes, source_hash
+    return table, frame, notes, source_hash, mart_rows
 
 
-def _rows_that_fit(connection, relation: str, target: str) -> tuple[pd.DataFrame, str | None]:
+def _rows_that_fit(connection, relation: str, target: str):
     """The mart's rows, or a stratified sample of them sized from the machine's memory.
+
+    Returns ``(frame, note, mart_rows)``: the note and the mart's row count are None
+    when every row fits.
 
     A row's size is measured on the first rows as pandas holds them; the sample keeps
     each target value's share of the rows (to the row), drawn in a seeded order, so
@@ -253,29 +267,33 @@ def _rows_that_fit(connection, relation: str, target: str) -> tuple[pd.DataFrame
     budget = machine_memory_bytes() * MEMORY_SHARE
     fitting = int(min(MAX_ROWS, budget / row_bytes)) if budget else MAX_ROWS
     if total <= fitting:
-        return connection.execute(f"SELECT * FROM {relation}").df(), None
+        return connection.execute(f"SELECT * FROM {relation}").df(), None, None
     share = fitting / total
     label = quote_identifier(target)
     values = connection.execute(f"SELECT approx_count_distinct({label}) FROM {relation}")
     classes = values.fetchone()[0] <= MAX_STRATA
     # a class is its own stratum; a number is cut into deciles of its values
     stratum = label if classes else f"ntile({DECILES}) OVER (ORDER BY {label})"
-    order = f"hash(COLUMNS(*), {SEED})"  # a seeded order, the same on every run
+    # a seeded order, the same on every run: the hash of the whole row (as one struct)
     frame = connection.execute(
-        f"SELECT * EXCLUDE (_atelier_stratum, _atelier_rank, _atelier_size) FROM ("
+        f"SELECT * EXCLUDE (_atelier_stratum, _atelier_order, _atelier_rank, _atelier_size) "
+        f"FROM ("
         f"  SELECT *, row_number() OVER strata AS _atelier_rank, "
         f"  count(*) OVER (PARTITION BY _atelier_stratum) AS _atelier_size "
-        f"  FROM (SELECT *, {stratum} AS _atelier_stratum FROM {relation}) "
-        f"  WINDOW strata AS (PARTITION BY _atelier_stratum ORDER BY {order})) "
+        f"  FROM (SELECT *, {stratum} AS _atelier_stratum, "
+        f"        hash(_atelier_row, {SEED}) AS _atelier_order "
+        f"        FROM {relation} AS _atelier_row) "
+        f"  WINDOW strata AS (PARTITION BY _atelier_stratum ORDER BY _atelier_order)) "
         f"WHERE _atelier_rank <= ceil(_atelier_size * {share!r})"
     ).df()
     memory = f"{row_bytes * len(frame) / 2**20:,.0f} MB"
     kept = f"each value of {target}" if classes else f"each decile of {target}"
-    return frame, (
+    note = (
         f"{total:,} rows: a stratified sample of {len(frame):,} ({share:.1%} of {kept}) "
         f"is searched: {memory} in memory, within {MEMORY_SHARE:.0%} of the machine's "
         f"{machine_memory_bytes() / 2**30:,.0f} GB"
     )
+    return frame, note, total
 
 
 def _unique_texts(frame: pd.DataFrame, texts: list[str]) -> tuple[pd.DataFrame, str | None]:

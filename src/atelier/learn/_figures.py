@@ -46,6 +46,27 @@ def draw_learning_curve(curve: dict, metric: str, model: str, path: Path, say: T
     return _save(figure, path)
 
 
+def draw_refit_curve(refit: dict, path: Path, say: Text) -> Path:
+    """Check-slice score of the refits on more and more rows, beside the searched champion."""
+    figure, (ax,) = _figure(6.5, 4)
+    rows = [point["rows"] for point in refit["curve"]]
+    scores = [point["score"] for point in refit["curve"]]
+    ax.plot(rows, scores, marker="o", color=_BLUE, label=say("fig_refit_points"))
+    ax.axhline(
+        refit["champion_score"], color=_GREY, linestyle="--", label=say("fig_searched_champion")
+    )
+    ax.set_xscale("log")
+    ax.set_xticks(rows, [say.number(n) for n in rows], minor=False)
+    ax.set_xticks([], minor=True)
+    ax.set_xlabel(say("fig_refit_rows"))
+    ax.set_ylabel(
+        say("fig_refit_score", metric=refit["metric"], rows=say.number(refit["rows_check"]))
+    )
+    ax.set_title(say("fig_refit_curve", learner=refit["learner"]))
+    ax.legend()
+    return _save(figure, path)
+
+
 def draw_thresholds(
     table: pd.DataFrame, chosen: float, currency: str, path: Path, say: Text
 ) -> Path:

@@ -85,7 +85,7 @@ def train_segments(project: Project) -> SegmentsResult:
 
     started_at, clock = datetime.now(UTC), time.monotonic()
     charter = project.charter
-    table, frame, _, source_hash = load_mart(project)
+    table, frame, _, source_hash, _ = load_mart(project)
     target = charter.target.column
     keys = {snake_case(k) for k in charter.sources[charter.mart.base].key}
     excluded = {target, *keys, charter.target.group_column, charter.target.time_column}

@@ -49,6 +49,7 @@ from atelier.learn._figures import (
     draw_importance,
     draw_leaderboard,
     draw_learning_curve,
+    draw_refit_curve,
     draw_thresholds,
 )
 from atelier.learn._metrics import BINARY, REGRESSION, TRANSCRIPTION, get_metric
@@ -127,6 +128,9 @@ class TrainResult:
         :mod:`atelier.learn._card`); both are logged with the model in the registry.
     registry : dict
         MLflow run and registered model version (alias ``champion``).
+    refit : dict or None
+        With ``engine: spark``, when a sample of the mart was searched: the best
+        family refit on every row (see :class:`atelier.scale._refit.RefitResult`).
     figures : dict of str to str
     """
 
@@ -156,6 +160,7 @@ class TrainResult:
     registry: dict
     figures: dict[str, str]
     duration_s: float
+    refit: dict | None = None
 
 
 def train(project: Project, budget: float | None = None) -> TrainResult:
@@ -222,6 +227,21 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
     metric = get_metric(auto.metric_, auto.task_)
     classes = getattr(auto, "classes_", None)
     model = auto.best_estimator_
+    choice = to_jsonable(auto.choice_)
+    refit = None
+    if charter.engine == "spark" and data.mart_rows is not None:  # a sample was searched
+        from atelier.scale._refit import LEARNER, refit_on_all_rows
+
+        outcome, refitted = refit_on_all_rows(project, auto, data, metric)
+        refit = to_jsonable(outcome)
+        notes.append(outcome.why)
+        if refitted is not None:
+            model = refitted
+            choice["members"] = [
+                {"trial": outcome.trial, "family": outcome.family, "weight": 1.0, "refit": True}
+            ]
+            choice["why"] += f"; {outcome.why}"
+            choice["learner"] = LEARNER
     scores = _scores(model, auto, X_test, y_test, X_train, y_train, metric, classes)
     comparison = holdout_comparison(
         model, X_train, y_train, X_test, y_test, metric, auto.task_, classes, SEED
@@ -286,6 +306,8 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         auto.leaderboard_.to_csv(folder / "leaderboard.csv", index=False)
         say = Text(charter.project.language)  # charts in the charter's language
         figures = _figures(auto, thresholds, diagnostics, metric.name, charter.costs, folder, say)
+        if refit is not None and refit["curve"]:
+            figures["refit_curve"] = draw_refit_curve(refit, folder / "refit_curve.png", say)
         registry = track(
             project.state_dir,
             model_name=snake_case(charter.project.name),
@@ -299,7 +321,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
                 "budget_s": budget,
                 "validation": auto.validation_,
                 "holdout": holdout_why,
-                "choice": auto.choice_.why,
+                "choice": choice["why"],
             },
             scores={k: v for k, v in scores.items() if isinstance(v, int | float)},
             artifacts_dir=folder,
@@ -320,7 +342,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             budget_s=budget,
             search_s=round(search_s, 3),
             notes=notes,
-            choice=to_jsonable(auto.choice_),
+            choice=choice,
             leaderboard=_records(auto.leaderboard_),
             scores=scores,
             comparison=comparison,
@@ -331,6 +353,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             registry=registry,
             figures={name: path.name for name, path in figures.items()},
             duration_s=round(time.monotonic() - clock, 3),
+            refit=refit,
         )
         write_result(
             folder,
@@ -494,7 +517,7 @@ def _diagnostics(
     diagnostics["tuning"] = tuning_gains(auto.leaderboard_, metric, folds=len(best.fold_losses))
     diagnostics["robustness"] = fold_robustness(auto.trials_, metric)
     diagnostics["importance"] = importance_of(
-        auto.best_estimator_,
+        model,
         X_test,
         y_test,
         metric,

