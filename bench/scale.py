@@ -13,8 +13,14 @@ In one run, on this machine:
    each, and whether the two outputs agree row for row.
 3. **Redis**: feature lookups by key, paced at 1,000 a second for ``--seconds``;
    latency percentiles (the goal: p99 under 2 ms).
+4. **Parallel trials**: the same search (LightGBM, ``--trials`` tuned trials after the
+   warm start, on a generated table of 10,000 rows x 20) run one trial after the other with
+   both cores, then by 2 Spark workers of one core each sharing their studies in
+   PostgreSQL; the search's wall time of each (Spark started before the clock), in a
+   fresh process each (the goal: parallel at most 0.6x the sequential time).
 
-Usage: ``python bench/scale.py [--rows 50000000] [--score-rows 2000000] [--seconds 10]``
+Usage: ``python bench/scale.py [--rows 50000000] [--score-rows 2000000] [--seconds 10]
+[--trials 16] [--parts profile,score,redis,trials]``
 """
 
 import argparse
@@ -28,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from _measure import timed_tree
+from _measure import timed, timed_tree
 
 BENCH = Path(__file__).parent
 DATA_DIR = BENCH / ".data"
@@ -66,6 +72,36 @@ scorer = score_with_spark if engine == "spark" else score_file
 result = scorer(project, service, Path(source), Path(output))
 print(f"ROWS_PER_S {result.rows_per_s:.0f} SECONDS {result.duration_s:.2f}")
 """
+
+
+TRIALS = """
+import json, sys, time
+from sklearn.datasets import make_classification
+from atelier import AutoClassifier
+mode, trials, url, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+X, y = make_classification(10_000, 20, n_informative=10, random_state=0)
+options = {"n_jobs": 2}
+if mode == "parallel":
+    from atelier.charter import SparkSettings
+    from atelier.scale import spark_session
+    from atelier.scale._trials import SparkTrials
+    settings = SparkSettings(master="local[2]", driver_memory="2g")
+    spark_session(settings)  # started before the clock: the search is what is timed
+    options["parallel"] = SparkTrials(settings, workers=2)
+started = time.perf_counter()
+model = AutoClassifier(
+    families=["lightgbm"], max_trials=3 + trials, random_state=0, time_budget=3600,
+    storage=url, ensemble=False, **options,
+).fit(X, y)
+wall = time.perf_counter() - started
+board = model.leaderboard_
+tuned = board[board["origin"] == "tuned"]
+json.dump({
+    "wall_s": wall, "tuned": int(len(tuned)), "fit_s": float(tuned["fit_s"].sum()),
+    "best": float(board.iloc[0]["cv_mean"]),
+}, open(out, "w"))
+"""
+STUDIES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def generate(path: Path, rows: int) -> None:
@@ -218,45 +254,81 @@ def redis_lookups(seconds: float, rate: int = 1_000) -> dict:
     }
 
 
+def trials_side_by_side(trials: int, work: Path) -> list[dict]:
+    """The same search, its tuned trials one after the other, then on 2 Spark workers."""
+    rows = []
+    for mode in ("sequential", "parallel"):
+        out = work / f"trials-{mode}.json"
+        run = timed(
+            [sys.executable, "-c", TRIALS, mode, str(trials), STUDIES, str(out)],
+            env={**os.environ, "PYTHONPATH": str(BENCH.parent / "src")},
+        )
+        rows.append({"mode": mode, "process_s": run.wall_s, **json.loads(out.read_text())})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--score-rows", type=int, default=2_000_000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--trials", type=int, default=16)
+    parser.add_argument("--parts", default="profile,score,redis,trials")
     arguments = parser.parse_args()
+    parts = set(arguments.parts.split(","))
     print(f"# {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}")
-    data = DATA_DIR / f"scale-{arguments.rows}.parquet"
-    generate(data, arguments.rows)
-    print(f"table: {arguments.rows:,} rows, {data.stat().st_size / 2**20:,.0f} MiB of Parquet")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        profiles = profile_side_by_side(data, work)
-        print("\n| profile of the table | wall (s) | peak memory (MiB) |\n|---|---:|---:|")
-        for row in profiles:
-            print(f"| {row['engine']} | {row['wall_s']:.1f} | {row['peak_mib']:.0f} |")
-        print(f"\n{agreement(*(row['findings'] for row in profiles))}")
-        project = scoring_project(work)
-        source = work / "score-input.parquet"
-        score_input(source, arguments.score_rows)
-        scored, differing = scoring_side_by_side(project, source, work / "out")
-        rows = arguments.score_rows
-        print(
-            f"\n| scoring {rows:,} rows | process wall (s) | rows/s, whole process "
-            "| rows/s, read-score-write | peak memory (MiB) |"
-        )
-        print("|---|---:|---:|---:|---:|")
-        for row in scored:
+        if "profile" in parts:
+            data = DATA_DIR / f"scale-{arguments.rows}.parquet"
+            generate(data, arguments.rows)
+            size = data.stat().st_size / 2**20
+            print(f"table: {arguments.rows:,} rows, {size:,.0f} MiB of Parquet")
+            profiles = profile_side_by_side(data, work)
+            print("\n| profile of the table | wall (s) | peak memory (MiB) |\n|---|---:|---:|")
+            for row in profiles:
+                print(f"| {row['engine']} | {row['wall_s']:.1f} | {row['peak_mib']:.0f} |")
+            print(f"\n{agreement(*(row['findings'] for row in profiles))}")
+        if "score" in parts:
+            print_scoring(work, arguments.score_rows)
+        if "trials" in parts:
+            searches = trials_side_by_side(arguments.trials, work)
             print(
-                f"| {row['engine']} | {row['wall_s']:.1f} | {rows / row['wall_s']:,.0f} "
-                f"| {row['scoring_rows_per_s']:,.0f} | {row['peak_mib']:.0f} |"
+                f"\n| search, {arguments.trials} tuned trials | search wall (s) | ratio "
+                "| tuned trials | their fit time (s) | best cv roc_auc | process wall (s) |"
             )
-        print(f"\nrows whose probability or decision differ: {differing}")
-    lookups = redis_lookups(arguments.seconds)
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            for row in searches:
+                print(
+                    f"| {row['mode']} | {row['wall_s']:.1f} "
+                    f"| {row['wall_s'] / searches[0]['wall_s']:.2f}x | {row['tuned']} "
+                    f"| {row['fit_s']:.1f} | {row['best']:.4f} | {row['process_s']:.1f} |"
+                )
+    if "redis" in parts:
+        lookups = redis_lookups(arguments.seconds)
+        print(
+            f"\nRedis feature lookups at 1,000/s: {lookups['lookups']:,} lookups, "
+            f"p50 {lookups['p50_ms']:.2f} ms, p99 {lookups['p99_ms']:.2f} ms, "
+            f"max {lookups['max_ms']:.2f} ms"
+        )
+
+
+def print_scoring(work: Path, rows: int) -> None:
+    project = scoring_project(work)
+    source = work / "score-input.parquet"
+    score_input(source, rows)
+    scored, differing = scoring_side_by_side(project, source, work / "out")
     print(
-        f"\nRedis feature lookups at 1,000/s: {lookups['lookups']:,} lookups, "
-        f"p50 {lookups['p50_ms']:.2f} ms, p99 {lookups['p99_ms']:.2f} ms, "
-        f"max {lookups['max_ms']:.2f} ms"
+        f"\n| scoring {rows:,} rows | process wall (s) | rows/s, whole process "
+        "| rows/s, read-score-write | peak memory (MiB) |"
     )
+    print("|---|---:|---:|---:|---:|")
+    for row in scored:
+        print(
+            f"| {row['engine']} | {row['wall_s']:.1f} | {rows / row['wall_s']:,.0f} "
+            f"| {row['scoring_rows_per_s']:,.0f} | {row['peak_mib']:.0f} |"
+        )
+    print(f"\nrows whose probability or decision differ: {differing}")
 
 
 if __name__ == "__main__":

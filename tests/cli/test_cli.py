@@ -136,3 +136,15 @@ def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
     assert "Pour les décideurs" in dossier.read_text()
     refused = atelier("train", "-p", str(tmp_path / "demo"), "--budget", "-1")
     assert_one_line_error(refused, r"--budget: expected a positive number of seconds")
+
+
+@pytest.mark.parametrize(
+    "arguments", [["--engine", "oracle"], ["--engine", "spark", "--case", "images"]]
+)
+def test_demo_refuses_an_engine_it_cannot_run(tmp_path, arguments):
+    process = atelier("demo", str(tmp_path / "demo"), *arguments)
+    assert process.returncode == 2 and "Traceback" not in process.stderr
+    assert process.stderr.strip().splitlines() == [
+        f"--engine: expected duckdb, or spark for the churn case; got {arguments[1]!r}"
+    ]
+    assert not (tmp_path / "demo").exists()

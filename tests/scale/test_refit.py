@@ -85,3 +85,23 @@ def test_without_spark_the_sample_model_is_not_refit(tmp_path, monkeypatch):
     result = train(project)
     assert result.refit is None
     assert any("stratified sample" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("adopted", [True, False])
+def test_the_big_data_chapter_says_what_the_extra_rows_brought(adopted):
+    from atelier._text import Text
+    from atelier.report._scale import _refit
+
+    refit = {
+        "learner": "xgboost.spark", "family": "lightgbm", "adopted": adopted,
+        "rows_searched": 1_600, "rows_refit": 9_203, "rows_check": 396, "metric": "roc_auc",
+        "curve": [{"rows": 1_600, "score": 0.91}, {"rows": 9_203, "score": 0.9503}],
+        "champion_score": 0.9479,
+    }  # fmt: skip
+    sentence = _refit(refit, Text("en"))
+    assert "9,203 training rows" in sentence and "0.950" in sentence and "0.948" in sentence
+    assert ("The refit is the served model" in sentence) == adopted
+    assert "9 203 lignes" in _refit(refit, Text("fr")).replace("\u202f", " ")
+    no_learner = _refit({**refit, "learner": None, "family": "linear"}, Text("en"))
+    assert "linear has no distributed learner" in no_learner
+    assert _refit(None, Text("en")) is None

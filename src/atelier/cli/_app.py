@@ -618,6 +618,9 @@ def demo(
         typer.Option(help="Seconds for the train stage (default: the charter's)."),
     ] = None,
     deep_budget: DeepBudgetOption = None,
+    engine: Annotated[
+        str, typer.Option(help="The churn demo's engine: duckdb (embedded) or spark (local).")
+    ] = "duckdb",
 ) -> None:
     """Build a demo project from real data, then `atelier run` it: stages and dossier."""
     from atelier.cli._progress import StageProgress
@@ -630,6 +633,10 @@ def demo(
     if case not in CASES:
         typer.echo(f"--case: expected one of {', '.join(CASES)}, got {case!r}", err=True)
         raise typer.Exit(code=2)
+    if engine not in ("duckdb", "spark") or (engine == "spark" and case != "churn"):
+        expected = "expected duckdb, or spark for the churn case"
+        typer.echo(f"--engine: {expected}; got {engine!r}", err=True)
+        raise typer.Exit(code=2)
     with user_errors(), StageProgress() as progress:
         outcome = run_demo(
             directory,
@@ -637,6 +644,7 @@ def demo(
             port=port,
             train_budget=budget,
             deep_budget=deep_budget,
+            engine=engine,
             listener=progress,
         )
     print_stages(outcome)

@@ -19,14 +19,18 @@ PORT_VARIABLE = "ATELIER_DEMO_API_PORT"
 
 
 def create_demo(
-    directory: Path, max_trials: int | None = None, deep_limits: dict | None = None
+    directory: Path,
+    max_trials: int | None = None,
+    deep_limits: dict | None = None,
+    engine: str = "duckdb",
 ) -> Path:
     """Write the demo's charter and data sources into ``directory``.
 
     Existing data files are kept, so a second call changes nothing; the charter is
     written only if absent, so a user's edits survive. ``max_trials``, when given,
     goes into the new charter's ``training`` section, and ``deep_limits`` (say
-    ``{"trials": 3, "max_epochs": 12}``) into its ``deep`` section.
+    ``{"trials": 3, "max_epochs": 12}``) into its ``deep`` section; ``engine: spark``
+    adds the engine and Spark in local mode on this machine's cores.
 
     Returns
     -------
@@ -50,6 +54,8 @@ def create_demo(
             else:
                 deep_section = f"  {name}: {value:d}\n" + deep_section
         text = f"{head}\ndeep:\n{deep_section}"
+        if engine == "spark":
+            text += '\nengine: spark\nspark: {master: "local[*]", driver_memory: 2g}\n'
         charter.write_text(_dated_plan(text, dt.date.today()), encoding="utf-8")
     return directory
 
@@ -94,6 +100,7 @@ def run_demo(
     deep_budget: float | None = None,
     max_trials: int | None = None,
     deep_limits: dict | None = None,
+    engine: str = "duckdb",
     listener=None,
 ) -> RunResult:
     """Create the demo project and ``atelier run`` it, serving its plans API meanwhile.
@@ -117,6 +124,8 @@ def run_demo(
         that many trials, so that the demo's model is the same on any machine.
     deep_limits : dict or None
         Written into the charter's ``deep`` section (``trials``, ``max_epochs``).
+    engine : {"duckdb", "spark"}, default="duckdb"
+        The churn demo's engine, written into a new charter.
     listener : object or None
         Told of each stage's progress (see :func:`atelier.runner.run`).
 
@@ -127,7 +136,9 @@ def run_demo(
     """
     if case in ("images", "text", "speech", "transcription"):
         return _run_perception_demo(case, directory, train_budget, deep_budget, listener)
-    project = Project.load(create_demo(directory, max_trials=max_trials, deep_limits=deep_limits))
+    project = Project.load(
+        create_demo(directory, max_trials=max_trials, deep_limits=deep_limits, engine=engine)
+    )
     with plans_api(project.root, port):
         outcome = run(
             project,

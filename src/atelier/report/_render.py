@@ -35,6 +35,7 @@ FIGURES = {  # name in the dossier: (stage, figure name in its result)
     "leaderboard": ("train", "leaderboard"),
     "thresholds": ("train", "thresholds"),
     "learning_curve": ("train", "learning_curve"),
+    "refit_curve": ("train", "refit_curve"),
     "importance": ("train", "importance"),
     "calibration": ("train", "calibration"),
     "deep_architecture": ("deep", "architecture"),
@@ -135,7 +136,7 @@ def _context(artifacts: Artifacts, text: Text, matrix: list[dict]) -> dict:
         "personal": (artifacts.get("ingest") or {}).get("personal_data") or [],
         "privacy_documents": _privacy_documents(artifacts, text),
         "plan": plan_sentences(results["plan"], text) if results.get("plan") else {},
-        "scale": scale_sentences(results["scale"], artifacts.checks, text)
+        "scale": scale_sentences(results["scale"], artifacts.checks, text, train)
         if results.get("scale")
         else {},
         "last_score": artifacts.checks.get("score"),

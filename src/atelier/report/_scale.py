@@ -3,8 +3,12 @@
 from atelier._text import Text
 
 
-def scale_sentences(scale: dict, checks: dict, text: Text) -> dict:
-    """Every sentence of the section, by name, and the cost table's rows."""
+def scale_sentences(scale: dict, checks: dict, text: Text, train: dict | None = None) -> dict:
+    """Every sentence of the section, by name, and the cost table's rows.
+
+    ``train`` is the train stage's result: its ``refit`` says what the rows beyond
+    the search's sample brought.
+    """
     measured, sizing = scale["measured"], scale["sizing"]
     sentences = {
         "measured": text(
@@ -42,6 +46,7 @@ def scale_sentences(scale: dict, checks: dict, text: Text) -> dict:
         else text("scale_no_serving"),
         "engine": _engine(scale["engine"], text),
         "kit": _kit(checks.get("deploy"), text),
+        "refit": _refit((train or {}).get("refit"), text),
     }
     costs = sorted(scale["costs"], key=lambda row: row["total_per_month"])
     paid = [row for row in costs if row["id"] != "local"]
@@ -68,6 +73,24 @@ def _engine(engine: dict, text: Text) -> str:
     if engine["spark_scores"]:
         parts.append(text("scale_spark_scores", rows=text.number(engine["spark_scores"])))
     return " ".join(parts)
+
+
+def _refit(refit: dict | None, text: Text) -> str | None:
+    if refit is None:
+        return None
+    if refit["learner"] is None:
+        return text("scale_refit_none", family=refit["family"])
+    return text(
+        "scale_refit_adopted" if refit["adopted"] else "scale_refit_kept",
+        learner=refit["learner"],
+        family=refit["family"],
+        searched=text.number(refit["rows_searched"]),
+        rows=text.number(refit["rows_refit"]),
+        check=text.number(refit["rows_check"]),
+        metric=refit["metric"],
+        score=text.number(refit["curve"][-1]["score"], 3),
+        champion=text.number(refit["champion_score"], 3),
+    )
 
 
 def _kit(deploy: dict | None, text: Text) -> str:
