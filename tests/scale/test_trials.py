@@ -74,10 +74,18 @@ def test_a_worker_killed_mid_trial_loses_no_trial(spark, storage):
                     continue
                 study = optuna.load_study(study_name=summary.study_name, storage=storage)
                 for trial in study.get_trials(states=(optuna.trial.TrialState.RUNNING,)):
-                    if "pid" in trial.user_attrs:  # its parameters drawn, it is evaluated
-                        os.kill(trial.user_attrs["pid"], signal.SIGKILL)
-                        killed.append(trial.number)
-                        return
+                    if "pid" not in trial.user_attrs:  # its parameters not drawn yet
+                        continue
+                    pid = trial.user_attrs["pid"]
+                    # frozen, then checked still on that trial: it cannot finish in between
+                    os.kill(pid, signal.SIGSTOP)
+                    now = {t.number: t.state for t in study.get_trials(deepcopy=False)}
+                    if now[trial.number].is_finished():
+                        os.kill(pid, signal.SIGCONT)
+                        continue
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(trial.number)
+                    return
             time.sleep(0.05)
 
     killer = threading.Thread(target=kill_one_running_worker)

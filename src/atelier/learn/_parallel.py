@@ -1,20 +1,21 @@
 """A search's tuned trials run by several workers at once, its studies in a database.
 
-The warm start runs first, in the caller. The tuned trials are then shared among
-``workers`` processes (Spark tasks: :class:`atelier.scale.SparkTrials`), each with
-its quota of trials. Every worker asks the same Optuna studies, kept in a database
-(``storage``), so that each proposal learns from the trials of every worker, and
-the pruner compares folds across them.
+The warm start runs first, in the caller. The tuned trials are then run by
+``workers`` processes at once (Spark tasks: :class:`atelier.scale.SparkTrials`).
+Every worker asks the same Optuna studies, kept in a database (``storage``), so
+that each proposal learns from the trials of every worker, and the pruner compares
+folds across them. With ``max_trials``, the trials left are tickets queued in a
+study of their own: a worker claims one before each trial (Optuna hands a queued
+trial to one asker only), so that a worker whose trials are quick takes more of
+them and no worker waits at the end; without it, the workers run until the deadline.
 
 No trial is lost:
 
 - every trial carries its worker's index and, once evaluated, a summary of its
   record (scores, times, notes) in the study;
 - a worker that starts again after its process died (Spark runs a failed task
-  again) finds the trial its first run left unfinished, marks it failed and
-  queues its parameters, which the next ask of that study runs again;
-- a worker's quota counts the trials already told under its index, so that a
-  rerun does no more than was asked;
+  again) finds the trial and the ticket its first run left unfinished, marks them
+  failed and queues them again: the trial's parameters run first, on a ticket;
 - a trial whose worker died after telling it is rebuilt from its summary
   (without its out-of-fold predictions, so it may not join an ensemble).
 """
@@ -31,11 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from atelier.exceptions import DataError
 from atelier.learn._search import Search, SearchSetup, TrialRecord
 
-FINISHED = (
-    optuna.trial.TrialState.COMPLETE,
-    optuna.trial.TrialState.PRUNED,
-    optuna.trial.TrialState.FAIL,
-)
+RUNNING = optuna.trial.TrialState.RUNNING
+FAIL = optuna.trial.TrialState.FAIL
 
 
 @dataclass
@@ -49,7 +47,7 @@ class WorkerState:
     setup: SearchSetup
     wall_deadline: float
     records: list[TrialRecord]
-    quotas: list[int | None]
+    tickets: str | None  # the study of the trials left to run; None: until the deadline
     X: pd.DataFrame
     y: np.ndarray
     fold_frames: list[pd.DataFrame] | None
@@ -79,15 +77,16 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
 def worker_state(search: Search, X, y, workers: int) -> WorkerState:
     """The state each of ``workers`` workers starts from, after ``search``'s warm start.
 
-    The trials left by ``max_trials`` are shared as evenly as can be; without it,
-    the workers run until the deadline.
+    The trials left by ``max_trials`` are queued as tickets in the storage.
     """
     setup = search.setup
     per_worker_jobs = max(1, setup.context.n_jobs // workers)
-    quotas: list[int | None] = [None] * workers
+    tickets = None
     if setup.max_trials is not None:
-        left = max(0, setup.max_trials - len(search.records))
-        quotas = [left // workers + (index < left % workers) for index in range(workers)]
+        tickets = f"{setup.study_prefix}.tickets"
+        study = optuna.create_study(storage=setup.storage, study_name=tickets)
+        for _ in range(max(0, setup.max_trials - len(search.records))):
+            study.enqueue_trial({}, user_attrs={"ticket": True})
     return WorkerState(
         setup=replace(
             setup,
@@ -96,7 +95,7 @@ def worker_state(search: Search, X, y, workers: int) -> WorkerState:
         ),
         wall_deadline=time.time() + (setup.deadline - time.monotonic()),
         records=[TrialRecord.from_summary(r.summary()) for r in search.records],
-        quotas=quotas,
+        tickets=tickets,
         X=X,
         y=y,
         fold_frames=search.fold_frames,
@@ -104,23 +103,29 @@ def worker_state(search: Search, X, y, workers: int) -> WorkerState:
 
 
 def run_worker(state: WorkerState, index: int) -> list[TrialRecord]:
-    """Run worker ``index``'s share of the tuned trials; return the records it made."""
+    """Run tuned trials as worker ``index`` while tickets (or time) last; return their records."""
     deadline = time.monotonic() + (state.wall_deadline - time.time())
     setup = replace(state.setup, deadline=deadline)
     search = Search(setup, worker=index)
     search.records = list(state.records)
     search.fold_frames = state.fold_frames
     started = len(search.records)
-    _requeue_unfinished(search, index)
-    done = _told_by(search, index)
-    quota = state.quotas[index]
+    tickets = None
+    if state.tickets is not None:
+        tickets = optuna.load_study(study_name=state.tickets, storage=setup.storage)
+    _requeue_unfinished(search, tickets, index)
     searchable = [f for f in setup.families if f.space is not None]
     n_rows = len(state.X)
-    while quota is None or done < quota:
+    while True:
+        ticket = None if tickets is None else _claim(tickets, index)
+        if tickets is not None and ticket is None:
+            break  # every trial asked for is taken
         family = _family_with_queued_trial(search) or search.next_family(searchable)
-        if family is None or not search.run_trial(family, None, state.X, state.y, n_rows):
+        ran = family is not None and search.run_trial(family, None, state.X, state.y, n_rows)
+        if ticket is not None:
+            tickets.tell(ticket, 0.0)
+        if not ran:
             break
-        done += 1
     return search.records[started:]
 
 
@@ -132,13 +137,15 @@ def gathered(search: Search, returned: list[TrialRecord]) -> list[TrialRecord]:
     summary. Trials run again after their worker died are counted in the notes.
     """
     sent = {(r.family, r.study_trial): r for r in returned}
-    found, rerun = [], 0
+    found, rerun, lost = [], 0, 0
     for family, study in search.studies.items():
         for trial in study.get_trials(deepcopy=False):
             if trial.user_attrs.get("worker") is None:
                 continue  # the caller's own (warm start) trials
             if "record" not in trial.user_attrs:
-                rerun += trial.state == optuna.trial.TrialState.FAIL
+                # failed by its worker's rerun, or left running when the job gave up
+                rerun += trial.state == FAIL
+                lost += trial.state == RUNNING
                 continue
             record = sent.get((family, trial.number))
             if record is None:
@@ -156,30 +163,44 @@ def gathered(search: Search, returned: list[TrialRecord]) -> list[TrialRecord]:
         f"{len(records)} tuned trials ran in parallel on {workers} workers, their studies "
         f"shared in {_shown(search.setup.storage)}"
         + (f"; {rerun} trials whose worker died were run again" if rerun else "")
+        + (f"; {lost} trials were lost with their workers" if lost else "")
     )
     return records
 
 
-def _requeue_unfinished(search: Search, index: int) -> None:
-    """Fail and queue again the trials a dead earlier run of worker ``index`` left running.
+def _requeue_unfinished(search: Search, tickets, index: int) -> None:
+    """Fail and queue again what a dead earlier run of worker ``index`` left running.
 
-    One worker index runs once at a time: a running trial under this index is a
-    dead process's.
+    One worker index runs once at a time: a running trial or ticket under this index
+    is a dead process's. Its ticket is queued again, so that the rerun of its trial
+    has one.
     """
     for study in search.studies.values():
-        for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        for trial in study.get_trials(deepcopy=False, states=(RUNNING,)):
             if trial.user_attrs.get("worker") == index:
-                study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+                study.tell(trial.number, state=FAIL)
                 if trial.params:  # else it died before it was given any
                     study.enqueue_trial(trial.params, user_attrs={"rerun_of": trial.number})
+    if tickets is None:
+        return
+    for ticket in tickets.get_trials(deepcopy=False, states=(RUNNING,)):
+        if ticket.user_attrs.get("worker") == index:
+            tickets.tell(ticket.number, state=FAIL)
+            tickets.enqueue_trial({}, user_attrs={"ticket": True})
 
 
-def _told_by(search: Search, index: int) -> int:
-    return sum(
-        trial.user_attrs.get("worker") == index and "record" in trial.user_attrs
-        for study in search.studies.values()
-        for trial in study.get_trials(deepcopy=False, states=FINISHED)
-    )
+def _claim(tickets, index: int) -> int | None:
+    """The number of a ticket this worker now holds, or None when none is left.
+
+    Optuna hands a queued trial to one asker only; when none is queued, ``ask``
+    makes a new trial instead, which is failed at once.
+    """
+    trial = tickets.ask()
+    if not trial.user_attrs.get("ticket"):
+        tickets.tell(trial, state=FAIL)
+        return None
+    trial.set_user_attr("worker", index)
+    return trial.number
 
 
 def _family_with_queued_trial(search: Search):
