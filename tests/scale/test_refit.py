@@ -54,7 +54,7 @@ def test_the_best_boosting_family_is_refit_on_every_row(tmp_path, spark, monkeyp
     assert 300 < refit["rows_check"] < 500  # 5% of the 8,000 rows the search never saw
     rows = [point["rows"] for point in refit["curve"]]
     assert rows == sorted(rows) and rows[-1] == refit["rows_refit"] and len(rows) == 3
-    assert rows[0] == pytest.approx(result.rows_train, rel=0.1)
+    assert rows[0] == result.rows_train  # the first point learns from the sample alone
     assert all(0.5 < point["score"] <= 1 for point in refit["curve"])
     model = load_model(project)
     assert (model.named_steps["model"].names == ["xgboost.spark"]) == refit["adopted"]

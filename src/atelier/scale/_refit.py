@@ -112,7 +112,8 @@ def refit_on_all_rows(project, auto, data, metric) -> tuple[RefitResult, object 
     encode = _fitted_encoder(auto, best, data)
     check = _check_slice(rows, data)
     y_check = _codes(auto, check[data.target])
-    check, y_check = check.loc[y_check >= 0], y_check[y_check >= 0]  # classes the search had
+    known = _known(auto, y_check)  # a number, or a class the search had
+    check, y_check = check.loc[known], y_check[known]
     champion = _loss(metric, auto.task_, auto.best_estimator_, check[data.features], y_check)
     encoded = _encoded(spark, rows, auto, encode, data).cache()
     try:
@@ -123,10 +124,11 @@ def refit_on_all_rows(project, auto, data, metric) -> tuple[RefitResult, object 
         searched = len(data.X_train)
         curve, final = [], None
         for share in _curve_shares(searched, fit_rows):
-            booster = _fit_booster(spark, encoded, share, auto.task_, best)
+            rows = _nested_rows(encoded, share)
+            booster = _fit_booster(spark, rows, auto.task_, best)
             model = _champion_with(auto, encode, booster, best.params)
             loss = _loss(metric, auto.task_, model, check[data.features], y_check)
-            curve.append({"rows": round(share * fit_rows), "score": metric.from_loss(loss)})
+            curve.append({"rows": rows.count(), "score": metric.from_loss(loss)})
             final = (model, loss)
     finally:
         encoded.unpersist()
@@ -199,7 +201,7 @@ def _training_rows(spark, project, data):
     return (
         rows.withColumn("_part", F.when(outside & (uniform >= 1 - CHECK_SHARE), "check"))
         .fillna({"_part": "fit"})
-        .withColumn("_share", F.when(F.col("_searched"), F.lit(0.0)).otherwise(shares))
+        .withColumn("_share", shares)
         .withColumn("_stop", uniform < EARLY_STOPPING_SHARE)
         .drop(*joined)
     )
@@ -236,7 +238,7 @@ def _fitted_encoder(auto, best, data):
         return "passthrough"
     X = auto.columns_.transform(auto.preprocessed(data.X_train))
     y = _codes(auto, pd.Series(data.y_train))
-    known = ~np.isnan(y) if auto.task_ == REGRESSION else y >= 0
+    known = _known(auto, y)
     return clone(step).fit(X[known], y[known])
 
 
@@ -247,6 +249,11 @@ def _features(auto, encode, frame: pd.DataFrame) -> np.ndarray:
     if hasattr(X, "toarray"):
         X = X.toarray()
     return np.asarray(X, dtype=np.float32)
+
+
+def _known(auto, y: np.ndarray) -> np.ndarray:
+    """Rows whose target the search could learn: a number, or one of its classes."""
+    return ~np.isnan(y) if auto.task_ == REGRESSION else y >= 0
 
 
 def _codes(auto, target: pd.Series) -> np.ndarray:
@@ -264,7 +271,9 @@ def _encoded(spark, rows, auto, encode, data):
 
     payload = spark.sparkContext.broadcast(cloudpickle.dumps((auto, encode)))
     features, target = list(data.features), data.target
-    marks = ["_part", "_share", "_stop"]
+    # NaN (a missing number) is the only value not equal to itself; -1 is a class left out
+    learnable = "label = label" + ("" if auto.task_ == REGRESSION else " AND label >= 0")
+    marks = ["_part", "_searched", "_share", "_stop"]
 
     def encode_batches(batches):
         import cloudpickle
@@ -276,21 +285,46 @@ def _encoded(spark, rows, auto, encode, data):
             out = pd.DataFrame({"features": list(X), "label": labels})
             yield pd.concat([out, frame[marks].reset_index(drop=True)], axis=1)
 
-    schema = "features array<float>, label double, _part string, _share double, _stop boolean"
+    schema = (
+        "features array<float>, label double, _part string, _searched boolean, "
+        "_share double, _stop boolean"
+    )
     prepared = _as_duckdb_types(rows.select(*features, target, *marks))
-    # NaN (a missing number) is the only value not equal to itself
-    return prepared.mapInPandas(encode_batches, schema).where("label = label AND label >= 0")
+    return prepared.mapInPandas(encode_batches, schema).where(learnable)
 
 
 # ---- the distributed learner --------------------------------------------------------
 
 
 def _curve_shares(searched: int, fit_rows: int) -> list[float]:
-    """Nested shares of the rows: as many as the sample, their geometric middle, all."""
+    """Nested shares of the rows: the sample's, their geometric middle, all.
+
+    >>> _curve_shares(1_600, 6_400)
+    [0.25, 0.5, 1.0]
+    """
     first = min(1.0, searched / max(fit_rows, 1))
     if first >= 1.0:
         return [1.0]
     return [first, math.sqrt(first), 1.0]
+
+
+def _nested_rows(encoded, share: float):
+    """The fit rows of one point of the curve: the sample's, and a seeded share of the rest.
+
+    At the first share they are exactly the rows the search learnt from; each larger
+    share holds the smaller ones.
+    """
+    from pyspark.sql import functions as F  # noqa: N812
+
+    counts = encoded.where("_part = 'fit'").groupBy("_searched").count().collect()
+    by_kind = {row["_searched"]: row["count"] for row in counts}
+    searched, rest = by_kind.get(True, 0), by_kind.get(False, 0)
+    wanted = share * (searched + rest)
+    drawn = min(1.0, max(0.0, (wanted - searched) / max(rest, 1)))
+    if share >= 1.0:
+        drawn = 1.01  # every share value is below 1
+    fit = F.col("_part") == "fit"
+    return encoded.where(fit & (F.col("_searched") | (F.col("_share") < drawn)))
 
 
 def booster_params(family: str, params: dict) -> dict:
@@ -324,16 +358,14 @@ def booster_params(family: str, params: dict) -> dict:
     }
 
 
-def _fit_booster(spark, encoded, share: float, task: str, best):
-    """An xgboost model fitted by ``xgboost.spark`` on ``share`` of the fit rows, here."""
+def _fit_booster(spark, rows, task: str, best):
+    """An xgboost model fitted by ``xgboost.spark`` on ``rows``, brought back here."""
     import logging
 
     import xgboost
-    from pyspark.sql import functions as F  # noqa: N812
     from xgboost.spark import SparkXGBClassifier, SparkXGBRegressor
 
     logging.getLogger("XGBoost-PySpark").setLevel(logging.WARNING)
-    rows = encoded.where((F.col("_part") == "fit") & (F.col("_share") <= share))
     kind = SparkXGBRegressor if task == REGRESSION else SparkXGBClassifier
     learner = kind(
         features_col="features",
