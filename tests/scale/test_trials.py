@@ -11,23 +11,10 @@ from sklearn.datasets import make_classification
 
 from atelier import AutoClassifier
 from atelier.charter import SparkSettings
-from atelier.learn._parallel import open_storage
 from atelier.scale._trials import SparkTrials
-from tests.scale.conftest import SPARK
+from tests.scale.conftest import SPARK, STUDIES
 
 pytestmark = [pytest.mark.slow, pytest.mark.servers]
-URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def storage():
-    storage = open_storage(URL)
-    before = {study.study_name for study in storage.get_all_studies()}
-    yield storage
-    for study in storage.get_all_studies():
-        if study.study_name not in before:
-            optuna.delete_study(study_name=study.study_name, storage=storage)
-    storage.engine.dispose()
 
 
 def _search(storage, max_trials: int) -> AutoClassifier:
@@ -110,7 +97,7 @@ def test_a_worker_killed_mid_trial_loses_no_trial(spark, storage):
 def test_a_sequential_search_keeps_its_studies_in_the_database(storage):
     X, y = make_classification(300, 5, random_state=0)
     model = AutoClassifier(
-        families=["linear"], max_trials=5, random_state=0, storage=URL, time_budget=60
+        families=["linear"], max_trials=5, random_state=0, storage=STUDIES, time_budget=60
     ).fit(X, y)
     trials = optuna.load_study(
         study_name=f"{model.study_prefix_}.linear", storage=storage

@@ -131,6 +131,9 @@ class TrainResult:
     refit : dict or None
         With ``engine: spark``, when a sample of the mart was searched: the best
         family refit on every row (see :class:`atelier.scale._refit.RefitResult`).
+    studies : str or None
+        With ``training.storage``, the prefix of the search's study names there
+        (``<studies>.<family>``).
     figures : dict of str to str
     """
 
@@ -161,6 +164,7 @@ class TrainResult:
     figures: dict[str, str]
     duration_s: float
     refit: dict | None = None
+    studies: str | None = None
 
 
 def train(project: Project, budget: float | None = None) -> TrainResult:
@@ -354,6 +358,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
             figures={name: path.name for name, path in figures.items()},
             duration_s=round(time.monotonic() - clock, 3),
             refit=refit,
+            studies=auto.study_prefix_ if settings.storage else None,
         )
         write_result(
             folder,
