@@ -253,3 +253,96 @@ def test_the_server_keeps_serving_and_logs_no_feature_values(api, example, caplo
     assert any(line.startswith("POST /v1/predict 200 ") for line in lines)
     assert not any(secret in line or "Month-to-month" in line for line in lines)
     assert api.get("/health").status_code == 200
+
+
+# ---- columns and Arrow streams: the same answers, the same rules -------------------
+
+
+def as_columns(frame: pd.DataFrame) -> dict:
+    return {"columns": json.loads(frame.to_json(orient="list"))}
+
+
+def arrow_stream(frame: pd.DataFrame) -> bytes:
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def post_arrow(api, body: bytes):
+    content_type = {"content-type": "application/vnd.apache.arrow.stream"}
+    return api.post("/v1/predict", content=body, headers=content_type)
+
+
+def test_columns_and_arrow_streams_score_like_records(api, demo_project, service):
+    rows = holdout_like_rows(demo_project, service, n=60)
+    rows.loc[3, "contract"] = " month-TO-month"  # a category's messy spelling, as in records
+    by_records = api.post("/v1/predict", json={"records": as_records(rows)})
+    by_columns = api.post("/v1/predict", json=as_columns(rows))
+    by_arrow = post_arrow(api, arrow_stream(rows))
+    for answer in (by_records, by_columns, by_arrow):
+        assert answer.status_code == 200, answer.text
+    expected = by_records.json()["predictions"]
+    assert by_columns.json()["predictions"] == expected
+    assert by_arrow.json()["predictions"] == expected
+
+
+def test_the_openapi_schema_documents_columns_and_arrow(api):
+    body = api.get("/openapi.json").json()["paths"]["/v1/predict"]["post"]["requestBody"]
+    assert "application/vnd.apache.arrow.stream" in body["content"]
+    shapes = body["content"]["application/json"]["schema"]["oneOf"]
+    columns = shapes[1]["properties"]["columns"]
+    assert columns["properties"]["tenure"]["items"]["minimum"] == 0
+    assert "contract" in columns["required"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "expected"),
+    [
+        ({"tenure": "twelve"}, "tenure", "valid integer"),
+        ({"tenure": -5}, "tenure", "greater than or equal to 0"),
+        ({"contract": "Weekly"}, "contract", "'Month-to-month' or 'Two year' or 'One year'"),
+        ({"monthly_charges": None}, "monthly_charges", "valid number"),
+    ],
+)
+def test_a_bad_value_in_a_column_gets_the_records_422(api, example, change, field, expected):
+    records = [example["records"][0], dict(example["records"][0], **change)]
+    by_records = api.post("/v1/predict", json={"records": records}).json()["detail"]
+    frame = pd.DataFrame(records)
+    for answer in (api.post("/v1/predict", json=as_columns(frame)), post_arrow_if(api, frame)):
+        if answer is None:
+            continue  # a string among integers cannot be one Arrow column
+        assert answer.status_code == 422, answer.text
+        [problem] = answer.json()["detail"]
+        assert (problem["record"], problem["field"]) == (1, field)
+        assert problem["msg"] == by_records[0]["msg"]
+        assert expected in problem["msg"]
+
+
+def post_arrow_if(api, frame: pd.DataFrame):
+    import pyarrow as pa
+
+    try:
+        return post_arrow(api, arrow_stream(frame))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def test_bad_column_bodies_get_one_clear_422(api, example, demo_project, service):
+    rows = holdout_like_rows(demo_project, service, n=3)
+    columns = as_columns(rows)["columns"]
+    unknown = api.post("/v1/predict", json={"columns": {**columns, "loyalty_card": [1, 2, 3]}})
+    assert messages(unknown)[0] == "record 0, field 'loyalty_card': Extra inputs are not permitted"
+    missing = {k: v for k, v in columns.items() if k != "contract"}
+    answer = api.post("/v1/predict", json={"columns": missing})
+    assert messages(answer)[0] == "record 0, field 'contract': Field required"
+    uneven = api.post("/v1/predict", json={"columns": {**columns, "tenure": [1]}})
+    assert uneven.status_code == 422 and "as many values" in messages(uneven)[0]
+    for body in ({"columns": []}, {"columns": {}}, {"columns": columns, "records": []}):
+        assert api.post("/v1/predict", json=body).status_code == 422
+    garbage = post_arrow(api, b"not an arrow stream")
+    assert garbage.status_code == 422
+    assert messages(garbage)[0].startswith("not an Arrow IPC stream")

@@ -148,7 +148,7 @@ class RequestModel:
             document = self.body_adapters[limit or self.max_records].validate_json(body)
         except ValidationError as error:
             raise RequestError.from_validation(error, "body") from None
-        return self._columns(document["records"], "body")
+        return self.records_to_columns(document["records"], "body")
 
     def to_frame(self, columns: dict[str, list]) -> pd.DataFrame:
         """The model's input frame from validated columns (see :meth:`json_columns`)."""
@@ -180,10 +180,21 @@ class RequestModel:
             checked = self.record_adapter.validate_python(records)
         except ValidationError as error:
             raise RequestError.from_validation(error, "file") from None
-        return self.to_frame(self._columns(checked, "file"))
+        return self.to_frame(self.records_to_columns(checked, "file"))
 
-    def _columns(self, records: list[dict], root: str) -> dict[str, list]:
+    def records_to_columns(self, records: list[dict], root: str) -> dict[str, list]:
+        """Validated records as columns, their categories canonical (see below)."""
         columns = {name: [record.get(name) for record in records] for name in self.columns}
+        return self.canonical_columns(columns, root)
+
+    def canonical_columns(self, columns: dict[str, list], root: str) -> dict[str, list]:
+        """``columns`` with each category spelled as in training (looked up once per value).
+
+        Raises
+        ------
+        RequestError
+            Naming the record and field of a value that is no category.
+        """
         errors = []
         for name, canonical in self._canonical.items():
             spelled = {}  # each distinct value, looked up once
@@ -204,8 +215,13 @@ class RequestModel:
         return columns
 
 
-def _array(values: list, kind: str):
-    """A column as the model's frame wants it, without pandas inferring its type."""
+def _array(values, kind: str):
+    """A column as the model's frame wants it, without pandas inferring its type.
+
+    A numpy array comes typed already (see :mod:`atelier.serve._columns`).
+    """
+    if isinstance(values, np.ndarray):
+        return values
     if kind == "number" or (kind == "integer" and None in values):
         return np.array(values, dtype="float64")
     if kind == "integer":
