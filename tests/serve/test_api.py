@@ -259,7 +259,7 @@ def test_the_server_keeps_serving_and_logs_no_feature_values(api, example, caplo
 
 
 def as_columns(frame: pd.DataFrame) -> dict:
-    return {"columns": json.loads(frame.to_json(orient="list"))}
+    return {"columns": {c: json.loads(frame[c].to_json(orient="values")) for c in frame.columns}}
 
 
 def arrow_stream(frame: pd.DataFrame) -> bytes:
