@@ -523,7 +523,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         them in memory. Each fit names its studies apart (``study_prefix_``).
     parallel : object or None
         Runs the tuned trials on several workers sharing ``storage``, such as
-        :class:`atelier.scale.SparkTrials`; None runs them one after the other.
+        :class:`atelier.scale._trials.SparkTrials`; None runs them one after the other.
 
     Attributes
     ----------

@@ -1,7 +1,7 @@
 """A search's tuned trials run by several workers at once, its studies in a database.
 
 The warm start runs first, in the caller. The tuned trials are then run by
-``workers`` processes at once (Spark tasks: :class:`atelier.scale.SparkTrials`).
+``workers`` processes at once (Spark tasks: :class:`atelier.scale._trials.SparkTrials`).
 Every worker asks the same Optuna studies, kept in a database (``storage``), so
 that each proposal learns from the trials of every worker, and the pruner compares
 folds across them. With ``max_trials``, the trials left are tickets queued in a
