@@ -74,19 +74,26 @@ def test_the_best_boosting_family_is_refit_on_every_row(tmp_path, spark, monkeyp
     assert written["refit"]["curve"] == refit["curve"]
 
 
-def test_a_family_without_a_distributed_learner_keeps_the_sample_model(
-    tmp_path, spark, monkeypatch
-):
-    project = holders(tmp_path, monkeypatch, ["linear"])
-    result = train(project)
-    assert result.refit["learner"] is None and result.refit["curve"] == []
-    assert "linear has no distributed learner" in result.refit["why"]
-    assert load_model(project).named_steps["model"].names == ["linear"]
-    assert not (project.artifact_dir("learn") / "refit_curve.png").exists()
+def test_a_family_without_a_distributed_learner_keeps_the_sample_model():
+    """Nothing is refit, and Spark is never started: the reason comes first."""
+    from types import SimpleNamespace
+
+    from sklearn.datasets import make_classification
+
+    from atelier import AutoClassifier
+    from atelier.learn._metrics import get_metric
+    from atelier.scale._refit import refit_on_all_rows
+
+    X, y = make_classification(200, 4, random_state=0)
+    auto = AutoClassifier(families=["linear"], max_trials=2, random_state=0).fit(X, y)
+    data = SimpleNamespace(keys_test=pd.DataFrame({"id": [1]}), holdout_plan={"kind": "random"})
+    result, model = refit_on_all_rows(None, auto, data, get_metric("roc_auc", "binary"))
+    assert model is None and result.learner is None and result.curve == []
+    assert "linear has no distributed learner" in result.why
 
 
 def test_without_spark_the_sample_model_is_not_refit(tmp_path, monkeypatch):
-    project = holders(tmp_path, monkeypatch, ["lightgbm"], engine="duckdb")
+    project = holders(tmp_path, monkeypatch, ["linear"], engine="duckdb")
     result = train(project)
     assert result.refit is None
     assert any("stratified sample" in note for note in result.notes)

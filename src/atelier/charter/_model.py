@@ -367,9 +367,11 @@ class Charter(_Strict):
                 f"opportunities: {len(retained)} are retained ({', '.join(retained)}); "
                 "a project carries one"
             )
-        if self.training.workers > 1 and (self.engine != "spark" or not self.training.storage):
+        # read past the record of sections read: the charter's own check is no stage's read
+        training, engine = self.__dict__["training"], self.__dict__["engine"]
+        if training.workers > 1 and (engine != "spark" or not training.storage):
             raise ValueError(
-                f"training.workers: {self.training.workers} workers run on Spark and share "
+                f"training.workers: {training.workers} workers run on Spark and share "
                 "their trials through a database: set engine: spark and training.storage"
             )
         base = self.sources[self.mart.base]

@@ -6,9 +6,16 @@ their records back. The rows and the search travel once, as a broadcast value. A
 task whose process dies is run again by Spark where its master allows retries
 (``local[N,F]``, any cluster); where it does not, the job is submitted once more.
 Either way the rerun finds the trial left unfinished and runs it again.
+
+A rerun takes over its worker index, so the index's earlier run must be over. When
+a job fails, Spark cancels its other tasks, but a cancelled task's Python process
+may run on until Spark kills it, after ``spark.python.task.killTimeout``. The job
+is therefore submitted again only once twice that time has passed.
 """
 
 import logging
+import re
+import time
 from dataclasses import dataclass
 
 from atelier.charter import SparkSettings
@@ -79,9 +86,20 @@ class SparkTrials:
                     log.warning("tuned trials: the Spark job failed: %s", first_line(error))
                     if submission == SUBMISSIONS - 1:
                         break  # what was told is rebuilt from the studies
+                    time.sleep(2 * _kill_timeout_s(context) + 1)  # the cancelled tasks' end
                     continue
                 returned = [record for blob in sent for record in cloudpickle.loads(blob)]
                 break
         finally:
             payload.destroy()
         return gathered(search, returned)
+
+
+def _kill_timeout_s(context) -> float:
+    """Seconds Spark waits before killing a cancelled task's Python process (``2s``)."""
+    value = context.getConf().get("spark.python.task.killTimeout", "2s")
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s|m)?", value.strip())
+    if match is None:
+        return 2.0
+    number, unit = float(match[1]), match[2] or "s"
+    return number / 1000 if unit == "ms" else number * 60 if unit == "m" else number
