@@ -1,10 +1,11 @@
 """The search's tuned trials run in parallel on Spark executors.
 
 Each Spark task is one worker of :mod:`atelier.learn._parallel`: it loads the
-search's studies from the shared database, runs its quota of trials, and sends
-their records back. The rows and the search travel once, as a broadcast value. A
-task whose process dies is run again by Spark where its master allows retries
-(``local[N,F]``, any cluster); where it does not, the job is submitted once more.
+search's studies from the shared database, runs trials while tickets are left
+to claim (or time, without ``max_trials``), and sends their records back. The rows
+and the search travel once, as a broadcast value. A task whose process dies is run
+again by Spark where its master allows retries (``local[N,F]``, any cluster); where
+it does not, the job is submitted once more.
 Either way the rerun finds the trial left unfinished and runs it again.
 
 A rerun takes over its worker index, so the index's earlier run must be over. When
