@@ -97,7 +97,7 @@ def test_a_worker_killed_mid_trial_loses_no_trial(spark, storage):
 def test_a_sequential_search_keeps_its_studies_in_the_database(storage):
     X, y = make_classification(300, 5, random_state=0)
     model = AutoClassifier(
-        families=["linear"], max_trials=5, random_state=0, storage=STUDIES, time_budget=60
+        families=["linear"], max_trials=5, random_state=0, storage=STUDIES, time_budget=600
     ).fit(X, y)
     trials = optuna.load_study(
         study_name=f"{model.study_prefix_}.linear", storage=storage
