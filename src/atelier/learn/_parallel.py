@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from atelier.exceptions import DataError
 from atelier.learn._search import Search, SearchSetup, TrialRecord
+from atelier.sources._snapshot import first_line
 
 RUNNING = optuna.trial.TrialState.RUNNING
 FAIL = optuna.trial.TrialState.FAIL
@@ -61,16 +62,15 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     DataError
         When the database does not answer or refuses; the message hides the password.
     """
-    shown = make_url(url).render_as_string(hide_password=True)
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
     except (SQLAlchemyError, ImportError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0]
+        reason = first_line(error)
         password = make_url(url).password
         if password:
             reason = reason.replace(password, "***")
         raise DataError(
-            f"training.storage: the study database {shown} cannot be used: {reason}"
+            f"training.storage: the study database {_shown(url)} cannot be used: {reason}"
         ) from None
 
 
@@ -159,9 +159,10 @@ def gathered(search: Search, returned: list[TrialRecord]) -> list[TrialRecord]:
     for offset, (_, record) in enumerate(found):
         records.append(replace(record, number=len(search.records) + offset))
     workers = len({r.worker for r in records})
+    database = _shown(getattr(search.setup.storage, "url", None))
     search.notes.append(
         f"{len(records)} tuned trials ran in parallel on {workers} workers, their studies "
-        f"shared in {_shown(search.setup.storage)}"
+        f"shared in {database}"
         + (f"; {rerun} trials whose worker died were run again" if rerun else "")
         + (f"; {lost} trials were lost with their workers" if lost else "")
     )
@@ -214,6 +215,6 @@ def _family_with_queued_trial(search: Search):
     return None
 
 
-def _shown(storage) -> str:
-    url = getattr(storage, "url", None)
+def _shown(url: str | None) -> str:
+    """The database's URL without its password."""
     return make_url(url).render_as_string(hide_password=True) if url else "a database"

@@ -28,8 +28,7 @@ from sklearn.pipeline import Pipeline
 from atelier.learn._boosting import EarlyStoppedClassifier, EarlyStoppedRegressor
 from atelier.learn._ensemble import WeightedClassifier, WeightedRegressor
 from atelier.learn._metrics import REGRESSION
-from atelier.scale._lake import lake_folder
-from atelier.scale._session import spark_session
+from atelier.scale._sql import spark_view
 
 LEARNER = "xgboost.spark"
 BOOSTING = ("lightgbm", "xgboost", "hist_gb", "catboost")
@@ -107,8 +106,8 @@ def refit_on_all_rows(project, auto, data, metric) -> tuple[RefitResult, object 
     reason = _not_refit_because(best, auto, data)
     if reason:
         return replace(result, why=reason, duration_s=round(time.monotonic() - clock, 3)), None
-    spark = spark_session(project.charter.spark)
-    rows = _training_rows(spark, project, data)
+    rows = _training_rows(project, data)
+    spark = rows.sparkSession
     encode = _fitted_encoder(auto, best, data)
     check = _check_slice(rows, data)
     y_check = _codes(auto, check[data.target])
@@ -117,14 +116,13 @@ def refit_on_all_rows(project, auto, data, metric) -> tuple[RefitResult, object 
     champion = _loss(metric, auto.task_, auto.best_estimator_, check[data.features], y_check)
     encoded = _encoded(spark, rows, auto, encode, data).cache()
     try:
-        counts = dict(
-            encoded.groupBy("_part").count().rdd.map(lambda row: (row[0], row[1])).collect()
-        )
-        fit_rows = counts.get("fit", 0)
-        searched = len(data.X_train)
+        fitting = encoded.where("_part = 'fit'").groupBy("_searched").count().collect()
+        by_kind = {row["_searched"]: row["count"] for row in fitting}
+        fit_searched, fit_rest = by_kind.get(True, 0), by_kind.get(False, 0)
+        fit_rows = fit_searched + fit_rest
         curve, final = [], None
-        for share in _curve_shares(searched, fit_rows):
-            rows = _nested_rows(encoded, share)
+        for share in _curve_shares(fit_searched, fit_rows):
+            rows = _nested_rows(encoded, share, fit_searched, fit_rest)
             booster = _fit_booster(spark, rows, auto.task_, best)
             model = _champion_with(auto, encode, booster, best.params)
             loss = _loss(metric, auto.task_, model, check[data.features], y_check)
@@ -137,7 +135,7 @@ def refit_on_all_rows(project, auto, data, metric) -> tuple[RefitResult, object 
     result = replace(
         result,
         learner=LEARNER,
-        rows_searched=searched,
+        rows_searched=len(data.X_train),
         rows_refit=fit_rows,
         rows_check=len(check),
         curve=curve,
@@ -172,18 +170,24 @@ def _not_refit_because(best, auto, data) -> str | None:
     return None
 
 
-def _training_rows(spark, project, data):
+def _training_rows(project, data):
     """The mart's rows with a target, less the hold-out, each marked ``fit`` or ``check``.
 
     ``_searched`` marks the sample's training rows; ``_share`` is a seeded uniform
-    number per key that draws the nested shares of the learning curve.
+    number per key that draws the nested shares of the learning curve. Decimals and
+    dates come typed as DuckDB hands them to pandas, as the search read them.
+
+    Raises
+    ------
+    StageOrderError
+        The lake has no copy of the mart (ingest ran on DuckDB).
     """
     from pyspark.sql import functions as F  # noqa: N812 -- Spark's own convention
 
     keys = list(data.keys_test.columns)
-    table = data.table.split(".", 1)[1]
-    mart = spark.read.parquet(str(lake_folder(project.state_dir, "mart", table)))
-    mart = mart.where(F.col(data.target).isNotNull())
+    connection, view = spark_view(project, "mart", data.table.split(".", 1)[1])
+    spark = connection.spark
+    mart = _as_duckdb_types(spark.table(view)).where(F.col(data.target).isNotNull())
     for key in keys:
         mart = mart.withColumn(f"_key_{key}", F.col(key).cast("string"))
     joined = [f"_key_{key}" for key in keys]
@@ -211,7 +215,7 @@ def _check_slice(rows, data) -> pd.DataFrame:
     """The check slice's features and target, here, as the champion reads them."""
     columns = [*data.features, data.target]
     check = rows.where("_part = 'check'").select(*columns).limit(MAX_CHECK_ROWS)
-    return _as_duckdb_types(check).toArrow().to_pandas()
+    return check.toArrow().to_pandas()
 
 
 def _as_duckdb_types(frame):
@@ -289,7 +293,7 @@ def _encoded(spark, rows, auto, encode, data):
         "features array<float>, label double, _part string, _searched boolean, "
         "_share double, _stop boolean"
     )
-    prepared = _as_duckdb_types(rows.select(*features, target, *marks))
+    prepared = rows.select(*features, target, *marks)
     return prepared.mapInPandas(encode_batches, schema).where(learnable)
 
 
@@ -308,17 +312,15 @@ def _curve_shares(searched: int, fit_rows: int) -> list[float]:
     return [first, math.sqrt(first), 1.0]
 
 
-def _nested_rows(encoded, share: float):
+def _nested_rows(encoded, share: float, searched: int, rest: int):
     """The fit rows of one point of the curve: the sample's, and a seeded share of the rest.
 
-    At the first share they are exactly the rows the search learnt from; each larger
+    ``searched`` and ``rest`` count the fit rows inside and outside the sample. At
+    the first share the rows are exactly those the search learnt from; each larger
     share holds the smaller ones.
     """
     from pyspark.sql import functions as F  # noqa: N812
 
-    counts = encoded.where("_part = 'fit'").groupBy("_searched").count().collect()
-    by_kind = {row["_searched"]: row["count"] for row in counts}
-    searched, rest = by_kind.get(True, 0), by_kind.get(False, 0)
     wanted = share * (searched + rest)
     drawn = min(1.0, max(0.0, (wanted - searched) / max(rest, 1)))
     if share >= 1.0:

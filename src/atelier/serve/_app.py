@@ -188,29 +188,29 @@ def _add_record_routes(app: FastAPI, service: ModelService, guarded, metrics) ->
 
 async def _predictions(request: Request, service: ModelService, batcher) -> dict[str, list]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == ARROW_STREAM:
-        columns = await run_in_threadpool(arrow_columns, service.request, await request.body())
-        return await run_in_threadpool(service.predict, service.request.to_frame(columns))
-    if content_type == "application/json":
-        body = await request.body()
-        if _COLUMNAR.match(body):  # already a batch: validated column by column
-            columns = await run_in_threadpool(json_columns, service.request, body)
-            return await run_in_threadpool(service.predict, service.request.to_frame(columns))
-        if len(body) <= INLINE_BODY_BYTES:
-            columns = service.request.json_columns(body)
-        else:  # validating thousands of records takes long enough to stall other requests
-            columns = await run_in_threadpool(service.request.json_columns, body)
-        if len(next(iter(columns.values()))) <= BATCHED_RECORDS:
-            return await batcher.submit(columns)
-        return await run_in_threadpool(service.predict, service.request.to_frame(columns))
     if content_type == "multipart/form-data":
         frame = service.request.parse_frame(await _uploaded_table(request))
         return await run_in_threadpool(service.predict, frame)
-    raise HTTPException(
-        415,
-        f"content type {content_type or 'none'!r}: expected application/json, "
-        f"{ARROW_STREAM} or a file upload",
-    )
+    if content_type == ARROW_STREAM:
+        columns = await run_in_threadpool(arrow_columns, service.request, await request.body())
+    elif content_type == "application/json":
+        body = await request.body()
+        if _COLUMNAR.match(body):  # already a batch: validated column by column
+            columns = await run_in_threadpool(json_columns, service.request, body)
+        else:
+            if len(body) <= INLINE_BODY_BYTES:
+                columns = service.request.json_columns(body)
+            else:  # validating thousands of records takes long enough to stall other requests
+                columns = await run_in_threadpool(service.request.json_columns, body)
+            if len(next(iter(columns.values()))) <= BATCHED_RECORDS:
+                return await batcher.submit(columns)
+    else:
+        raise HTTPException(
+            415,
+            f"content type {content_type or 'none'!r}: expected application/json, "
+            f"{ARROW_STREAM} or a file upload",
+        )
+    return await run_in_threadpool(service.predict, service.request.to_frame(columns))
 
 
 async def _uploaded_table(request: Request) -> pd.DataFrame:

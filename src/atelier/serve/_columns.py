@@ -14,7 +14,13 @@ import numpy as np
 import orjson
 from pydantic import ValidationError
 
-from atelier.serve._request import MAX_ERRORS, MAX_TEXT, RequestError, RequestModel
+from atelier.serve._request import (
+    MAX_ERRORS,
+    MAX_TEXT,
+    RequestError,
+    RequestModel,
+    body_error,
+)
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 _PLAIN_TYPES = {
@@ -36,15 +42,15 @@ def json_columns(model: RequestModel, body: bytes) -> dict:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise RequestError([_body_error(f"Invalid JSON: {error}")]) from None
+        raise RequestError([body_error(f"Invalid JSON: {error}")]) from None
     if not (isinstance(document, dict) and list(document) == ["columns"]):
-        raise RequestError([_body_error('expected {"columns": {"field": [values, ...]}}')])
+        raise RequestError([body_error('expected {"columns": {"field": [values, ...]}}')])
     columns = document["columns"]
     if not isinstance(columns, dict) or not columns:
-        raise RequestError([_body_error("columns: expected an object of lists, one per field")])
+        raise RequestError([body_error("columns: expected an object of lists, one per field")])
     for name, values in columns.items():
         if not isinstance(values, list):
-            raise RequestError([_body_error(f"columns.{name}: expected a list of values")])
+            raise RequestError([body_error(f"columns.{name}: expected a list of values")])
     return checked_columns(model, {name: _ListColumn(values) for name, values in columns.items()})
 
 
@@ -62,9 +68,9 @@ def arrow_columns(model: RequestModel, body: bytes) -> dict:
         table = pa.ipc.open_stream(body).read_all()
     except (pa.ArrowInvalid, OSError) as error:
         reason = str(error).splitlines()[0][:200]
-        raise RequestError([_body_error(f"not an Arrow IPC stream ({reason})")]) from None
+        raise RequestError([body_error(f"not an Arrow IPC stream ({reason})")]) from None
     if table.num_columns == 0:
-        raise RequestError([_body_error("the Arrow stream has no column")])
+        raise RequestError([body_error("the Arrow stream has no column")])
     return checked_columns(
         model, {name: _ArrowColumn(table.column(name)) for name in table.column_names}
     )
@@ -126,10 +132,10 @@ def _checked_columns(model: RequestModel, columns: dict) -> dict:
     n_rows = next(iter(lengths.values()))
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{name} {length}" for name, length in lengths.items())
-        raise RequestError([_body_error(f"columns: every column needs as many values ({shown})")])
+        raise RequestError([body_error(f"columns: every column needs as many values ({shown})")])
     if not 1 <= n_rows <= model.max_records:
         raise RequestError(
-            [_body_error(f"columns: 1 to at most {model.max_records} rows, got {n_rows}")]
+            [body_error(f"columns: 1 to at most {model.max_records} rows, got {n_rows}")]
         )
     if any(name not in model.columns for name in columns):
         return _as_records(model, columns, n_rows)  # unknown fields: the record model says so
@@ -271,7 +277,3 @@ def _as_records(model: RequestModel, columns: dict, n_rows: int) -> dict:
     except ValidationError as error:
         raise RequestError.from_validation(error, "body") from None
     return model.records_to_columns(validated, "body")
-
-
-def _body_error(message: str) -> dict:
-    return {"loc": ["body"], "record": None, "field": None, "msg": message, "type": "value_error"}

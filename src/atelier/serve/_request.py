@@ -166,11 +166,11 @@ class RequestModel:
             When a column is unknown or missing, or a value is out of its domain.
         """
         if frame.empty:
-            raise RequestError([_body_error("the file has no rows")])
+            raise RequestError([body_error("the file has no rows")])
         unknown = [str(c) for c in frame.columns if c not in self.columns]
         if unknown:
             raise RequestError(
-                [_body_error(f"unknown column(s) {unknown}; expected {self.columns}")]
+                [body_error(f"unknown column(s) {unknown}; expected {self.columns}")]
             )
         records = [
             {key: value for key, value in row.items() if not is_missing(value)}
@@ -242,7 +242,8 @@ def _field_error(root: str, record: int, field: str, categories) -> dict:
     }
 
 
-def _body_error(message: str) -> dict:
+def body_error(message: str) -> dict:
+    """A problem of the body as a whole (no record, no field), as :class:`RequestError` holds."""
     return {"loc": ["body"], "record": None, "field": None, "msg": message, "type": "value_error"}
 
 
