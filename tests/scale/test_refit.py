@@ -49,7 +49,7 @@ def test_the_best_boosting_family_is_refit_on_every_row(tmp_path, spark, monkeyp
     project = holders(tmp_path, monkeypatch, ["lightgbm"], **parallel)
     result = train(project)
     assert f"{result.studies}.lightgbm" in {s.study_name for s in storage.get_all_studies()}
-    assert any("2 tuned trials ran in parallel on 2 workers" in note for note in result.notes)
+    assert any("2 tuned trials ran on 2 parallel workers" in note for note in result.notes)
     refit = result.refit
     assert refit["learner"] == "xgboost.spark" and refit["family"] == "lightgbm"
     assert booster_params("lightgbm", {"num_leaves": 7})["max_leaves"] == 7

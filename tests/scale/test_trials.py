@@ -45,7 +45,7 @@ def test_two_workers_share_one_study(spark, storage):
     assert len({t.user_attrs["pid"] for t in tuned}) == 2  # two processes at once
     board = model.leaderboard_
     assert sorted(board.loc[board["origin"] == "tuned", "trial"]) == list(range(3, 9))
-    assert any("6 tuned trials ran in parallel on 2 workers" in n for n in model.notes_)
+    assert any("6 tuned trials ran on 2 parallel workers" in n for n in model.notes_)
 
 
 def test_a_worker_killed_mid_trial_loses_no_trial(spark, storage):

@@ -129,12 +129,13 @@ def run_worker(state: WorkerState, index: int) -> list[TrialRecord]:
     return search.records[started:]
 
 
-def gathered(search: Search, returned: list[TrialRecord]) -> list[TrialRecord]:
+def gathered(search: Search, returned: list[TrialRecord], workers: int) -> list[TrialRecord]:
     """Every tuned trial the workers told, numbered after the caller's own, in start order.
 
     ``returned`` holds the records the workers sent back; a trial told in the
     studies without one (its worker died after telling it) is rebuilt from its
-    summary. Trials run again after their worker died are counted in the notes.
+    summary. Trials run again after their worker died are counted in the notes, with
+    the ``workers`` started (one that found no ticket left runs none).
     """
     sent = {(r.family, r.study_trial): r for r in returned}
     found, rerun, lost = [], 0, 0
@@ -158,10 +159,9 @@ def gathered(search: Search, returned: list[TrialRecord]) -> list[TrialRecord]:
     records = []
     for offset, (_, record) in enumerate(found):
         records.append(replace(record, number=len(search.records) + offset))
-    workers = len({r.worker for r in records})
     database = _shown(getattr(search.setup.storage, "url", None))
     search.notes.append(
-        f"{len(records)} tuned trials ran in parallel on {workers} workers, their studies "
+        f"{len(records)} tuned trials ran on {workers} parallel workers, their studies "
         f"shared in {database}"
         + (f"; {rerun} trials whose worker died were run again" if rerun else "")
         + (f"; {lost} trials were lost with their workers" if lost else "")

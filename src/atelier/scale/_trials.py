@@ -93,7 +93,7 @@ class SparkTrials:
                 break
         finally:
             payload.destroy()
-        return gathered(search, returned)
+        return gathered(search, returned, self.workers)
 
 
 def _kill_timeout_s(context) -> float:
