@@ -1,11 +1,13 @@
-"""One AutoML fit, in its own process: ``python automl_runner.py TOOL TASK BUDGET DIR``.
+"""One AutoML fit, in its own process: ``python automl_runner.py TOOL TASK BUDGET DIR SEED``.
 
 Reads ``DIR/train.parquet`` and ``DIR/test.parquet`` (target column ``target``),
-fits TOOL with BUDGET seconds on 2 cores, predicts the test rows (and times
-predicting 1,000 rows drawn from them), and writes
-``DIR/TOOL-BUDGET.npy`` (probabilities, classes sorted, or values) and
-``DIR/TOOL-BUDGET.json`` (fit and predict seconds). Runs in atelier's environment
-for ``atelier`` and in the anchors' environment for ``flaml`` and ``autogluon``.
+fits TOOL with BUDGET seconds on 2 cores and search seed SEED, predicts the test
+rows (and times predicting 1,000 rows drawn from them), and writes
+``DIR/TOOL-BUDGET-sSEED.npy`` (probabilities, classes sorted, or values) and
+``DIR/TOOL-BUDGET-sSEED.json`` (fit and predict seconds). Runs in atelier's
+environment for ``atelier`` and ``lightgbm`` (LightGBM with its default parameters,
+no search), in the anchors' environment for ``flaml``, ``autogluon``
+(``medium_quality``) and ``autogluon-best`` (``best_quality``).
 """
 
 import json
@@ -28,18 +30,26 @@ METRICS = {
         "regression": "root_mean_squared_error",
     },
 }
+METRICS["autogluon-best"] = METRICS["autogluon"]
+PRESETS = {"autogluon": "medium_quality", "autogluon-best": "best_quality"}
 
 
-def fit_predict(tool: str, task: str, budget: float, train: pd.DataFrame, test: pd.DataFrame):
+def fit_predict(tool, task, budget, seed, train: pd.DataFrame, test: pd.DataFrame):
     X, y = train.drop(columns="target"), train["target"]
     X_test = test.drop(columns="target")
-    metric = METRICS[tool][task]
     started = time.monotonic()
-    if tool == "atelier":
+    if tool == "lightgbm":
+        import lightgbm
+
+        kind = lightgbm.LGBMRegressor if task == "regression" else lightgbm.LGBMClassifier
+        model = _Categories(kind(n_jobs=CORES, random_state=seed, verbose=-1)).fit(X, y)
+    elif tool == "atelier":
         from atelier import AutoClassifier, AutoRegressor
 
         kind = AutoRegressor if task == "regression" else AutoClassifier
-        model = kind(time_budget=budget, metric=metric, n_jobs=CORES, random_state=0).fit(X, y)
+        model = kind(
+            time_budget=budget, metric=METRICS[tool][task], n_jobs=CORES, random_state=seed
+        ).fit(X, y)
     elif tool == "flaml":
         from flaml import AutoML
 
@@ -48,10 +58,10 @@ def fit_predict(tool: str, task: str, budget: float, train: pd.DataFrame, test: 
             X,
             y,
             task="regression" if task == "regression" else "classification",
-            metric=metric,
+            metric=METRICS[tool][task],
             time_budget=budget,
             n_jobs=CORES,
-            seed=0,
+            seed=seed,
             verbose=0,
         )
     else:
@@ -59,10 +69,16 @@ def fit_predict(tool: str, task: str, budget: float, train: pd.DataFrame, test: 
 
         model = TabularPredictor(
             label="target",
-            eval_metric=metric,
+            eval_metric=METRICS[tool][task],
             path=tempfile.mkdtemp(prefix="autogluon-"),
             verbosity=0,
-        ).fit(train, time_limit=budget, presets="medium_quality", num_cpus=CORES)
+        ).fit(
+            train,
+            time_limit=budget,
+            presets=PRESETS[tool],
+            num_cpus=CORES,
+            ag_args_fit={"random_seed": seed},
+        )
     fit_s = time.monotonic() - started
     predictions = predict(model, task, X_test)
     thousand = X_test.sample(n=1_000, replace=True, random_state=0).reset_index(drop=True)
@@ -72,6 +88,34 @@ def fit_predict(tool: str, task: str, budget: float, train: pd.DataFrame, test: 
         predict(model, task, thousand)
     predict_ms = (time.monotonic() - started) / PREDICT_REPEATS * 1000
     return predictions, {"fit_s": fit_s, "predict_ms_per_1k": predict_ms}
+
+
+class _Categories:
+    """LightGBM on text columns as pandas categories, with the training levels."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def fit(self, X, y):
+        self.levels = {c: X[c].astype("category").cat.categories for c in _texts(X)}
+        self.model.fit(self._coded(X), y)
+        return self
+
+    def _coded(self, X):
+        X = X.copy()
+        for column, levels in self.levels.items():
+            X[column] = pd.Categorical(X[column], categories=levels)
+        return X
+
+    def predict(self, X):
+        return self.model.predict(self._coded(X))
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(self._coded(X))
+
+
+def _texts(X: pd.DataFrame) -> list[str]:
+    return [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
 
 
 def predict(model, task: str, X: pd.DataFrame) -> np.ndarray:
@@ -86,10 +130,11 @@ def predict(model, task: str, X: pd.DataFrame) -> np.ndarray:
 
 def main() -> None:
     tool, task, budget, folder = sys.argv[1], sys.argv[2], float(sys.argv[3]), Path(sys.argv[4])
+    seed = int(sys.argv[5])
     train = pd.read_parquet(folder / "train.parquet")
     test = pd.read_parquet(folder / "test.parquet")
-    predictions, timings = fit_predict(tool, task, budget, train, test)
-    stem = f"{tool}-{budget:g}"
+    predictions, timings = fit_predict(tool, task, budget, seed, train, test)
+    stem = f"{tool}-{budget:g}-s{seed}"
     np.save(folder / f"{stem}.npy", predictions)
     (folder / f"{stem}.json").write_text(json.dumps(timings))
 

@@ -1,11 +1,20 @@
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import make_regression
+from sklearn.linear_model import LinearRegression
 from sklearn.metrics import confusion_matrix, roc_auc_score
 
+from atelier import AutoRegressor
 from atelier.charter import Costs
 from atelier.learn import choose_splits, get_metric
+from atelier.learn._boosting import EarlyStoppedRegressor
 from atelier.learn._ensemble import greedy_selection
+from atelier.learn._families import LIGHTGBM_OWN_DEFAULTS, XGBOOST_OWN_DEFAULTS
+from atelier.learn._search import BoundedPowerTransformer, MeanCorrectedTargetRegressor
 from atelier.learn._thresholds import at, best_threshold, threshold_table, unit_costs
 
 
@@ -121,3 +130,73 @@ def test_a_near_equal_model_replaces_the_best_only_when_much_faster_to_predict()
     assert _cheapest_near_best(ranked, cost) is near_fast
     assert _cheapest_near_best([best, near_slow, worse_fastest], cost) is best
     assert _cheapest_near_best(ranked, dict.fromkeys(cost, 0.005)) is best, "ties keep the best"
+
+
+@pytest.mark.parametrize(
+    ("library", "own_defaults"),
+    [("lightgbm", LIGHTGBM_OWN_DEFAULTS), ("xgboost", XGBOOST_OWN_DEFAULTS)],
+)
+def test_a_booster_with_its_own_defaults_is_the_library_fitted_as_it_comes(
+    library, own_defaults
+):
+    X, y = make_regression(n_samples=600, n_features=6, noise=10.0, random_state=0)
+    ours = EarlyStoppedRegressor(library=library, params=own_defaults, random_state=0).fit(X, y)
+    if library == "lightgbm":
+        import lightgbm
+
+        theirs = lightgbm.LGBMRegressor(random_state=0, verbose=-1, reg_lambda=1e-6).fit(X, y)
+    else:
+        import xgboost
+
+        theirs = xgboost.XGBRegressor(random_state=0).fit(X, y)
+    # every row and 100 trees, as the library's own defaults fit: the same predictions
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-5)
+    assert ours.best_iteration_ == 100
+    pickle.loads(pickle.dumps(ours))  # no deadline callback left behind
+    early = EarlyStoppedRegressor(
+        library=library, params={k: v for k, v in own_defaults.items() if k != "n_estimators"}
+    ).fit(X, y)
+    assert not np.allclose(early.predict(X), theirs.predict(X), rtol=1e-3)
+
+
+def test_the_search_starts_from_lightgbm_s_own_defaults():
+    X, y = make_regression(n_samples=300, n_features=5, noise=5.0, random_state=1)
+    model = AutoRegressor(
+        families=["lightgbm"], max_trials=3, time_budget=300, random_state=0, n_jobs=1
+    ).fit(pd.DataFrame(X).add_prefix("x"), y)
+    first = next(r for r in model.trials_ if r.family == "lightgbm")
+    # the fixed tree count survives the Optuna study the default is enqueued in
+    assert first.origin == "default" and first.params["n_estimators"] == 100
+    assert first.best_iterations == [100] * len(first.fold_losses)
+    later = [r for r in model.trials_ if r.family == "lightgbm"][1:]
+    assert later and all("n_estimators" not in r.params for r in later)
+
+
+def test_a_transformed_target_is_corrected_to_predict_the_mean_not_the_median():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4_000, 1))
+    y = np.exp(x[:, 0] + rng.normal(scale=1.0, size=4_000))  # log-normal: mean = e^0.5 x median
+    train, test = slice(0, 2_000), slice(2_000, None)
+    plain = TransformedTargetRegressor(LinearRegression(), transformer=BoundedPowerTransformer())
+    corrected = MeanCorrectedTargetRegressor(
+        LinearRegression(), transformer=BoundedPowerTransformer()
+    )
+    plain.fit(x[train], y[train])
+    corrected.fit(x[train], y[train])
+    truth = y[test].mean()
+    assert plain.predict(x[test]).mean() < 0.8 * truth  # near the median, 0.6 of the mean
+    assert abs(corrected.predict(x[test]).mean() - truth) < 0.1 * truth
+    # a target with negative values is shifted, not scaled
+    shifted = MeanCorrectedTargetRegressor(
+        LinearRegression(), transformer=BoundedPowerTransformer()
+    ).fit(x[train], y[train] - 1.0)
+    assert shifted.scale_ == 1.0 and shifted.shift_ != 0.0
+
+
+def test_the_inverse_transform_stays_finite_past_the_edge_of_its_domain():
+    y = np.exp(np.random.default_rng(1).normal(scale=1.5, size=(500, 1)))
+    transformer = BoundedPowerTransformer().fit(y)
+    assert transformer.lambdas_[0] < 0  # its inverse is undefined above -1/lambda
+    back = transformer.inverse_transform(np.array([[-50.0], [0.0], [50.0], [1e6]]))
+    assert np.isfinite(back).all()
+    assert back[-1, 0] == back[-2, 0] == transformer.bounds_[1][0]

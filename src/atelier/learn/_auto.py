@@ -236,7 +236,8 @@ class _AutoBase(BaseEstimator):
         if power:
             self.notes_.append(
                 f"the target is skewed (skewness {float(skew(y_codes)):.2f}): each family also "
-                "tries a Yeo-Johnson transformed target"
+                "tries a Yeo-Johnson transformed target, its predictions rescaled to the "
+                "target's mean"
             )
         n_jobs = self.n_jobs_ = _resolve_jobs(self.n_jobs)
         storage = open_storage(self.storage) if isinstance(self.storage, str) else self.storage
@@ -638,7 +639,9 @@ class AutoRegressor(RegressorMixin, _AutoBase):
 
     The same search as :class:`AutoClassifier`, with ridge regression in place of
     logistic regression, and, for a skewed target, each family also tried on a
-    Yeo-Johnson transformed target.
+    Yeo-Johnson transformed target (its predictions rescaled so that they keep the
+    target's mean: see ``MeanCorrectedTargetRegressor``). The defaults of each
+    family, LightGBM's and XGBoost's own among them, are its first trials.
 
     Parameters
     ----------

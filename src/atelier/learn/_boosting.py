@@ -4,6 +4,10 @@ LightGBM, XGBoost and CatBoost stop adding trees once the score on a validation
 slice has not improved for ``patience`` rounds; HistGradientBoosting does the same
 internally. The slice comes from the data given to ``fit`` (so cross-validation
 stays honest), and the number of trees kept is recorded in ``best_iteration_``.
+
+A configuration that names its ``n_estimators`` is fitted as the library would fit
+it: that many trees, on every row, no slice held out. The libraries' own defaults
+are such configurations, and the search tries them first.
 """
 
 import time
@@ -95,8 +99,12 @@ class _EarlyStoppedBooster(BaseEstimator):
     def fit(self, X, y):
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
-        fit_rows, valid_rows = self._split(y)
         model = self._make(y)
+        if self._fixed_rounds:
+            model.fit(X, y)
+            self.best_iteration_ = int(self.params["n_estimators"])
+            return self._fitted(model, X)
+        fit_rows, valid_rows = self._split(y)
         X_fit, y_fit, X_valid, y_valid = X[fit_rows], y[fit_rows], X[valid_rows], y[valid_rows]
         if self.library == "lightgbm":
             import lightgbm
@@ -114,7 +122,6 @@ class _EarlyStoppedBooster(BaseEstimator):
             self.best_iteration_ = int(model.best_iteration_ or model.n_estimators)
         elif self.library == "xgboost":
             model.fit(X_fit, y_fit, eval_set=[(X_valid, y_valid)], verbose=False)
-            model.set_params(callbacks=None)  # the deadline is spent; keep the model picklable
             self.best_iteration_ = int(model.best_iteration) + 1
         else:
             model.fit(
@@ -125,6 +132,15 @@ class _EarlyStoppedBooster(BaseEstimator):
                 callbacks=[_CatBoostDeadline(self.deadline)] if self.deadline else None,
             )
             self.best_iteration_ = int(model.get_best_iteration() or 0) + 1
+        return self._fitted(model, X)
+
+    @property
+    def _fixed_rounds(self) -> bool:
+        return "n_estimators" in (self.params or {})
+
+    def _fitted(self, model, X):
+        if self.library == "xgboost":
+            model.set_params(callbacks=None)  # the deadline is spent; keep the model picklable
         self.model_ = model
         self.n_features_in_ = X.shape[1]
         if self._classifier:
@@ -163,14 +179,15 @@ class _EarlyStoppedBooster(BaseEstimator):
             )
 
     def _make(self, y):
-        params = dict(self.params or {})
+        params = {"n_estimators": self.max_rounds, **(self.params or {})}
         seed = 0 if self.random_state is None else int(self.random_state)
+        # with a fixed number of trees there is no validation slice to stop on
+        patience = None if self._fixed_rounds else self.patience
         if self.library == "lightgbm":
             import lightgbm
 
             kind = lightgbm.LGBMClassifier if self._classifier else lightgbm.LGBMRegressor
             return kind(
-                n_estimators=self.max_rounds,
                 n_jobs=self.n_jobs,
                 random_state=seed,
                 verbose=-1,
@@ -181,8 +198,7 @@ class _EarlyStoppedBooster(BaseEstimator):
 
             kind = xgboost.XGBClassifier if self._classifier else xgboost.XGBRegressor
             return kind(
-                n_estimators=self.max_rounds,
-                early_stopping_rounds=self.patience,
+                early_stopping_rounds=patience,
                 callbacks=[_xgboost_deadline(self.deadline)] if self.deadline else None,
                 tree_method="hist",
                 n_jobs=self.n_jobs,
@@ -192,9 +208,9 @@ class _EarlyStoppedBooster(BaseEstimator):
         import catboost
 
         kind = catboost.CatBoostClassifier if self._classifier else catboost.CatBoostRegressor
+        params["iterations"] = params.pop("n_estimators")
         return kind(
-            iterations=self.max_rounds,
-            early_stopping_rounds=self.patience,
+            early_stopping_rounds=patience,
             thread_count=self.n_jobs,
             random_seed=seed,
             allow_writing_files=False,

@@ -261,6 +261,27 @@ def _catboost_space(trial, task):
     }
 
 
+# the libraries' own defaults, fitted as the libraries fit them (a fixed number of
+# trees, every row): the search starts from them, so it cannot end below them
+LIGHTGBM_OWN_DEFAULTS = {
+    "learning_rate": 0.1,
+    "num_leaves": 31,
+    "min_child_samples": 20,
+    "subsample": 1.0,
+    "colsample_bytree": 1.0,
+    "reg_lambda": 1e-6,  # LightGBM's 0, at the edge of the space's log scale
+    "n_estimators": 100,
+}
+XGBOOST_OWN_DEFAULTS = {
+    "learning_rate": 0.3,
+    "max_depth": 6,
+    "min_child_weight": 1.0,
+    "subsample": 1.0,
+    "colsample_bytree": 1.0,
+    "reg_lambda": 1.0,
+    "n_estimators": 100,
+}
+
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in [
@@ -305,6 +326,7 @@ FAMILIES: dict[str, Family] = {
             impute=False,
             scale=False,
             defaults=[
+                LIGHTGBM_OWN_DEFAULTS,
                 {
                     "learning_rate": 0.05,
                     "num_leaves": 31,
@@ -363,6 +385,7 @@ FAMILIES: dict[str, Family] = {
             impute=False,
             scale=False,
             defaults=[
+                XGBOOST_OWN_DEFAULTS,
                 {
                     "learning_rate": 0.05,
                     "max_depth": 6,

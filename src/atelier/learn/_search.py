@@ -45,6 +45,7 @@ TRAIN_SCORE_ROWS = 2_000  # rows of each training fold scored, for the over-fitt
 PROBE_ROWS = 2_000  # above 5x this, a family's first fit is timed on a sample first
 REFIT_SAFETY = 1.3
 SKIP_SHARE = 0.3  # a family whose one trial needs more of the budget than this is skipped
+FIXED_BY_DEFAULTS = ("n_estimators",)  # parameters a default sets and the spaces leave alone
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 log = logging.getLogger(__name__)
@@ -305,7 +306,10 @@ class Search:
             optuna_trial = study.ask()
             if self.worker is not None:  # a rerun of this worker finds its unfinished trial
                 optuna_trial.set_user_attr("worker", self.worker)
+            given = params or {}
             params = family.space(optuna_trial, self.setup.task)
+            # a default may fix the number of trees, which no space searches
+            params |= {k: given[k] for k in FIXED_BY_DEFAULTS if k in given}
             if self.setup.power_transform_target:
                 params["target_transform"] = optuna_trial.suggest_categorical(
                     "target_transform", ["none", "power"]
@@ -442,25 +446,83 @@ class BoundedPowerTransformer(PowerTransformer):
     """Yeo-Johnson transform of the target whose inverse stays near the training range.
 
     A model's prediction far outside the transformed training range would map back
-    to an absurd value (the inverse is exponential); predictions are clipped to the
-    training range widened by half its width on each side.
+    to an absurd value (the inverse is exponential), or to none at all: past the
+    edge of its domain the inverse is undefined. Predictions are clipped to the
+    training range widened by half its width on each side, on both scales.
     """
 
     def fit(self, X, y=None):
         values = np.asarray(X, dtype=np.float64)
-        low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-        self.bounds_ = (low - 0.5 * (high - low), high + 0.5 * (high - low))
-        return super().fit(X, y)
+        self.bounds_ = _widened(values)
+        super().fit(X, y)
+        self.transformed_bounds_ = _widened(self.transform(values))
+        return self
 
     def inverse_transform(self, X):
+        X = np.clip(np.asarray(X, dtype=np.float64), *self.transformed_bounds_)
+        X = np.clip(X, *self._domain())
         return np.clip(super().inverse_transform(X), *self.bounds_)
+
+    def _domain(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the inverse is defined, on the (standardised) transformed scale.
+
+        With lambda < 0 the inverse of a positive value exists only below -1/lambda,
+        with lambda > 2 that of a negative value only above 1/(2 - lambda).
+        """
+        lambdas = self.lambdas_
+        edge = 1 - 1e-9  # just inside: at the edge itself the inverse is infinite
+        with np.errstate(divide="ignore"):
+            high = np.where(lambdas < 0, -edge / lambdas, np.inf)
+            low = np.where(lambdas > 2, edge / (2 - lambdas), -np.inf)
+        if self.standardize:
+            high = (high - self._scaler.mean_) / self._scaler.scale_
+            low = (low - self._scaler.mean_) / self._scaler.scale_
+        return low, high
+
+
+def _widened(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+    return low - 0.5 * (high - low), high + 0.5 * (high - low)
+
+
+class MeanCorrectedTargetRegressor(TransformedTargetRegressor):
+    """A regressor of a transformed target whose predictions keep the target's mean.
+
+    Mapping a prediction back through the inverse transform gives something near
+    the conditional median, not the mean, and a squared error punishes the
+    difference. The predictions are scaled by the ratio of the target's mean to
+    theirs on the training rows (Snowdon's ratio estimator of the retransformation
+    bias), so that on those rows they are right on average, as a least-squares fit
+    of the untransformed target is; a target that is not positive is shifted instead.
+    On flexible models the training rows' predictions are close to the truth and the
+    correction small; the cross-validation that compares this candidate with the
+    untransformed target decides whether it is kept.
+
+    Duan's smearing estimate was measured too and left out: over a Yeo-Johnson
+    transform that does not make the errors normal, its heavy upper residuals
+    overshoot the mean (by 18% on a log-normal target with unit noise).
+    """
+
+    def fit(self, X, y, **fit_params):
+        super().fit(X, y, **fit_params)
+        y, fitted = np.asarray(y, dtype=np.float64), super().predict(X)
+        # a positive target is scaled; one that is not (a ratio could explode) is shifted
+        self.scale_, self.shift_ = 1.0, 0.0
+        if y.min() > 0 and fitted.mean() > 0:
+            self.scale_ = float(y.mean() / fitted.mean())
+        else:
+            self.shift_ = float(y.mean() - fitted.mean())
+        return self
+
+    def predict(self, X, **predict_params):
+        return super().predict(X, **predict_params) * self.scale_ + self.shift_
 
 
 def build_pipeline(family: Family, params: dict, context: BuildContext):
     """The unfitted pipeline of ``family`` with ``params``, target transform included."""
     model = family.pipeline(params, context)
     if context.task == REGRESSION and params.get("target_transform") == "power":
-        return TransformedTargetRegressor(regressor=model, transformer=BoundedPowerTransformer())
+        return MeanCorrectedTargetRegressor(regressor=model, transformer=BoundedPowerTransformer())
     return model
 
 
