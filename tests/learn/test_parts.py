@@ -136,9 +136,7 @@ def test_a_near_equal_model_replaces_the_best_only_when_much_faster_to_predict()
     ("library", "own_defaults"),
     [("lightgbm", LIGHTGBM_OWN_DEFAULTS), ("xgboost", XGBOOST_OWN_DEFAULTS)],
 )
-def test_a_booster_with_its_own_defaults_is_the_library_fitted_as_it_comes(
-    library, own_defaults
-):
+def test_a_booster_with_its_own_defaults_is_the_library_fitted_as_it_comes(library, own_defaults):
     X, y = make_regression(n_samples=600, n_features=6, noise=10.0, random_state=0)
     ours = EarlyStoppedRegressor(library=library, params=own_defaults, random_state=0).fit(X, y)
     if library == "lightgbm":

@@ -393,7 +393,7 @@ FAMILIES: dict[str, Family] = {
                     "subsample": 0.8,
                     "colsample_bytree": 0.8,
                     "reg_lambda": 1.0,
-                }
+                },
             ],
             space=_xgboost_space,
             cost=7,
