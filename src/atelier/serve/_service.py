@@ -22,7 +22,7 @@ from atelier.learn._metrics import BINARY, REGRESSION, TRANSCRIPTION
 from atelier.learn._tracking import CHAMPION, STAGE_TAG, tracking_uri
 from atelier.serve._explain import explain_records
 from atelier.serve._request import RequestModel
-from atelier.serve._threads import single_threaded
+from atelier.serve._threads import ThreadCounts
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class ModelService:
 
     def __init__(self, model, card: dict, schema: dict, info: ModelInfo):
         self.model = model
-        single_threaded(model)
+        self.threads = ThreadCounts(model)
         self.card = card
         self.schema = schema
         self.info = info
@@ -188,9 +188,10 @@ class ModelService:
         model = self.model if model is None else model
         if self.info.task == TRANSCRIPTION:
             return {"transcript": [str(text) for text in model.predict(frame)]}
-        if self.info.task == REGRESSION:
-            return {"prediction": model.predict(frame).astype(float).tolist()}
-        proba = model.predict_proba(frame)
+        with self.threads.for_rows(len(frame)):
+            if self.info.task == REGRESSION:
+                return {"prediction": model.predict(frame).astype(float).tolist()}
+            proba = model.predict_proba(frame)
         classes = self.info.classes
         best = np.asarray(classes, dtype=object)[proba.argmax(axis=1)].tolist()
         if self.info.task != BINARY:
