@@ -5,7 +5,10 @@ project's MLflow registry, with the same number of uvicorn workers, and are driv
 turn by the same load generators on 127.0.0.1:
 
 - throughput, closed loop: ``wrk`` (Debian's) with N connections for D seconds,
-  single-record requests, then 1,000-record batches;
+  single-record requests, then 1,000-record batches, then the columnar formats:
+  1,000 rows as JSON columns and 10,000 rows as an Apache Arrow IPC stream for
+  atelier, MLflow's columnar JSON (``dataframe_split``) with as many rows for MLflow
+  (it reads no Arrow);
 - latency at a fixed rate: an open-loop generator (``bench/_openloop.py``) sending
   single-record requests at 200 per second for D seconds; latency counts from the
   moment each request was due, so a server that falls behind is not flattered
@@ -37,12 +40,17 @@ import httpx
 
 BIN = Path(sys.executable).parent
 KEY = "bench-key"
-LUA = f"""
-local f = io.open(os.getenv("BODY"), "r"); wrk.body = f:read("*a"); f:close()
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+LUA = """
+local f = io.open(os.getenv("BODY"), "rb"); wrk.body = f:read("*a"); f:close()
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-API-Key"] = "{KEY}"
+wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE")
+wrk.headers["X-API-Key"] = os.getenv("KEY")
 """
+
+
+SIZES = ("single", "batch", "columns", "arrow")
+ROWS = {"single": 1, "batch": 1_000, "columns": 1_000, "arrow": 10_000}
 
 
 def free_port() -> int:
@@ -58,20 +66,45 @@ def demo_project(folder: Path) -> Path:
 
 
 def bodies(project: Path, folder: Path) -> dict:
-    """Request bodies for both servers: one record, and 1,000 records."""
+    """Request bodies for both servers, by (server, size): a path and its content type.
+
+    Sizes: ``single`` (one record), ``batch`` (1,000 records), ``columns`` (1,000
+    rows column by column) and ``arrow`` (10,000 rows: an Arrow stream for atelier,
+    columnar JSON for MLflow).
+    """
     import duckdb
+    import pyarrow as pa
 
     card = json.loads((project / ".atelier/artifacts/learn/input_schema.json").read_text())
     columns = [column["name"] for column in card["columns"]]
     with duckdb.connect(str(project / ".atelier/warehouse.duckdb"), read_only=True) as db:
         frame = db.execute("SELECT * FROM mart.customers_clean ORDER BY customer_id").df()
-    records = json.loads(frame[columns].head(1_000).to_json(orient="records"))
+    frame = frame[columns]
+    large = frame.sample(n=10_000, replace=len(frame) < 10_000, random_state=0)
+    records = json.loads(frame.head(1_000).to_json(orient="records"))
+    split = json.loads(frame.head(1_000).to_json(orient="split", index=False))
+    large_split = json.loads(large.to_json(orient="split", index=False))
+    sink = pa.BufferOutputStream()
+    table = pa.Table.from_pandas(large.reset_index(drop=True), preserve_index=False)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    json_bodies = {
+        ("atelier", "single"): {"records": records[:1]},
+        ("atelier", "batch"): {"records": records},
+        ("atelier", "columns"): {"columns": json.loads(frame.head(1_000).to_json(orient="list"))},
+        ("mlflow", "single"): {"dataframe_records": records[:1]},
+        ("mlflow", "batch"): {"dataframe_records": records},
+        ("mlflow", "columns"): {"dataframe_split": split},
+        ("mlflow", "arrow"): {"dataframe_split": large_split},
+    }
     paths = {}
-    for size, rows in (("single", records[:1]), ("batch", records)):
-        for server, key in (("atelier", "records"), ("mlflow", "dataframe_records")):
-            path = folder / f"{server}-{size}.json"
-            path.write_text(json.dumps({key: rows}))
-            paths[server, size] = path
+    for (server, size), body in json_bodies.items():
+        path = folder / f"{server}-{size}.json"
+        path.write_text(json.dumps(body))
+        paths[server, size] = (path, "application/json")
+    arrow = folder / "atelier-arrow.arrows"
+    arrow.write_bytes(sink.getvalue().to_pybytes())
+    paths["atelier", "arrow"] = (arrow, ARROW_STREAM)
     return paths
 
 
@@ -126,10 +159,12 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def wrk(url: str, body: Path, connections: int, duration: int, script: Path) -> dict:
+def wrk(url: str, body: tuple[Path, str], connections: int, duration: int, script: Path) -> dict:
+    path, content_type = body
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
-        env={**os.environ, "BODY": str(body)}, capture_output=True, text=True, check=True,
+        env={**os.environ, "BODY": str(path), "CONTENT_TYPE": content_type, "KEY": KEY},
+        capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
@@ -145,9 +180,9 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def open_loop(url: str, body: Path, rate: int, duration: int) -> dict:
+def open_loop(url: str, body: tuple[Path, str], rate: int, duration: int) -> dict:
     output = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("_openloop.py")), url, str(body),
+        [sys.executable, str(Path(__file__).with_name("_openloop.py")), url, str(body[0]),
          "--rate", str(rate), "--duration", str(duration), "--key", KEY],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -166,49 +201,59 @@ def main() -> None:
         folder = Path(scratch)
         project = args.project.resolve() if args.project else demo_project(folder)
         paths = bodies(project, folder)
-        script = folder / "post.lua"
+        script = folder / "post.lua"  # body, content type and key from the environment
         script.write_text(LUA)
         rows = []
         for workers in args.workers:
             for server in ("atelier", "mlflow"):
                 process, url = start(server, project, free_port(), workers)
                 try:
-                    check = httpx.post(
-                        url,
-                        content=paths[server, "single"].read_bytes(),
-                        headers={"content-type": "application/json", "X-API-Key": KEY},
-                    )
-                    check.raise_for_status()
+                    for size in SIZES:  # every format answers before it is timed
+                        path, content_type = paths[server, size]
+                        httpx.post(
+                            url,
+                            content=path.read_bytes(),
+                            headers={"content-type": content_type, "X-API-Key": KEY},
+                            timeout=60,
+                        ).raise_for_status()
                     single = wrk(
                         url, paths[server, "single"], args.connections, args.duration, script
                     )
-                    batch = wrk(url, paths[server, "batch"], 2 * workers, args.duration, script)
+                    batches = {
+                        size: wrk(url, paths[server, size], 2 * workers, args.duration, script)
+                        for size in SIZES[1:]
+                    }
                     paced = open_loop(url, paths[server, "single"], args.rate, args.duration)
                     memory = peak_memory_mib(process)
                 finally:
                     stop(process)
-                if single["failed"] or batch["failed"]:
+                if single["failed"] or any(b["failed"] for b in batches.values()):
                     print(f"warning: {server} answered errors under load", file=sys.stderr)
-                rows.append((server, workers, single, batch, paced, memory))
-                print(f"{server} x{workers}: {single} {batch} {paced}", file=sys.stderr)
+                rows.append((server, workers, single, batches, paced, memory))
+                print(f"{server} x{workers}: {single} {batches} {paced}", file=sys.stderr)
     print(
         f"| server | workers | single: req/s ({args.connections} conn.) | p50 / p99 (ms) "
-        f"| at {args.rate} req/s: p50 / p99 (ms), errors | batches of 1,000: rows/s "
+        f"| at {args.rate} req/s: p50 / p99 (ms), errors | 1,000 records: rows/s "
+        "| 1,000 rows as columns: rows/s | 10,000 rows, Arrow (MLflow: columns): rows/s "
         "| peak RSS (MiB) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for server, workers, single, batch, paced, memory in rows:
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for server, workers, single, batches, paced, memory in rows:
+        rates = " | ".join(f"{batches[size]['rps'] * ROWS[size]:,.0f}" for size in SIZES[1:])
         print(
             f"| {server} | {workers} | {single['rps']:,.0f} "
             f"| {single['p50_ms']:.1f} / {single['p99_ms']:.1f} "
             f"| {paced['p50_ms']:.1f} / {paced['p99_ms']:.1f}, {paced['errors']} "
-            f"| {batch['rps'] * 1000:,.0f} | {memory:,.0f} |"
+            f"| {rates} | {memory:,.0f} |"
         )
     for workers in args.workers:
         by = {r[0]: r for r in rows if r[1] == workers}
+        ratios = ", ".join(
+            f"{size} {by['atelier'][3][size]['rps'] / by['mlflow'][3][size]['rps']:.2f}x"
+            for size in SIZES[1:]
+        )
         single = by["atelier"][2]["rps"] / by["mlflow"][2]["rps"]
-        batch = by["atelier"][3]["rps"] / by["mlflow"][3]["rps"]
-        print(f"\n{workers} worker(s): atelier/mlflow single {single:.2f}x, batches {batch:.2f}x")
+        print(f"\n{workers} worker(s): atelier/mlflow single {single:.2f}x, {ratios}")
 
 
 if __name__ == "__main__":
