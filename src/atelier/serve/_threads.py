@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-MANY_ROWS = 2_000
+MANY_ROWS = 1_000
 _THREAD_PARAMETERS = ("n_jobs", "thread_count")
 
 
