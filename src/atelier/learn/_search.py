@@ -459,7 +459,9 @@ class BoundedPowerTransformer(PowerTransformer):
         return self
 
     def inverse_transform(self, X):
-        X = np.clip(np.asarray(X, dtype=np.float64), *self.transformed_bounds_)
+        X = np.asarray(X, dtype=np.float64)
+        if hasattr(self, "transformed_bounds_"):  # models saved before it was kept lack it
+            X = np.clip(X, *self.transformed_bounds_)
         X = np.clip(X, *self._domain())
         return np.clip(super().inverse_transform(X), *self.bounds_)
 
