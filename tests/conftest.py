@@ -28,7 +28,13 @@ MINIMAL_FRAMING = {
 # then tuned ones), whatever the machine's speed; the budget is only a generous ceiling
 # (the networks' folds take minutes on a busy 2-core machine).
 # Its network likewise: DEMO_DEEP_LIMITS in epochs and trials, under a generous budget.
-DEMO_MAX_TRIALS = 17
+# The search leaves the neural families to the deep stage (they took most of its time);
+# tests/learn/test_neural.py covers them inside the search.
+DEMO_FAMILIES = [
+    "dummy", "linear", "hist_gb", "lightgbm", "knn", "extra_trees", "random_forest",
+    "xgboost", "catboost",
+]  # fmt: skip
+DEMO_MAX_TRIALS = 15
 DEMO_TRAIN_BUDGET = 1500
 DEMO_DEEP_LIMITS = {"trials": 3, "max_epochs": 8, "budget_s": 900}
 
@@ -143,6 +149,7 @@ def demo_project(tmp_path_factory) -> Project:
         train_budget=DEMO_TRAIN_BUDGET,
         max_trials=DEMO_MAX_TRIALS,
         deep_limits=DEMO_DEEP_LIMITS,
+        families=DEMO_FAMILIES,
     )
     return outcome.project
 

@@ -23,13 +23,15 @@ def create_demo(
     max_trials: int | None = None,
     deep_limits: dict | None = None,
     engine: str = "duckdb",
+    families: list[str] | None = None,
 ) -> Path:
     """Write the demo's charter and data sources into ``directory``.
 
     Existing data files are kept, so a second call changes nothing; the charter is
-    written only if absent, so a user's edits survive. ``max_trials``, when given,
-    goes into the new charter's ``training`` section, and ``deep_limits`` (say
-    ``{"trials": 3, "max_epochs": 12}``) into its ``deep`` section; ``engine: spark``
+    written only if absent, so a user's edits survive. ``max_trials`` and
+    ``families``, when given, go into the new charter's ``training`` section, and
+    ``deep_limits`` (say ``{"trials": 3, "max_epochs": 12}``) into its ``deep``
+    section; ``engine: spark``
     adds the engine and Spark in local mode on this machine's cores.
 
     Returns
@@ -46,6 +48,8 @@ def create_demo(
         text = files("atelier.demo").joinpath("charter.yaml").read_text(encoding="utf-8")
         if max_trials is not None:
             text = text.replace("\ntraining:\n", f"\ntraining:\n  max_trials: {max_trials:d}\n", 1)
+        if families is not None:
+            text = text.replace("\ntraining:\n", f"\ntraining:\n  families: {families}\n", 1)
         head, deep_section = text.split("\ndeep:\n", 1)
         for name, value in (deep_limits or {}).items():
             line = re.compile(rf"^  {name}: .*$", re.MULTILINE)
@@ -101,6 +105,7 @@ def run_demo(
     max_trials: int | None = None,
     deep_limits: dict | None = None,
     engine: str = "duckdb",
+    families: list[str] | None = None,
     listener=None,
 ) -> RunResult:
     """Create the demo project and ``atelier run`` it, serving its plans API meanwhile.
@@ -126,6 +131,9 @@ def run_demo(
         Written into the charter's ``deep`` section (``trials``, ``max_epochs``).
     engine : {"duckdb", "spark"}, default="duckdb"
         The churn demo's engine, written into a new charter.
+    families : list of str or None
+        Written into the charter's ``training.families``: the model families the
+        search compares (all available ones when None).
     listener : object or None
         Told of each stage's progress (see :func:`atelier.runner.run`).
 
@@ -137,7 +145,13 @@ def run_demo(
     if case in ("images", "text", "speech", "transcription"):
         return _run_perception_demo(case, directory, train_budget, deep_budget, listener)
     project = Project.load(
-        create_demo(directory, max_trials=max_trials, deep_limits=deep_limits, engine=engine)
+        create_demo(
+            directory,
+            max_trials=max_trials,
+            deep_limits=deep_limits,
+            engine=engine,
+            families=families,
+        )
     )
     with plans_api(project.root, port):
         outcome = run(
