@@ -121,7 +121,8 @@ def run_one(tool: str, task: str, budget: int, seed: int, folder: Path, anchors:
         return {"tool": tool, "error": f"killed at {limit_s} s", "wall_s": measure.wall_s}
     if measure.returncode != 0 or not (folder / f"{stem}.npy").exists():
         # the tool's own last line comes before /usr/bin/time's report
-        own = measure.stderr_tail.split("\tCommand being timed")[0].strip().splitlines()
+        before = measure.stderr_tail.split("\tCommand being timed")[0].strip().splitlines()
+        own = [line for line in before if not line.startswith("Command exited")]
         return {"tool": tool, "error": (own or ["?"])[-1], "wall_s": measure.wall_s}
     timings = json.loads((folder / f"{stem}.json").read_text())
     value = score(task, folder, np.load(folder / f"{stem}.npy"))
@@ -195,7 +196,7 @@ def report(results: list[dict], tools: list[str]) -> None:
                     cells.append(f"failed: {error[:40]}")
                     continue
                 mean, spread = mine["score"].mean(), mine["score"].std(ddof=0)
-                digits = 0 if abs(mean) >= 100 else 4
+                digits = 1 if abs(mean) >= 100 else 4
                 cells.append(
                     f"{mean:,.{digits}f} ± {spread:,.{digits}f} ({mine['rank'].mean():.1f})"
                 )

@@ -69,6 +69,7 @@ def fit_predict(tool, task, budget, seed, train: pd.DataFrame, test: pd.DataFram
 
         model = TabularPredictor(
             label="target",
+            problem_type=task,  # a duration in whole days is no multiclass target
             eval_metric=METRICS[tool][task],
             path=tempfile.mkdtemp(prefix="autogluon-"),
             verbosity=0,
