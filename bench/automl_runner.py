@@ -11,6 +11,7 @@ no search), in the anchors' environment for ``flaml``, ``autogluon``
 """
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -130,8 +131,10 @@ def predict(model, task: str, X: pd.DataFrame) -> np.ndarray:
 
 
 def main() -> None:
-    tool, task, budget, folder = sys.argv[1], sys.argv[2], float(sys.argv[3]), Path(sys.argv[4])
-    seed = int(sys.argv[5])
+    tool, task, budget = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    folder, seed = Path(sys.argv[4]).resolve(), int(sys.argv[5])
+    os.chdir(tempfile.mkdtemp(prefix=f"{tool}-"))  # what a tool writes beside it (FLAML's
+    # CatBoost writes catboost_* folders) stays out of the repository
     train = pd.read_parquet(folder / "train.parquet")
     test = pd.read_parquet(folder / "test.parquet")
     predictions, timings = fit_predict(tool, task, budget, seed, train, test)
