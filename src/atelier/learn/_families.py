@@ -262,7 +262,7 @@ def _catboost_space(trial, task):
 
 
 # the libraries' own defaults, fitted as the libraries fit them (a fixed number of
-# trees, every row): the search starts from them, so it cannot end below them
+# trees, every row): the search starts from them
 LIGHTGBM_OWN_DEFAULTS = {
     "learning_rate": 0.1,
     "num_leaves": 31,
