@@ -232,15 +232,16 @@ def _checked(spec: dict, values) -> tuple:
         if spec["type"] == "integer" and not missing.any():
             values = values.astype(np.int64)
         return values, bad
-    missing = np.fromiter((value is None for value in values), dtype=bool, count=len(values))
-    bad = missing.copy() if spec["required"] else np.zeros(len(values), dtype=bool)
+    # a column of text or booleans holds few distinct values: each is checked once, and
+    # the rows are scanned only for a value that breaks a rule
+    distinct = set(values)
+    bad = np.zeros(len(values), dtype=bool)
+    broken = {None} if spec["required"] and None in distinct else set()
     if spec["type"] == "string":
         limit = MAX_TEXT if spec.get("text") else 1_000
-        bad |= np.fromiter(
-            (value is not None and len(value) > limit for value in values),
-            dtype=bool,
-            count=len(values),
-        )
+        broken |= {value for value in distinct if value is not None and len(value) > limit}
+    if broken:
+        bad = np.fromiter((value in broken for value in values), dtype=bool, count=len(values))
     return values, bad
 
 

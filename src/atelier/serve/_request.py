@@ -197,19 +197,23 @@ class RequestModel:
         """
         errors = []
         for name, canonical in self._canonical.items():
-            spelled = {}  # each distinct value, looked up once
             values = columns[name]
-            for row, value in enumerate(values):
-                if value is None:
-                    continue
-                if value not in spelled:
-                    spelled[value] = canonical.get(normalised_spelling(value))
-                category = spelled[value]
-                if category is None:
-                    if len(errors) < MAX_ERRORS:
-                        errors.append(_field_error(root, row, name, canonical.values()))
-                elif category != value:
-                    values[row] = category
+            # each distinct value looked up once; the rows scanned only to rename or refuse
+            spelled = {
+                value: canonical.get(normalised_spelling(value))
+                for value in set(values)
+                if value is not None
+            }
+            unknown = {value for value, category in spelled.items() if category is None}
+            if unknown and len(errors) < MAX_ERRORS:
+                rows = (row for row, value in enumerate(values) if value in unknown)
+                for row in rows:
+                    errors.append(_field_error(root, row, name, canonical.values()))
+                    if len(errors) == MAX_ERRORS:
+                        break
+            renamed = {value: category for value, category in spelled.items() if category}
+            if any(category != value for value, category in renamed.items()):
+                columns[name] = [renamed.get(value, value) for value in values]
         if errors:
             raise RequestError(errors)
         return columns
