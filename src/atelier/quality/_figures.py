@@ -111,7 +111,7 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say:
     # measured every tick label of every panel and took most of a small table's profile
     height = figure.get_figheight()
     figure.subplots_adjust(
-        left=0.07, right=0.99, bottom=0.45 / height, top=1 - 0.75 / height, wspace=0.55,
+        left=0.085, right=0.99, bottom=0.45 / height, top=1 - 0.75 / height, wspace=0.55,
         hspace=0.75 / 2.6 * 2.2,
     )  # fmt: skip
     figure.savefig(path, dpi=90, facecolor="white")
