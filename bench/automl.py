@@ -218,11 +218,15 @@ def _ranks(at_budget: pd.DataFrame) -> pd.DataFrame:
     """Each run's rank among the tools on its data set and seed (1 = best; a failure last)."""
     ranked = []
     for (_, _), cell in at_budget.groupby(["dataset", "seed"], sort=False):
-        higher = cell["task"].iloc[0] == "binary"
-        signed = cell["score"] if higher else -cell["score"]
+        signed = _sign(cell["task"].iloc[0]) * cell["score"]
         ranks = signed.rank(ascending=False, method="min").fillna(len(cell))
         ranked.append(cell.assign(rank=ranks))
     return pd.concat(ranked)
+
+
+def _sign(task: str) -> int:
+    """+1 where a higher score is better (ROC AUC), -1 where lower is (log loss, RMSE)."""
+    return 1 if task == "binary" else -1
 
 
 def _pairwise(ranked: pd.DataFrame, tools: list[str]) -> None:
@@ -247,7 +251,7 @@ def _pairwise(ranked: pd.DataFrame, tools: list[str]) -> None:
                 continue
             wins = 0
             for _, rows in ranked.groupby("dataset"):
-                sign = 1 if rows["task"].iloc[0] == "binary" else -1
+                sign = _sign(rows["task"].iloc[0])
                 mine = sign * rows.loc[rows["tool"] == tool, "score"]
                 theirs = sign * rows.loc[rows["tool"] == other, "score"]
                 if mine.notna().all() and theirs.notna().all() and mine.min() > theirs.max():
@@ -270,7 +274,7 @@ def _goals(ranked: pd.DataFrame, budget: int) -> None:
         gaps = []
         for name, rows in mean.groupby(level="dataset"):
             rows = rows.droplevel("dataset")
-            sign = 1 if rows["task"].iloc[0] == "binary" else -1
+            sign = _sign(rows["task"].iloc[0])
             base = rows.loc["lightgbm", "score"]
             gap = 100 * sign * (rows.loc["atelier", "score"] - base) / abs(base)
             gaps.append(f"{name} {gap:+.1f}%")
