@@ -11,6 +11,7 @@ pydantic-core, on the raw JSON bytes, and every error names the record and field
 
 import io
 from datetime import datetime
+from itertools import islice
 from typing import Annotated, Any, NotRequired, Required
 
 import numpy as np
@@ -205,14 +206,18 @@ class RequestModel:
                 if value is not None
             }
             unknown = {value for value, category in spelled.items() if category is None}
-            if unknown and len(errors) < MAX_ERRORS:
+            if unknown:
                 rows = (row for row, value in enumerate(values) if value in unknown)
-                for row in rows:
-                    errors.append(_field_error(root, row, name, canonical.values()))
-                    if len(errors) == MAX_ERRORS:
-                        break
-            renamed = {value: category for value, category in spelled.items() if category}
-            if any(category != value for value, category in renamed.items()):
+                errors += [
+                    _field_error(root, row, name, canonical.values())
+                    for row in islice(rows, max(MAX_ERRORS - len(errors), 0))
+                ]
+            renamed = {
+                value: category
+                for value, category in spelled.items()
+                if category is not None and category != value
+            }
+            if renamed:
                 columns[name] = [renamed.get(value, value) for value in values]
         if errors:
             raise RequestError(errors)
