@@ -95,3 +95,23 @@ def test_an_unknown_or_single_valued_attribute_is_one_clear_error(trained, tmp_p
             fairness(Project.load(trained.root))
     charter["fairness"] = {"attributes": ["student", "balance"]}
     trained.charter_path.write_text(yaml.safe_dump(charter, sort_keys=False))
+
+
+def test_bootstrap_intervals_match_resampling_the_rows():
+    from atelier.fairness._audit import _bootstrap
+
+    rng = np.random.default_rng(1)
+    labels = rng.choice(["a", "b", "tiny"], 3_000, p=[0.6, 0.398, 0.002])
+    y_true = (rng.random(3_000) < 0.3).astype(int)
+    y_pred = np.where(rng.random(3_000) < 0.8, y_true, 1 - y_true)
+    intervals = _bootstrap(y_true, y_pred, labels)
+    assert set(intervals) == {"a", "b"}, "groups under MIN_GROUP rows get no interval"
+    rows = np.flatnonzero(labels == "b")
+    recalls = []
+    for _ in range(2_000):  # the textbook bootstrap: resample the group's rows
+        sample = rng.choice(rows, len(rows))
+        recalls.append(recall_score(y_true[sample], y_pred[sample]))
+    expected = np.percentile(recalls, [5, 95])
+    assert intervals["b"]["recall"] == pytest.approx(expected, abs=0.01)
+    low, high = intervals["b"]["recall"]
+    assert low < recall_score(y_true[rows], y_pred[rows]) < high
