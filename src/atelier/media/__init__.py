@@ -26,8 +26,6 @@ from atelier.media._items import (
     usable_images,
     usable_sounds,
 )
-from atelier.media._pixels import ImagePixels
-from atelier.media._sounds import SoundFeatures
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -50,3 +48,15 @@ __all__ = [
     "usable_images",
     "usable_sounds",
 ]
+
+# The two scikit-learn transformers are imported when first asked for: the profile and
+# ingest read media records without paying for scikit-learn's import.
+_ESTIMATORS = {"ImagePixels": "atelier.media._pixels", "SoundFeatures": "atelier.media._sounds"}
+
+
+def __getattr__(name: str):
+    if name in _ESTIMATORS:
+        from importlib import import_module
+
+        return getattr(import_module(_ESTIMATORS[name]), name)
+    raise AttributeError(f"module 'atelier.media' has no attribute {name!r}")
