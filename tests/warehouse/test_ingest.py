@@ -292,3 +292,30 @@ def test_text_numbers_from_a_spreadsheet_are_typed_in_staging(tmp_path, make_pro
         ("BIGINT", "007"),
         ("BIGINT", "012"),
     ]
+
+
+def test_a_changed_or_forced_database_source_is_read_again(tmp_path, make_project):
+    import sqlite3
+
+    def write_invoices(rows):
+        with sqlite3.connect(tmp_path / "billing.sqlite") as database:
+            database.execute("DROP TABLE IF EXISTS invoices")
+            database.execute("CREATE TABLE invoices (customer TEXT, amount REAL)")
+            database.executemany("INSERT INTO invoices VALUES (?, ?)", rows)
+
+    (tmp_path / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
+    write_invoices([("C1", 9.5), ("C2", 12.0)])
+    project = make_project(
+        {
+            "customers": {"kind": "csv", "path": "customers.csv", "key": "Customer ID"},
+            "billing": {"kind": "sqlite", "path": "billing.sqlite", "table": "invoices"},
+        },
+        {"table": "customers", "base": "customers"},
+    )
+    assert ingest(project).loaded == ["customers", "billing"]
+    # the unchanged CSV is counted, then the changed database is read on the same connection
+    write_invoices([("C1", 9.5), ("C2", 12.0), ("C3", 3.0)])
+    assert ingest(project).loaded == ["billing"]
+    # a forced reload looks each table up in the catalog before reading its source again
+    assert ingest(project, force=True).loaded == ["customers", "billing"]
+    assert query(project, "SELECT count(*) FROM raw.billing") == [(3,)]

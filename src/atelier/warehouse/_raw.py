@@ -26,7 +26,11 @@ def source_relation(connection, snapshot: SourceSnapshot, *, full_scan: bool) ->
     """A table expression reading the snapshot inside ``connection``."""
     if snapshot.load_arrow is not None:
         view = f"_atelier_arrow_{snapshot.name}"
-        connection.register(view, snapshot.load_arrow())
+        table = snapshot.load_arrow()
+        # DuckDB refuses to register while an earlier query's result is partly read (a
+        # fetchone of a count or a catalog lookup): finish it, nothing of it is wanted
+        connection.complete()
+        connection.register(view, table)
         return quote_identifier(view)
     if full_scan and snapshot.full_scan_expression:
         return snapshot.full_scan_expression
