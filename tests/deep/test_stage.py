@@ -82,6 +82,10 @@ def test_each_improvement_step_is_measured_and_the_search_is_bounded(deep_result
     assert {s["step"] for s in measured} >= {"wider_deeper", "quantile", "range_test", "tabm"}
     for step in measured:
         assert step["kept"] == (step["delta"] > 0)
+    # swept from an untrained network, the loss falls as the rate grows from 1e-5: the
+    # chosen rate (a tenth of the best) is not the floor's tenth
+    [range_step] = [s for s in measured if s["step"] == "range_test"]
+    assert range_step["change"]["learning_rate"] > 1e-5
     search = deep_result["improvements"]["search"]
     assert 1 <= search["trials"] <= DEMO_DEEP_LIMITS["trials"]
     assert search["importance"]  # three trials are enough to weigh the settings

@@ -803,12 +803,23 @@ def _start(settings, declared) -> dict:
 
 def _range_test(make, config, trainer: Trainer, categorical, task) -> dict:
     """The learning-rate range test on the fitting rows, for ``config``'s network."""
+    import torch
+
     from atelier.learn import _networks
 
+    # one epoch fits the preprocessing the sweep reads; the sweep itself starts from an
+    # untrained network, as Smith's test does: on the probe's trained one, the loss was
+    # often lowest at the first, smallest rate, and the "chosen" rate was 1e-6
     probe = make(config | {"max_epochs": 1}).fit(trainer.X_fit, trainer.y_fit)
+    x_num, x_cat = probe.network_inputs(trainer.X_fit)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        network = _networks.build_network(
+            probe.network_config(), x_num.shape[1], probe.cardinalities_, probe.n_outputs_
+        )
     test = _networks.lr_range_test(
-        probe.predictor().network,
-        (*probe.network_inputs(trainer.X_fit), probe.network_targets(trainer.y_fit)),
+        network,
+        (x_num, x_cat, probe.network_targets(trainer.y_fit)),
         classification=task != REGRESSION,
         config=probe.network_config(),
         seed=SEED,
