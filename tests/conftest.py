@@ -36,7 +36,7 @@ DEMO_FAMILIES = [
 ]  # fmt: skip
 DEMO_MAX_TRIALS = 15
 DEMO_TRAIN_BUDGET = 1500
-DEMO_DEEP_LIMITS = {"trials": 3, "max_epochs": 8, "budget_s": 900}
+DEMO_DEEP_LIMITS = {"trials": 3, "max_epochs": 4, "budget_s": 900}
 
 # The start of a script run in a fresh Python where torch cannot be imported, as on a
 # machine without the deep extra: what serves a network must not need it.
