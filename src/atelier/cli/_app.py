@@ -269,14 +269,15 @@ def train(
     ] = "predict",
 ) -> None:
     """Train: compare model families within a time budget, pick thresholds, register."""
+    # the options first: a mistyped one is answered before seconds of imports
+    if task not in {"predict", "clustering"}:
+        _fail(f"--task: expected predict or clustering, got {task!r}")
+    _check_budget(budget)
     from atelier._project import Project
     from atelier.cli._report import print_segments, print_train
     from atelier.learn import train as run_train
     from atelier.learn import train_segments
 
-    if task not in {"predict", "clustering"}:
-        _fail(f"--task: expected predict or clustering, got {task!r}")
-    _check_budget(budget)
     with user_errors():
         loaded = Project.load(project)
         if task == "clustering":
@@ -298,11 +299,11 @@ def deep(
     ] = None,
 ) -> None:
     """Deep learning: build a neural network step by step, explain it, export it to ONNX."""
+    _check_budget(budget)
     from atelier._project import Project
     from atelier.cli._report import print_deep
     from atelier.deep import deep as run_deep
 
-    _check_budget(budget)
     with user_errors():
         loaded = Project.load(project)
         result = run_deep(loaded, budget=budget)
