@@ -1,7 +1,6 @@
 """The profile's figures: missing values, and the distribution of each column."""
 
 import math
-from itertools import pairwise
 from pathlib import Path
 
 from atelier._text import Text
@@ -80,17 +79,8 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say:
     grid = figure.subplots(n_rows, per_row, squeeze=False)
     for axes, column in zip(grid.flat, columns, strict=False):
         if column.semantic_type == "numeric" and column.histogram is not None:
-            edges, counts = column.histogram.edges, column.histogram.counts
-            widths = [b - a for a, b in pairwise(edges)]
-            axes.bar(
-                edges[:-1],
-                counts,
-                width=widths,
-                align="edge",
-                color=_BAR,
-                edgecolor="white",
-                linewidth=0.5,
-            )
+            # one filled step outline, not a rectangle per bin: a tenth of the artists
+            axes.stairs(column.histogram.counts, column.histogram.edges, fill=True, color=_BAR)
             axes.set_ylabel(say("fig_rows"), fontsize=8)
         else:
             shown = column.top_values[:8][::-1]
