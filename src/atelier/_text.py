@@ -11,8 +11,6 @@ from importlib.resources import files
 
 import yaml
 
-from atelier._values import false_alarms
-
 LANGUAGES = ("en", "fr")
 
 
@@ -121,3 +119,22 @@ class Text:
         if value is None or not math.isfinite(value):
             return "–"
         return self.number(value, 3 if abs(value) < 100 else 1)
+
+
+def false_alarms(precision: float) -> tuple[int, int] | None:
+    """How many alerts in how many are false, as a small fraction a reader can picture.
+
+    Returns ``(k, n)``: k alerts in n are false alarms (n at most 10); None when no
+    alert was raised (the precision is undefined).
+
+    Examples
+    --------
+    >>> false_alarms(0.66), false_alarms(1 / 6), false_alarms(0.999)
+    ((1, 3), (5, 6), (0, 1))
+    """
+    from fractions import Fraction
+
+    if precision is None or precision != precision:
+        return None
+    share = Fraction(1 - float(precision)).limit_denominator(10)
+    return share.numerator, share.denominator

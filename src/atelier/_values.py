@@ -37,22 +37,3 @@ def json_value(value):
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return value.item() if isinstance(value, np.generic) else value
-
-
-def false_alarms(precision: float) -> tuple[int, int] | None:
-    """How many alerts in how many are false, as a small fraction a reader can picture.
-
-    Returns ``(k, n)``: k alerts in n are false alarms (n at most 10); None when no
-    alert was raised (the precision is undefined).
-
-    Examples
-    --------
-    >>> false_alarms(0.66), false_alarms(1 / 6), false_alarms(0.999)
-    ((1, 3), (5, 6), (0, 1))
-    """
-    from fractions import Fraction
-
-    if precision is None or precision != precision:
-        return None
-    share = Fraction(1 - float(precision)).limit_denominator(10)
-    return share.numerator, share.denominator
