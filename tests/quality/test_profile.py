@@ -261,3 +261,24 @@ def test_a_column_just_past_the_exact_limit_is_counted_once():
     assert column.distinct == 1_000 and not column.distinct_is_approximate
     exact = connection.execute("SELECT count(*) FROM t GROUP BY store ORDER BY 1 DESC").fetchall()
     assert [top.count for top in column.top_values][:3] == [row[0] for row in exact[:3]]
+
+
+def test_profiling_a_file_imports_neither_pandas_nor_scikit_learn(tmp_path):
+    """A small file's profile is mostly fixed cost: the libraries it never needs stay out."""
+    import subprocess
+    import sys
+
+    rows = "\n".join(f"{i},{i % 7},{'yes' if i % 3 else 'no'}" for i in range(200))
+    (tmp_path / "small.csv").write_text("id,level,answer\n" + rows + "\n")
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom atelier.quality import profile_file\n"
+        f"profile_file(Path({str(tmp_path / 'small.csv')!r}), Path({str(tmp_path / 'out')!r}), "
+        "target='answer', key=['id'])\n"
+        "print(sorted({'pandas', 'sklearn', 'torch', 'spacy'} & set(sys.modules)))"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == "[]"
+    assert (tmp_path / "out" / "result.json").is_file()
