@@ -282,3 +282,29 @@ def test_profiling_a_file_imports_neither_pandas_nor_scikit_learn(tmp_path):
     assert process.returncode == 0, process.stderr
     assert process.stdout.strip() == "[]"
     assert (tmp_path / "out" / "result.json").is_file()
+
+
+def test_text_checks_and_sentinels_agree_counted_or_not(monkeypatch):
+    """Read from the distinct values of a counted column, or from every row: same counts."""
+    from atelier.quality import _stats
+
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES "
+        "(' 12 ', -999.0, 1.5), ('n/a', 9999.0, NULL), ('  ', 3.0, 2.0), ('NULL', -999.0, 2.0), "
+        "('text', NULL, 99999.0), (NULL, 7.0, 3.0), ('1e3', -999.0, 3.0), ('', 1.0, 4.0)"
+        ") AS t(label, reading, amount)"
+    )
+    schema = [(row[0], row[1]) for row in connection.execute("DESCRIBE t").fetchall()]
+
+    def measured():
+        return [
+            (c.empty_text, c.disguised_text, c.numeric_text, c.sentinels)
+            for c in _stats.column_statistics(connection, "t", schema)
+        ]
+
+    counted = measured()
+    assert counted[0][:3] == (2, 4, 2)  # '  ', ''; the same and 'n/a', 'NULL'; ' 12 ', '1e3'
+    assert counted[1][3] == {-999: 3, 9999: 1} and counted[2][3] == {99999: 1}
+    monkeypatch.setattr(_stats, "EXACT_COUNTS_LIMIT", 0)  # nothing counted: every row read
+    assert measured() == counted

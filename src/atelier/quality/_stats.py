@@ -1,10 +1,11 @@
 """Column statistics computed by DuckDB in two scans of the table, whatever its size.
 
-Scan one gathers counts, approximate distinct counts (HyperLogLog), moments,
-approximate quantiles (t-digest) and the text checks; scan two, knowing the
-ranges, gathers exact value counts of low-cardinality columns, histograms and
-outlier counts. Memory stays bounded: no aggregate keeps more than
-``EXACT_COUNTS_LIMIT`` groups per column.
+Scan one gathers counts, approximate distinct counts (HyperLogLog), moments and
+approximate quantiles (t-digest); scan two, knowing the ranges and the cardinalities,
+gathers exact value counts of low-cardinality columns, histograms, outlier counts and
+the text checks (on the distinct values of a counted column, once each, rather than on
+every row). Memory stays bounded: no aggregate keeps more than ``EXACT_COUNTS_LIMIT``
+groups per column.
 """
 
 import math
@@ -117,7 +118,6 @@ def _first_scan_expressions(column: ColumnStats) -> list[tuple[str, str]]:
     if column.family == "number":
         value = f"CAST({name} AS DOUBLE)"
         finite = f"CASE WHEN isfinite({value}) THEN {value} END"
-        sentinels = ", ".join(str(s) for s in NUMERIC_SENTINELS)
         quantiles = ", ".join(str(q) for q in QUANTILES)
         parts += [
             ("minimum", f"min({finite})"),
@@ -126,16 +126,10 @@ def _first_scan_expressions(column: ColumnStats) -> list[tuple[str, str]]:
             ("std", f"stddev_samp({finite})"),
             ("skew", f"skewness({finite})"),
             ("quantiles", f"approx_quantile({finite}, [{quantiles}])"),
-            ("sentinels", f"histogram({value}) FILTER (WHERE {value} IN ({sentinels}))"),
             ("negative", f"count(*) FILTER (WHERE {value} < 0)"),
         ]
     elif column.family == "text":
-        trimmed = f"trim({name})"
-        tokens = ", ".join(quote_literal(token) for token in DISGUISED_MISSING_TEXT)
         parts += [
-            ("empty_text", f"count(*) FILTER (WHERE {trimmed} = '')"),
-            ("disguised_text", f"count(*) FILTER (WHERE lower({trimmed}) IN ({tokens}))"),
-            ("numeric_text", f"count(TRY_CAST(nullif({trimmed}, '') AS DOUBLE))"),
             ("mean_length", f"avg(length({name}))"),
             ("top_values", f"approx_top_k({name}, 5)"),
         ]
@@ -156,22 +150,13 @@ def _read_first_scan(column: ColumnStats, values: dict) -> None:
     for key in ("minimum", "maximum", "mean", "std", "skew", "mean_length"):
         if key in values:
             setattr(column, key, _finite_or_none(values[key]))
-    for key in (
-        "empty_text",
-        "disguised_text",
-        "numeric_text",
-        "future",
-        "before_1900",
-        "negative",
-    ):
+    for key in ("future", "before_1900", "negative"):
         if key in values:
             setattr(column, key, values[key])
     if values.get("quantiles"):
         column.quantiles = {
             f"{q:g}": value for q, value in zip(QUANTILES, values["quantiles"], strict=True)
         }
-    if values.get("sentinels"):
-        column.sentinels = {_plain(key): count for key, count in values["sentinels"].items()}
     if values.get("top_values"):
         column.top_values = [(value, None) for value in values["top_values"]]
 
@@ -194,8 +179,18 @@ def _second_scan(connection, relation: str, stats: list[ColumnStats]) -> None:
                 f"count(*) FILTER (WHERE {name} = {quote_literal(str(value))})"
                 for value, _ in column.top_values
             ]
-        if column.family == "number" and column.minimum is not None:
-            _number_expressions(column, name, expressions, readers)
+        if column.family == "text" and not counted:
+            for check, condition in _TEXT_CHECKS.items():
+                readers.append((check, column, len(expressions)))
+                expressions.append(f"count(*) FILTER (WHERE {condition(name)})")
+        if column.family == "number":
+            if not counted:
+                value = f"CAST({name} AS DOUBLE)"
+                sentinels = ", ".join(str(s) for s in NUMERIC_SENTINELS)
+                readers.append(("sentinels", column, len(expressions)))
+                expressions.append(f"histogram({value}) FILTER (WHERE {value} IN ({sentinels}))")
+            if column.minimum is not None:
+                _number_expressions(column, name, expressions, readers)
     if not expressions:
         return
     row = connection.execute(f"SELECT {', '.join(expressions)} FROM {relation}").fetchone()
@@ -217,6 +212,59 @@ def _second_scan(connection, relation: str, stats: list[ColumnStats]) -> None:
             column.histogram = (edges, [int(bins.get(i, 0)) for i in range(len(edges) - 1)])
         elif what == "outliers":
             column.outliers = row[index]
+        elif what == "sentinels":
+            column.sentinels = {_plain(key): count for key, count in (row[index] or {}).items()}
+        elif what in _TEXT_CHECKS:
+            setattr(column, what, row[index])
+    _checks_from_counts([column for column in stats if column.value_counts is not None])
+
+
+def _checks_from_counts(counted: list[ColumnStats]) -> None:
+    """The text checks and sentinels of counted columns, from their distinct values.
+
+    Each distinct value is tested once and weighed by its rows, instead of testing
+    every row in the scan (most of a wide table's scan time). The text conditions
+    are DuckDB's, on an in-memory connection, whatever engine scanned the table.
+    """
+    import duckdb
+
+    sentinels = set(NUMERIC_SENTINELS)
+    for column in counted:
+        if column.family == "number":
+            column.sentinels = {
+                _plain(float(value)): rows
+                for value, rows in column.value_counts.items()
+                if value is not None and float(value) in sentinels
+            }
+    texts = [column for column in counted if column.family == "text" and column.value_counts]
+    if not texts:
+        return
+    sums = ", ".join(
+        f"coalesce(sum(rows) FILTER (WHERE {condition('value')}), 0)"
+        for condition in _TEXT_CHECKS.values()
+    )
+    query = (
+        f"SELECT {sums} FROM (SELECT unnest(?::VARCHAR[]) AS value, unnest(?::BIGINT[]) AS rows)"
+    )
+    with duckdb.connect() as local:
+        for column in texts:
+            values, rows = zip(*column.value_counts.items(), strict=True)
+            found = local.execute(query, [list(values), list(rows)]).fetchone()
+            for check, count in zip(_TEXT_CHECKS, found, strict=True):
+                setattr(column, check, int(count))
+
+
+def _text_checks() -> dict:
+    """Each text check's condition on a value: empty, a disguised missing value, a number."""
+    tokens = ", ".join(quote_literal(token) for token in DISGUISED_MISSING_TEXT)
+    return {
+        "empty_text": lambda value: f"trim({value}) = ''",
+        "disguised_text": lambda value: f"lower(trim({value})) IN ({tokens})",
+        "numeric_text": lambda value: f"TRY_CAST(nullif(trim({value}), '') AS DOUBLE) IS NOT NULL",
+    }
+
+
+_TEXT_CHECKS = _text_checks()
 
 
 def _number_expressions(column: ColumnStats, name: str, expressions: list, readers: list) -> None:
