@@ -62,6 +62,7 @@ def test_the_data_protection_note_has_its_own_minutes(decks):
 def test_the_html_deck_renders_and_moves_in_chromium(browser, decks, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
@@ -76,8 +77,12 @@ def test_the_html_deck_renders_and_moves_in_chromium(browser, decks, tmp_path):
     browser.save_screenshot(str(path))
     assert not_blank(path, ink=0.003)
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
-    shown = browser.find_element(By.CSS_SELECTOR, "section.shown")
-    assert shown.find_element(By.TAG_NAME, "h2").text == "Deep learning"
+
+    def next_title(driver):  # the key's handler runs after send_keys returns
+        title = driver.find_element(By.CSS_SELECTOR, "section.shown h2").text
+        return title if title != "The model and its value" else None
+
+    assert WebDriverWait(browser, 30).until(next_title) == "Deep learning"
     browser.set_window_size(1280, 1400)
 
 
