@@ -97,11 +97,11 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say:
     for axes in list(grid.flat)[len(columns) :]:
         axes.axis("off")
     figure.suptitle(say("fig_distributions_title", table=result.table), x=0.01, ha="left")
-    # fixed margins, wide enough for category labels of 22 characters: tight_layout
-    # measured every tick label of every panel and took most of a small table's profile
-    # margins in inches turned into shares of the figure; between rows, a share of a
-    # panel's height (about 0.63, set by eye on 6-row figures) that leaves room for a
-    # panel's axis label and the next panel's title
+    # Fixed margins, wide enough for category labels of 22 characters: tight_layout
+    # measured every tick label of every panel and took most of a small table's profile.
+    # The margins are inches turned into shares of the figure; between rows, a share of
+    # a panel's height (about 0.63, set by eye on 6-row figures) leaves room for a
+    # panel's axis label and the next panel's title.
     height = figure.get_figheight()
     figure.subplots_adjust(
         left=0.085, right=0.99, bottom=0.45 / height, top=1 - 0.75 / height, wspace=0.55,
