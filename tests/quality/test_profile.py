@@ -196,6 +196,40 @@ def test_personal_data_never_shows(planted):
     assert all("@" in v.value and "user" not in v.value for v in contact.top_values)
 
 
+class _SelectOnly:
+    """Answers ``execute`` as Spark's connection does, and nothing else DuckDB has."""
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    def execute(self, sql, parameters=None):
+        return self._connection.execute(sql, parameters)
+
+
+def test_personal_columns_from_one_shared_sample_or_one_per_column(tmp_path):
+    """A read-only warehouse takes the shared sample; both ways find the same columns."""
+    from atelier.personal._detect import SAMPLE_TABLE
+    from atelier.quality._personal import find_personal_columns
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as writer:
+        writer.register("frame", planted_table())
+        writer.execute("CREATE TABLE planted AS SELECT * FROM frame")
+    text = ["id", "code", "status", "flag", "city", "mixed", "full_name", "contact"]
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as reader:
+        shared = find_personal_columns(reader, "planted", text, ["city"])
+        per_column = find_personal_columns(_SelectOnly(reader), "planted", text, ["city"])
+        left = reader.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [SAMPLE_TABLE]
+        ).fetchone()[0]
+    assert shared == per_column
+    assert [(c.name, c.reason.split(":")[0]) for c in shared] == [
+        ("city", "declared in the charter"),
+        ("full_name", "its values"),
+        ("contact", "its values"),
+    ]
+    assert left == 0
+
+
 def test_bad_inputs_are_clear(tmp_path):
     connection = duckdb.connect()
     connection.execute("CREATE TABLE t AS SELECT 1 AS a, 'x' AS y")

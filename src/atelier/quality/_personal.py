@@ -7,7 +7,9 @@ columns), so that whatever the profile shows of them is masked.
 
 from dataclasses import dataclass
 
-from atelier.personal import classify, mask
+import duckdb
+
+from atelier.personal import classify, mask, scan_relation
 from atelier.personal._detect import sample_values
 
 __all__ = ["PersonalColumn", "find_personal_columns", "mask"]
@@ -26,11 +28,16 @@ def find_personal_columns(
 ) -> list[PersonalColumn]:
     """Columns holding personal data, by declaration or by their values."""
     found = [PersonalColumn(name, "declared in the charter") for name in declared]
-    known = set(declared)
-    for name in text_columns:
-        if name in known:
-            continue
-        finding = classify("", name, sample_values(connection, relation, name))
-        if finding is not None:
-            found.append(PersonalColumn(name, f"its values: {finding.rule}"))
+    undeclared = [name for name in text_columns if name not in declared]
+    if isinstance(connection, duckdb.DuckDBPyConnection):
+        # one pass over the table draws the rows of every column, into a temp table
+        # (which a read-only warehouse connection accepts)
+        findings = scan_relation(connection, relation, [(n, "VARCHAR") for n in undeclared], "")
+    else:  # Spark's connection only answers SELECT: one sample per column
+        findings = [
+            finding
+            for name in undeclared
+            if (finding := classify("", name, sample_values(connection, relation, name)))
+        ]
+    found += [PersonalColumn(f.column, f"its values: {f.rule}") for f in findings]
     return found
