@@ -206,23 +206,33 @@ class _SelectOnly:
         return self._connection.execute(sql, parameters)
 
 
-def test_personal_columns_from_one_shared_sample_or_one_per_column(tmp_path):
-    """A read-only warehouse takes the shared sample; both ways find the same columns."""
+def test_personal_columns_judged_on_counts_on_a_shared_sample_or_per_column(tmp_path):
+    """Counted columns are judged on their values, the others on one sample of rows
+    (a read-only warehouse takes it) or, through Spark, on one per column: all agree."""
+    from dataclasses import replace
+
     from atelier.personal._detect import SAMPLE_TABLE
     from atelier.quality._personal import find_personal_columns
+    from atelier.quality._stats import column_statistics
 
     with duckdb.connect(str(tmp_path / "w.duckdb")) as writer:
         writer.register("frame", planted_table())
         writer.execute("CREATE TABLE planted AS SELECT * FROM frame")
-    text = ["id", "code", "status", "flag", "city", "mixed", "full_name", "contact"]
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as reader:
-        shared = find_personal_columns(reader, "planted", text, ["city"])
-        per_column = find_personal_columns(_SelectOnly(reader), "planted", text, ["city"])
+        schema = [row[:2] for row in reader.execute("DESCRIBE planted").fetchall()]
+        texts = [c for c in column_statistics(reader, "planted", schema) if c.family == "text"]
+        assert all(column.value_counts for column in texts)  # 204 rows: all counted
+        uncounted = [replace(column, value_counts=None) for column in texts]
+        ways = [
+            find_personal_columns(reader, "planted", texts, ["city"]),
+            find_personal_columns(reader, "planted", uncounted, ["city"]),
+            find_personal_columns(_SelectOnly(reader), "planted", uncounted, ["city"]),
+        ]
         left = reader.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [SAMPLE_TABLE]
         ).fetchone()[0]
-    assert shared == per_column
-    assert [(c.name, c.reason.split(":")[0]) for c in shared] == [
+    assert ways[0] == ways[1] == ways[2]
+    assert [(c.name, c.reason.split(":")[0]) for c in ways[0]] == [
         ("city", "declared in the charter"),
         ("full_name", "its values"),
         ("contact", "its values"),

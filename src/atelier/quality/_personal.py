@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from atelier.personal import classify, mask, scan_relation
+from atelier.personal import Finding, classify, mask, scan_relation
 from atelier.personal._detect import sample_values
+from atelier.quality._stats import ColumnStats
 
 __all__ = ["PersonalColumn", "find_personal_columns", "mask"]
 
@@ -24,20 +25,49 @@ class PersonalColumn:
 
 
 def find_personal_columns(
-    connection, relation: str, text_columns: list[str], declared: list[str]
+    connection, relation: str, text_columns: list[ColumnStats], declared: list[str]
 ) -> list[PersonalColumn]:
-    """Columns holding personal data, by declaration or by their values."""
+    """Columns holding personal data, by declaration or by their values.
+
+    A column whose distinct values the statistics counted, all of them, is judged
+    on those; the others on a sample of rows.
+    """
     found = [PersonalColumn(name, "declared in the charter") for name in declared]
-    undeclared = [name for name in text_columns if name not in declared]
+    undeclared = [column for column in text_columns if column.name not in declared]
+    counted = [column for column in undeclared if column.value_counts is not None]
+    sampled = [column.name for column in undeclared if column.value_counts is None]
+    findings = {
+        finding.column: finding
+        for finding in _judged_on_counts(counted) + _judged_on_rows(connection, relation, sampled)
+    }
+    found += [
+        PersonalColumn(column.name, f"its values: {findings[column.name].rule}")
+        for column in undeclared
+        if column.name in findings
+    ]
+    return found
+
+
+def _judged_on_counts(columns: list[ColumnStats]) -> list[Finding]:
+    if not columns:
+        return []
+    findings = []
+    with duckdb.connect() as local:
+        for column in columns:
+            local.execute(
+                "CREATE OR REPLACE TABLE counted AS SELECT unnest(?::VARCHAR[]) AS value",
+                [list(column.value_counts)],
+            )
+            values = sample_values(local, "counted", "value", rows_sampled=True)
+            findings.append(classify("", column.name, values))
+    return [finding for finding in findings if finding is not None]
+
+
+def _judged_on_rows(connection, relation: str, columns: list[str]) -> list[Finding]:
     if isinstance(connection, duckdb.DuckDBPyConnection):
         # one pass over the table draws the rows of every column, into a temp table
         # (which a read-only warehouse connection accepts)
-        findings = scan_relation(connection, relation, [(n, "VARCHAR") for n in undeclared], "")
-    else:  # Spark's connection only answers SELECT: one sample per column
-        findings = [
-            finding
-            for name in undeclared
-            if (finding := classify("", name, sample_values(connection, relation, name)))
-        ]
-    found += [PersonalColumn(f.column, f"its values: {f.rule}") for f in findings]
-    return found
+        return scan_relation(connection, relation, [(name, "VARCHAR") for name in columns], "")
+    # Spark's connection only answers SELECT: one sample per column
+    findings = [classify("", name, sample_values(connection, relation, name)) for name in columns]
+    return [finding for finding in findings if finding is not None]

@@ -87,9 +87,9 @@ def profile_relation(
     stats = column_statistics(connection, relation, schema)
     keys = set(key or [])
     semantics = {c.name: semantic_type(c, is_key=c.name in keys) for c in stats}
-    text_columns = [c.name for c in stats if c.family == "text"]
     declared = [name for name in personal_data or [] if name in names]
-    personal = find_personal_columns(connection, relation, text_columns, declared)
+    texts = [column for column in stats if column.family == "text"]
+    personal = find_personal_columns(connection, relation, texts, declared)
     hidden = {column.name for column in personal}
     findings = [
         finding
