@@ -102,3 +102,23 @@ def test_free_text_naming_people_is_found(fake):
     finding = classify("s", "commentaire", texts)
     assert finding is not None and finding.kind == "free_text"
     assert "phone" in finding.rule
+
+
+def test_known_values_are_sampled_as_the_rows_would_be(fake):
+    """A column's distinct values, given at once, give the sample its rows would."""
+    import duckdb
+
+    from atelier.personal._detect import sample_known_values, sample_values
+
+    emails = [*distinct(fake.email), "  padded@example.org ", "", "   ", None]
+    cities = [fake.city() for _ in range(50)]
+    with duckdb.connect() as connection:
+        connection.execute(
+            "CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS email", [emails + emails[:20]]
+        )
+        from_rows = sample_values(connection, "t", "email")
+    known = sample_known_values({"email": emails, "city": cities, "blank": ["", None]})
+    assert known["email"] == from_rows
+    assert "padded@example.org" in known["email"] and "" not in known["email"]
+    assert sorted(known["city"]) == sorted(set(cities))
+    assert "blank" not in known

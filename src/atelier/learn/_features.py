@@ -185,7 +185,7 @@ class FrameCoercer(TransformerMixin, BaseEstimator):
         return state
 
     def _known(self, column: str) -> pa.Array:
-        # Built once per column, not on every call
+        # The categories as Arrow's look-up reads them, built once per column
         cache = self.__dict__.setdefault("_known_cache", {})
         if column not in cache:
             cache[column] = pa.array(self.categories_[column], type=pa.large_string())

@@ -175,6 +175,39 @@ def sample_values(
     return [row[0] for row in rows]
 
 
+def sample_known_values(columns: dict[str, list]) -> dict[str, list[str]]:
+    """:func:`sample_values` for columns whose distinct values are known already.
+
+    One query on an in-memory connection for every column (a profile's counted
+    columns), instead of a scan of the rows per column.
+
+    Parameters
+    ----------
+    columns : dict of str to list
+        Each column's distinct values.
+
+    Returns
+    -------
+    dict of str to list of str
+        Each column's sample, as :func:`sample_values` draws it; a column without a
+        non-blank value is absent.
+    """
+    import duckdb
+
+    names = [name for name, values in columns.items() for _ in values]
+    values = [value for column in columns.values() for value in column]
+    with duckdb.connect() as local:
+        rows = local.execute(
+            f"SELECT name, list(v ORDER BY hash(v))[1:{SAMPLE_SIZE}] FROM ("
+            "  SELECT DISTINCT name, trim(value) AS v FROM ("
+            "    SELECT unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS value"
+            "  ) WHERE value IS NOT NULL"
+            ") WHERE v <> '' GROUP BY name",
+            [names, values],
+        ).fetchall()
+    return dict(rows)
+
+
 def classify(source: str, column: str, values: list[str]) -> Finding | None:
     """The finding for one column's sampled values, or None when nothing fires.
 

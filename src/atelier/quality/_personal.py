@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import duckdb
 
 from atelier.personal import Finding, classify, mask, scan_relation
-from atelier.personal._detect import sample_values
+from atelier.personal._detect import sample_known_values, sample_values
 from atelier.quality._stats import ColumnStats
 
 __all__ = ["PersonalColumn", "find_personal_columns", "mask"]
@@ -51,15 +51,8 @@ def find_personal_columns(
 def _judged_on_counts(columns: list[ColumnStats]) -> list[Finding]:
     if not columns:
         return []
-    findings = []
-    with duckdb.connect() as local:
-        for column in columns:
-            local.execute(
-                "CREATE OR REPLACE TABLE counted AS SELECT unnest(?::VARCHAR[]) AS value",
-                [list(column.value_counts)],
-            )
-            values = sample_values(local, "counted", "value", rows_sampled=True)
-            findings.append(classify("", column.name, values))
+    samples = sample_known_values({column.name: list(column.value_counts) for column in columns})
+    findings = [classify("", column.name, samples.get(column.name, [])) for column in columns]
     return [finding for finding in findings if finding is not None]
 
 

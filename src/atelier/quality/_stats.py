@@ -243,15 +243,19 @@ def _checks_from_counts(counted: list[ColumnStats]) -> None:
         f"coalesce(sum(rows) FILTER (WHERE {condition('value')}), 0)"
         for condition in _TEXT_CHECKS.values()
     )
-    query = (
-        f"SELECT {sums} FROM (SELECT unnest(?::VARCHAR[]) AS value, unnest(?::BIGINT[]) AS rows)"
-    )
-    with duckdb.connect() as local:
-        for column in texts:
-            values, rows = zip(*column.value_counts.items(), strict=True)
-            found = local.execute(query, [list(values), list(rows)]).fetchone()
-            for check, count in zip(_TEXT_CHECKS, found, strict=True):
-                setattr(column, check, int(count))
+    names = [column.name for column in texts for _ in column.value_counts]
+    values = [value for column in texts for value in column.value_counts]
+    rows = [count for column in texts for count in column.value_counts.values()]
+    with duckdb.connect() as local:  # one query for every column
+        found = local.execute(
+            f"SELECT name, {sums} FROM (SELECT unnest(?::VARCHAR[]) AS name, "
+            "unnest(?::VARCHAR[]) AS value, unnest(?::BIGINT[]) AS rows) GROUP BY name",
+            [names, values, rows],
+        ).fetchall()
+    counts = {name: sums for name, *sums in found}
+    for column in texts:
+        for check, count in zip(_TEXT_CHECKS, counts[column.name], strict=True):
+            setattr(column, check, int(count))
 
 
 def _text_checks() -> dict:
