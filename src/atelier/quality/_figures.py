@@ -68,7 +68,7 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say:
     Columns in ``hidden`` (personal data) are never drawn.
     """
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator, NullLocator
 
     columns = [
         c for c in result.columns if c.semantic_type in _SHOWN_TYPES and c.name not in hidden
@@ -78,22 +78,23 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say:
     figure = Figure(figsize=(4 * per_row, 2.6 * n_rows + 0.6))
     grid = figure.subplots(n_rows, per_row, squeeze=False)
     for axes, column in zip(grid.flat, columns, strict=False):
+        # Counts are written on the category bars and left off the histograms, whose
+        # shape is what they show: a count axis per panel cost a quarter of the figure.
         if column.semantic_type == "numeric" and column.histogram is not None:
             # one filled step outline, not a rectangle per bin: a tenth of the artists
             axes.stairs(column.histogram.counts, column.histogram.edges, fill=True, color=_BAR)
-            axes.set_ylabel(say("fig_rows"), fontsize=8)
+            axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
+            axes.yaxis.set_major_locator(NullLocator())
         else:
             shown = column.top_values[:8][::-1]
-            axes.barh([str(v.value)[:22] for v in shown], [v.count for v in shown], color=_BAR)
-            axes.set_xlabel(say("fig_rows"), fontsize=8)
+            bars = axes.barh(
+                [str(v.value)[:22] for v in shown], [v.count for v in shown], color=_BAR
+            )
+            axes.bar_label(bars, labels=[f"{v.count:,}" for v in shown], fontsize=7, padding=2)
+            axes.set_xlim(0, max((v.count for v in shown), default=1) * 1.25)
+            axes.xaxis.set_major_locator(NullLocator())
         axes.set_title(f"{column.name} ({column.semantic_type})", fontsize=9, loc="left")
         axes.tick_params(labelsize=7)
-        # a few ticks are enough to read a small panel, and each one costs drawing time
-        (axes.yaxis if column.semantic_type == "numeric" else axes.xaxis).set_major_locator(
-            MaxNLocator(nbins=4, integer=True)  # counts of rows
-        )
-        if column.semantic_type == "numeric":
-            axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
     for axes in list(grid.flat)[len(columns) :]:
         axes.axis("off")
     figure.suptitle(say("fig_distributions_title", table=result.table), x=0.01, ha="left")
@@ -101,7 +102,7 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say:
     # measured every tick label of every panel and took most of a small table's profile.
     # The margins are inches turned into shares of the figure; between rows, a share of
     # a panel's height (about 0.63, set by eye on 6-row figures) leaves room for a
-    # panel's axis label and the next panel's title.
+    # panel's tick labels and the next panel's title.
     height = figure.get_figheight()
     figure.subplots_adjust(
         left=0.085, right=0.99, bottom=0.45 / height, top=1 - 0.75 / height, wspace=0.55,
