@@ -252,9 +252,9 @@ def _checks_from_counts(counted: list[ColumnStats]) -> None:
             "unnest(?::VARCHAR[]) AS value, unnest(?::BIGINT[]) AS rows) GROUP BY name",
             [names, values, rows],
         ).fetchall()
-    counts = {name: sums for name, *sums in found}
+    found_by_column = {name: checks for name, *checks in found}
     for column in texts:
-        for check, count in zip(_TEXT_CHECKS, counts[column.name], strict=True):
+        for check, count in zip(_TEXT_CHECKS, found_by_column[column.name], strict=True):
             setattr(column, check, int(count))
 
 
