@@ -85,6 +85,10 @@ demo-text: setup corpora
 # PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306) servers of the tests marked
 # `servers`. Without them: make test PYTEST_ARGS='-m "not servers"'.
 PYTEST_ARGS ?=
+# The suite runs in two processes (pytest-xdist), each on its share of the cores; the
+# tests that share an expensive fixture run in the same one (tests/conftest.py).
+# TEST_PROCESSES=0 runs it in one process.
+TEST_PROCESSES ?= 2
 
 test: setup $(BROWSER) $(FASHION_MNIST) $(ESPEAK) $(JDBC_DRIVERS) corpora
 	@for server in PostgreSQL:5432 MariaDB:3306; do \
@@ -94,7 +98,7 @@ test: setup $(BROWSER) $(FASHION_MNIST) $(ESPEAK) $(JDBC_DRIVERS) corpora
 				"run make test PYTEST_ARGS='-m \"not servers\"' to leave them out"; \
 		fi; \
 	done
-	ATELIER_CORPORA=$(CORPORA) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	ATELIER_CORPORA=$(CORPORA) $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 # Refresh the dossier's and the dashboard's screenshots in docs/images (the browser tests
 # write them there).

@@ -1,8 +1,11 @@
 import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -138,20 +141,44 @@ def json_body(payload) -> tuple[int, str, bytes]:
     return 200, "application/json", json.dumps(payload).encode()
 
 
-@pytest.fixture(scope="session")
-def demo_project(tmp_path_factory) -> Project:
-    """The churn demo, built and ingested once for the whole session."""
-    from atelier.demo import run_demo
+@dataclass
+class DemoRun:
+    """The churn demo's project and what ``atelier demo`` printed while it built it."""
 
-    outcome = run_demo(
+    project: Project
+    stdout: str
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """The churn demo, run once for the whole session as a user runs it: ``atelier demo``.
+
+    The charter is written first with the tests' limits (``atelier demo`` keeps an
+    existing charter), then the command runs every stage, the checks and the dossier.
+    """
+    from atelier.demo._run import create_demo
+
+    root = create_demo(
         tmp_path_factory.mktemp("demo") / "churn",
-        port=0,
-        train_budget=DEMO_TRAIN_BUDGET,
         max_trials=DEMO_MAX_TRIALS,
         deep_limits=DEMO_DEEP_LIMITS,
         families=DEMO_FAMILIES,
     )
-    return outcome.project
+    command = ["demo", str(root), "--port", "0", "--budget", str(DEMO_TRAIN_BUDGET)]
+    process = subprocess.run(
+        [sys.executable, "-m", "atelier", *command],
+        capture_output=True,
+        text=True,
+        timeout=2400,  # a net against a hung run, not a speed check
+    )
+    assert process.returncode == 0, process.stderr
+    return DemoRun(Project.load(root), process.stdout)
+
+
+@pytest.fixture(scope="session")
+def demo_project(demo_run) -> Project:
+    """The churn demo, built and run once for the whole session."""
+    return demo_run.project
 
 
 CLEANABLE_KINDS = {
@@ -234,3 +261,62 @@ def wait_until_serving(url, process, log, timeout: float, ready=None) -> None:
                 return
         except httpx.TransportError:
             time.sleep(0.3)
+
+
+# ---- the suite on several processes (pytest-xdist, `make test` runs two) ----------
+
+
+def cores_of_this_worker() -> list[int] | None:
+    """The cores a pytest-xdist worker keeps to: its share of those the suite may use.
+
+    None outside xdist, or when there are fewer cores than workers.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if worker is None or count < 2 or not hasattr(os, "sched_getaffinity"):
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < count:
+        return None
+    return cores[int(worker.removeprefix("gw")) :: count]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Keep each worker, and what it starts, to its own cores.
+
+    PyTorch, OpenMP and BLAS start a thread per core a process may use: two workers
+    each with a thread per core of a 2-core machine made four busy threads, whose
+    OpenMP waits spin, and training ran several times slower.
+    """
+    share = cores_of_this_worker()
+    if share:
+        from threadpoolctl import threadpool_limits
+
+        os.sched_setaffinity(0, share)
+        threadpool_limits(len(share))  # the pools already started (NumPy's BLAS)
+
+
+# A session fixture is built once per process: the tests that share an expensive one,
+# or a server's state (the Optuna studies in PostgreSQL), run in the same process.
+SHARED_FIXTURES = {"demo_run": "demo", "spark": "spark", "storage": "spark"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Give each test an ``xdist_group``: its shared fixture's, else its module's.
+
+    With ``--dist loadgroup`` a group runs in one process, so that a module's own
+    fixtures are built once too. The groups are set before pytest-xdist reads them,
+    and the run stops if it did not.
+    """
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        shared = [group for name, group in SHARED_FIXTURES.items() if name in used]
+        module = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(shared[0] if shared else module))
+    yield
+    if getattr(config.option, "loadgroup", False) and items and "@" not in items[0].nodeid:
+        raise pytest.UsageError(
+            "pytest-xdist did not group the tests (pytest-xdist#1386): install pytest<9.2"
+        )

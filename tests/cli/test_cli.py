@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -109,32 +110,22 @@ def test_schema_change_flag_is_offered_and_works(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_prints_where_the_warehouse_and_diagram_are(tmp_path):
-    process = atelier(
-        "demo",
-        str(tmp_path / "demo"),
-        "--port",
-        "0",
-        "--budget",
-        "8",
-        "--deep-budget",
-        "8",
-        timeout=900,  # every stage, the API and the dashboard checks, then the dossier
-    )
-    assert process.returncode == 0, process.stderr
-    assert "mart.customers (7,068 rows" in process.stdout
+def test_demo_prints_where_the_warehouse_and_diagram_are(demo_run, tmp_path):
+    # the session's demo is `atelier demo` run in a real process (tests/conftest.py)
+    root, printed = demo_run.project.root, demo_run.stdout
+    assert "mart.customers (7,068 rows" in printed
     for shown in ("warehouse.duckdb", "schema.png", "Leaderboard", "as @champion", "network"):
-        assert shown in process.stdout
-    assert re.search(r"At a threshold of 0\.\d\d the model finds \d+% of", process.stdout)
-    assert (tmp_path / "demo" / ".atelier" / "artifacts" / "ingest" / "schema.png").is_file()
-    dossier = tmp_path / "demo" / "report" / "index.html"
-    *_, dossier_line, next_line = process.stdout.strip().splitlines()
-    assert dossier_line == f"dossier: {dossier}"
-    assert next_line.startswith(f"next: atelier serve -p {tmp_path / 'demo'} (the API)")
-    french = atelier("report", "-p", str(tmp_path / "demo"), "--lang", "fr")
+        assert shown in printed
+    assert re.search(r"At a threshold of 0\.\d\d the model finds \d+% of", printed)
+    assert (root / ".atelier" / "artifacts" / "ingest" / "schema.png").is_file()
+    *_, dossier_line, next_line = printed.strip().splitlines()
+    assert dossier_line == f"dossier: {root / 'report' / 'index.html'}"
+    assert next_line.startswith(f"next: atelier serve -p {root} (the API)")
+    copy = shutil.copytree(root, tmp_path / "demo")  # the session's dossier stays in English
+    french = atelier("report", "-p", str(copy), "--lang", "fr")
     assert french.returncode == 0, french.stderr
-    assert "Pour les décideurs" in dossier.read_text()
-    refused = atelier("train", "-p", str(tmp_path / "demo"), "--budget", "-1")
+    assert "Pour les décideurs" in (copy / "report" / "index.html").read_text()
+    refused = atelier("train", "-p", str(copy), "--budget", "-1")
     assert_one_line_error(refused, r"--budget: expected a positive number of seconds")
 
 

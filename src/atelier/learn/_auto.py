@@ -1,12 +1,12 @@
 """AutoClassifier and AutoRegressor: a time-budgeted search as a scikit-learn estimator."""
 
-import os
 import time
 import uuid
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
 import pandas as pd
 from scipy.stats import skew
@@ -718,7 +718,9 @@ def _nan_rows(predictions: np.ndarray) -> np.ndarray:
 
 
 def _resolve_jobs(n_jobs) -> int:
-    cores = os.cpu_count() or 1
+    # the cores this process may use (its CPU affinity, a container's quota), as
+    # scikit-learn counts them for n_jobs=-1; os.cpu_count() counts the machine's
+    cores = joblib.cpu_count()
     if n_jobs is None:
         return 1
     if n_jobs < 0:

@@ -14,11 +14,11 @@ onnxruntime; that is how a trained network is saved and served. Before, it keeps
 its weights as NumPy arrays and rebuilds the torch network on first use.
 """
 
-import os
 import time
 from numbers import Integral, Real
 from typing import ClassVar
 
+import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
@@ -241,7 +241,7 @@ class _NeuralBase(BaseEstimator):
         # (and folds already run side by side); torch's default, every core, was 5x slower
         # on a busy 2-core machine.
         torch.set_num_threads(
-            1 if self.n_jobs is None else (os.cpu_count() or 1) if self.n_jobs < 0 else self.n_jobs
+            1 if self.n_jobs is None else joblib.cpu_count() if self.n_jobs < 0 else self.n_jobs
         )
         started = time.monotonic()
         try:
