@@ -269,16 +269,21 @@ def wait_until_serving(url, process, log, timeout: float, ready=None) -> None:
 def cores_of_this_worker() -> list[int] | None:
     """The cores a pytest-xdist worker keeps to: its share of those the suite may use.
 
+    The share is counted as scikit-learn counts cores (a container's CPU quota
+    included), so that a quota of 2 on a 64-core host gives each of two workers one.
     None outside xdist, or when there are fewer cores than workers.
     """
+    import joblib
+
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if worker is None or count < 2 or not hasattr(os, "sched_getaffinity"):
         return None
-    cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < count:
+    per_worker = joblib.cpu_count() // count
+    if per_worker < 1:
         return None
-    return cores[int(worker.removeprefix("gw")) :: count]
+    index = int(worker.removeprefix("gw"))
+    return sorted(os.sched_getaffinity(0))[index * per_worker : (index + 1) * per_worker]
 
 
 @pytest.hookimpl(tryfirst=True)
