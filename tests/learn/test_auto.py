@@ -177,3 +177,23 @@ def test_over_confident_probabilities_are_tempered_for_log_loss():
     assert model.smoothing_ > 0  # distance-weighted neighbours say 0 or 1: shrinking helps
     assert any("shrunk by" in note for note in model.notes_)
     assert model.predict_proba(X).min() >= model.smoothing_ * model.prior_.min() - 1e-12
+
+
+def test_every_core_means_those_this_process_may_use():
+    # n_jobs=-1 counts the cores a process may run on (a container's, a pinned
+    # worker's), as scikit-learn does, not every core of the machine
+    import subprocess
+    import sys
+
+    script = """
+import os
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+from sklearn.datasets import make_classification
+from atelier import AutoClassifier
+X, y = make_classification(n_samples=80, random_state=0)
+search = AutoClassifier(families=["linear"], max_trials=1, cv=2, n_jobs=-1, random_state=0)
+print(search.fit(X, y).n_jobs_)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1"]
