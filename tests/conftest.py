@@ -156,7 +156,7 @@ def demo_run(tmp_path_factory) -> DemoRun:
     The charter is written first with the tests' limits (``atelier demo`` keeps an
     existing charter), then the command runs every stage, the checks and the dossier.
     """
-    from atelier.demo._run import create_demo
+    from atelier.demo import create_demo
 
     root = create_demo(
         tmp_path_factory.mktemp("demo") / "churn",
