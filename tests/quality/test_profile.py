@@ -307,7 +307,7 @@ def test_a_column_just_past_the_exact_limit_is_counted_once():
     assert [top.count for top in column.top_values][:3] == [row[0] for row in exact[:3]]
 
 
-def test_profiling_a_file_imports_neither_pandas_nor_scikit_learn(tmp_path):
+def test_profiling_a_file_imports_neither_pandas_nor_scikit_learn_nor_matplotlib(tmp_path):
     """A small file's profile is mostly fixed cost: the libraries it never needs stay out."""
     import subprocess
     import sys
@@ -318,7 +318,7 @@ def test_profiling_a_file_imports_neither_pandas_nor_scikit_learn(tmp_path):
         "import sys\nfrom pathlib import Path\nfrom atelier.quality import profile_file\n"
         f"profile_file(Path({str(tmp_path / 'small.csv')!r}), Path({str(tmp_path / 'out')!r}), "
         "target='answer', key=['id'])\n"
-        "print(sorted({'pandas', 'sklearn', 'torch', 'spacy'} & set(sys.modules)))"
+        "print(sorted({'pandas', 'sklearn', 'torch', 'spacy', 'matplotlib'} & set(sys.modules)))"
     )
     process = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120

@@ -4,62 +4,50 @@ import math
 from pathlib import Path
 
 from atelier._text import Text
-from atelier.quality._result import ProfileResult
+from atelier.quality._canvas import BAR, FRAME, Canvas, round_ticks, tick_labels
+from atelier.quality._result import ColumnProfile, ProfileResult
 
 MAX_DISTRIBUTIONS = 24
 _SHOWN_TYPES = ("numeric", "categorical", "boolean")
-_BAR = "#2f5d8a"
+
+# the distributions: 4 panels a row, each 360 x 234 pixels
+_PER_ROW = 4
+_PANEL_WIDTH = 360
+_PANEL_HEIGHT = 234
+_LABELS_WIDTH = 118  # category labels of 22 characters, left of every panel's plot
+_TOP = 56
 
 
 def draw_missing(result: ProfileResult, path: Path, say: Text) -> Path:
-    """A bar per column with missing values: the share of rows missing."""
-    from matplotlib.figure import Figure
-
-    columns = sorted((c for c in result.columns if c.missing), key=lambda c: c.missing_rate)
-    figure = Figure(figsize=(8, max(2.2, 0.32 * len(columns) + 1.4)))
-    axes = figure.subplots()
-    if columns:
-        axes.barh(
-            [_shortened(c.name) for c in columns],
-            [100 * c.missing_rate for c in columns],
-            color=_BAR,
-        )
-        for index, column in enumerate(columns):
-            axes.text(
-                100 * column.missing_rate, index, f"  {column.missing:,}", va="center", fontsize=8
-            )
-        axes.set_xlim(0, max(100 * columns[-1].missing_rate * 1.25, 1))
-    else:
-        axes.text(
-            0.5,
-            0.5,
-            say("fig_no_missing"),
-            ha="center",
-            va="center",
-            fontsize=12,
-            transform=axes.transAxes,
-        )
-        axes.set_yticks([])
-    axes.set_xlabel(say("fig_missing"))
-    axes.set_title(
-        say("fig_missing_title", table=result.table, rows=say.number(result.rows)), loc="left"
+    """A bar per column with missing values, longest first: the share of rows missing."""
+    columns = sorted((c for c in result.columns if c.missing), key=lambda c: -c.missing_rate)
+    row, top, bottom = 32, 48, 64
+    width = 800
+    canvas = Canvas(width, top + (len(columns) or 2) * row + bottom)
+    canvas.text(
+        (16, 14), say("fig_missing_title", table=result.table, rows=say.number(result.rows)), 16
     )
-    # the margin for the longest column name, computed rather than measured by a
-    # "tight" bounding box, which draws the figure twice
-    longest = max((len(_shortened(c.name)) for c in columns), default=0)
-    height = figure.get_figheight()
-    figure.subplots_adjust(
-        left=(0.4 + 0.085 * longest) / 8,
-        right=0.97,
-        bottom=0.55 / height,
-        top=1 - 0.4 / height,
-    )
-    figure.savefig(path, dpi=100, facecolor="white")
-    return path
-
-
-def _shortened(name: str, most: int = 40) -> str:
-    return name if len(name) <= most else name[: most - 1] + "…"
+    names = [canvas.fitted(c.name, 13, 260) for c in columns]
+    left = 24 + max((canvas.width_of(name, 13) for name in names), default=0)
+    right, plot_bottom = width - 24, canvas.image.height - bottom
+    canvas.draw.rectangle((left, top, right, plot_bottom), outline=FRAME)
+    if not columns:
+        canvas.text(((left + right) / 2, (top + plot_bottom) / 2), say("fig_no_missing"), 15, "mm")
+    most = max((100 * c.missing_rate * 1.25 for c in columns), default=1.0)
+    scale = (right - left) / max(most, 1.0)
+    for index, (column, name) in enumerate(zip(columns, names, strict=True)):
+        middle = top + (index + 0.5) * row
+        end = left + 100 * column.missing_rate * scale
+        canvas.draw.rectangle((left, middle - 0.4 * row, end, middle + 0.4 * row), fill=BAR)
+        canvas.text((left - 8, middle), name, 13, "rm")
+        canvas.text((end + 6, middle), say.number(column.missing), 11, "lm")
+    ticks = round_ticks(0.0, max(most, 1.0), most=8)
+    for tick, label in zip(ticks, tick_labels(ticks, say), strict=True):
+        x = left + tick * scale
+        canvas.draw.line((x, plot_bottom, x, plot_bottom + 4), fill=FRAME)
+        canvas.text((x, plot_bottom + 7), label, 12, "mt")
+    canvas.text(((left + right) / 2, plot_bottom + 30), say("fig_missing"), 13, "mt")
+    return canvas.save(path, dpi=100)
 
 
 def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say: Text) -> Path:
@@ -67,46 +55,66 @@ def draw_distributions(result: ProfileResult, path: Path, hidden: set[str], say:
 
     Columns in ``hidden`` (personal data) are never drawn.
     """
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator, NullLocator
-
     columns = [
         c for c in result.columns if c.semantic_type in _SHOWN_TYPES and c.name not in hidden
     ][:MAX_DISTRIBUTIONS]
-    per_row = 4
-    n_rows = max(1, math.ceil(len(columns) / per_row))
-    figure = Figure(figsize=(4 * per_row, 2.6 * n_rows + 0.6))
-    grid = figure.subplots(n_rows, per_row, squeeze=False)
-    for axes, column in zip(grid.flat, columns, strict=False):
-        # Counts are written on the category bars and left off the histograms, whose
-        # shape is what they show: a count axis per panel cost a quarter of the figure.
+    n_rows = max(1, math.ceil(len(columns) / _PER_ROW))
+    canvas = Canvas(_PER_ROW * _PANEL_WIDTH, _TOP + n_rows * _PANEL_HEIGHT)
+    canvas.text((12, 16), say("fig_distributions_title", table=result.table), 17)
+    for index, column in enumerate(columns):
+        x = (index % _PER_ROW) * _PANEL_WIDTH
+        y = _TOP + (index // _PER_ROW) * _PANEL_HEIGHT
+        plot = (x + _LABELS_WIDTH, y + 24, x + _PANEL_WIDTH - 22, y + _PANEL_HEIGHT - 40)
+        title = f"{column.name} ({say('fig_type_' + column.semantic_type)})"
+        canvas.text((plot[0], y + 4), canvas.fitted(title, 12, plot[2] - plot[0]), 12)
+        canvas.draw.rectangle(plot, outline=FRAME)
         if column.semantic_type == "numeric" and column.histogram is not None:
-            # one filled step outline, not a rectangle per bin: a tenth of the artists
-            axes.stairs(column.histogram.counts, column.histogram.edges, fill=True, color=_BAR)
-            axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
-            axes.yaxis.set_major_locator(NullLocator())
+            _draw_histogram(canvas, plot, column, say)
         else:
-            shown = column.top_values[:8][::-1]
-            bars = axes.barh(
-                [str(v.value)[:22] for v in shown], [v.count for v in shown], color=_BAR
-            )
-            axes.bar_label(bars, labels=[f"{v.count:,}" for v in shown], fontsize=7, padding=2)
-            axes.set_xlim(0, max((v.count for v in shown), default=1) * 1.25)
-            axes.xaxis.set_major_locator(NullLocator())
-        axes.set_title(f"{column.name} ({column.semantic_type})", fontsize=9, loc="left")
-        axes.tick_params(labelsize=7)
-    for axes in list(grid.flat)[len(columns) :]:
-        axes.axis("off")
-    figure.suptitle(say("fig_distributions_title", table=result.table), x=0.01, ha="left")
-    # Fixed margins, wide enough for category labels of 22 characters: tight_layout
-    # measured every tick label of every panel and took most of a small table's profile.
-    # The margins are inches turned into shares of the figure; between rows, a share of
-    # a panel's height (about 0.63, set by eye on 6-row figures) leaves room for a
-    # panel's tick labels and the next panel's title.
-    height = figure.get_figheight()
-    figure.subplots_adjust(
-        left=0.085, right=0.99, bottom=0.45 / height, top=1 - 0.75 / height, wspace=0.55,
-        hspace=0.75 / 2.6 * 2.2,
-    )  # fmt: skip
-    figure.savefig(path, dpi=90, facecolor="white")
-    return path
+            _draw_top_values(canvas, plot, column, say)
+    return canvas.save(path, dpi=90)
+
+
+def _draw_histogram(canvas: Canvas, plot, column: ColumnProfile, say: Text) -> None:
+    """The histogram as one filled step outline, round values under it; no count axis.
+
+    A histogram's shape is what it shows: its counts are left off.
+    """
+    left, top, right, bottom = plot
+    counts, edges = column.histogram.counts, column.histogram.edges
+    low, high = edges[0], edges[-1]
+    span = (high - low) or 1.0
+    tallest = max(max(counts, default=0), 1) * 1.05
+
+    def x_of(value: float) -> float:
+        return left + 4 + (value - low) / span * (right - left - 8)
+
+    outline = [(x_of(low), bottom)]
+    for count, start, end in zip(counts, edges[:-1], edges[1:], strict=True):
+        height = bottom - count / tallest * (bottom - top)
+        outline += [(x_of(start), height), (x_of(end), height)]
+    outline.append((x_of(high), bottom))
+    canvas.draw.polygon(outline, fill=BAR)
+    ticks = round_ticks(low, high, most=4)
+    labels = tick_labels(ticks, say)
+    for tick, label in zip(ticks, labels, strict=True):
+        canvas.draw.line((x_of(tick), bottom, x_of(tick), bottom + 4), fill=FRAME)
+        canvas.text((x_of(tick), bottom + 6), label, 11, "mt")
+
+
+def _draw_top_values(canvas: Canvas, plot, column: ColumnProfile, say: Text) -> None:
+    """The eight most frequent values as bars, most frequent on top, their counts at the end."""
+    left, top, right, bottom = plot
+    shown = column.top_values[:8]
+    if not shown:
+        return
+    most = max(v.count for v in shown) * 1.25
+    row = (bottom - top) / len(shown)
+    thickness = min(0.75 * row, 28)
+    for index, value in enumerate(shown):
+        middle = top + (index + 0.5) * row
+        end = left + value.count / most * (right - left)
+        canvas.draw.rectangle((left, middle - thickness / 2, end, middle + thickness / 2), fill=BAR)
+        label = canvas.fitted(str(value.value)[:22], 11, _LABELS_WIDTH - 10)
+        canvas.text((left - 5, middle), label, 11, "rm")
+        canvas.text((end + 4, middle), say.number(value.count), 10, "lm")
