@@ -56,7 +56,10 @@ def running(app) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def service(demo_project) -> ModelService:
-    return ModelService.from_project(demo_project)
+    """The demo's champion as `atelier serve` loads it: its boosters compiled."""
+    service = ModelService.from_project(demo_project)
+    service.compile_boosters()
+    return service
 
 
 @pytest.fixture(scope="session")

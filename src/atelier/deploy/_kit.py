@@ -142,6 +142,7 @@ import pandas as pd
 from atelier import Project
 from atelier.serve import ModelService
 service = ModelService.from_project(Project.load(sys.argv[1]))
+service.compile_boosters()  # as the API server does
 rate = None
 if service.request is not None:
     frame = service.request.parse_frame(pd.DataFrame(service.card["background"][:1]))

@@ -19,11 +19,18 @@ def app_from_environment():
     """The app for one uvicorn worker, configured through the environment by :func:`serve`."""
     project = Project.load(Path(os.environ[PROJECT_VARIABLE]))
     return create_app(
-        ModelService.from_project(project),
+        _served(project),
         api_keys=api_keys_from_environment(),
         max_body_bytes=int(os.environ.get(MAX_BODY_VARIABLE, DEFAULT_MAX_BODY)),
         online=_online(project, os.environ.get(ONLINE_VARIABLE)),
     )
+
+
+def _served(project: Project) -> ModelService:
+    """The project's champion, its boosters compiled for serving."""
+    service = ModelService.from_project(project)
+    service.compile_boosters()
+    return service
 
 
 def _online(project: Project, url: str | None):
@@ -77,7 +84,7 @@ def serve(
     settings = {"host": host, "port": port, "access_log": False, "log_level": "warning"}
     if workers == 1:
         app = create_app(
-            ModelService.from_project(project),
+            _served(project),
             api_keys=keys,
             max_body_bytes=max_body_bytes,
             online=_online(project, online_url),

@@ -20,6 +20,7 @@ from atelier._project import Project
 from atelier.exceptions import StageOrderError
 from atelier.learn._metrics import BINARY, REGRESSION, TRANSCRIPTION
 from atelier.learn._tracking import CHAMPION, STAGE_TAG, tracking_uri
+from atelier.serve._compiled import compile_boosters
 from atelier.serve._explain import explain_records
 from atelier.serve._request import RequestModel
 from atelier.serve._threads import ThreadCounts
@@ -145,6 +146,17 @@ class ModelService:
             card, name=name, version=int(version.version), run_id=version.run_id
         )
         return cls(model, card, files[SCHEMA_FILE], info)
+
+    def compile_boosters(self) -> int:
+        """Compile the model's LightGBM boosters to native code, checked on its background.
+
+        See :func:`atelier.serve._compiled.compile_boosters`; returns how many.
+        """
+        background = self.card.get("background")
+        if self.request is None or not background:
+            return 0
+        columns = self.request.records_to_columns(background, "background")
+        return compile_boosters(self.model, self.request.to_frame(columns))
 
     def describe(self) -> dict:
         """The model as ``GET /v1/model`` shows it: facts, decision rule and input schema."""

@@ -29,7 +29,7 @@ class ThreadCounts:
     def __init__(self, model):
         self.trained = [
             (part, name, value)
-            for part in _parts(model, set())
+            for part in estimator_parts(model)
             for name, value in part.get_params(deep=False).items()
             if name in _THREAD_PARAMETERS and value not in (None, 1)
         ]
@@ -68,17 +68,19 @@ class ThreadCounts:
             part.set_params(**{name: trained if count is None else count})
 
 
-def _parts(value, seen: set) -> Iterator:
+def estimator_parts(value, seen: set | None = None) -> Iterator:
+    """Every estimator inside ``value``: itself, its steps, members and fitted attributes."""
+    seen = set() if seen is None else seen
     if id(value) in seen:
         return
     seen.add(id(value))
     if isinstance(value, list | tuple):
         for item in value:
-            yield from _parts(item, seen)
+            yield from estimator_parts(item, seen)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _parts(item, seen)
+            yield from estimator_parts(item, seen)
     elif hasattr(value, "get_params") and hasattr(value, "__dict__"):
         yield value
         for item in vars(value).values():
-            yield from _parts(item, seen)
+            yield from estimator_parts(item, seen)
