@@ -54,7 +54,7 @@ class CompiledLightGBM:
     def _scores(self, X) -> np.ndarray:
         import tl2cgen
 
-        one = self.booster.get_params()["n_jobs"] == 1
+        one = self.booster.n_jobs == 1  # an attribute: get_params inspects signatures
         predictor = self._one_thread if one else self._every_thread
         matrix = tl2cgen.DMatrix(np.asarray(X, dtype=np.float64))
         return np.asarray(predictor.predict(matrix)).reshape(len(X), -1)
