@@ -18,7 +18,9 @@ and are driven in turn by the same load generators on 127.0.0.1:
 
 atelier's requests carry an API key and are validated against the training schema;
 MLflow's are not. atelier answers the probability and the decision at the cost
-threshold; MLflow the predicted class. Peak memory is the sum of the servers'
+threshold; MLflow the predicted class. atelier's server compiles the LightGBM trees
+to C when it loads the model (see ``atelier.serve._compiled``); MLflow predicts with
+LightGBM's own predictor. Peak memory is the sum of the servers'
 processes' peak resident sets (``VmHWM``). Prints a Markdown table.
 
 Usage::
