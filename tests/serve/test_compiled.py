@@ -1,18 +1,25 @@
 """LightGBM boosters compiled to C for serving: the same answers, or no swap at all."""
 
+import json
 import logging
+import shutil
+import warnings
 
+import httpx
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from atelier import Project
 from atelier.learn._boosting import EarlyStoppedClassifier, EarlyStoppedRegressor
 from atelier.learn._ensemble import WeightedClassifier
-from atelier.serve import _compiled
+from atelier.learn._tracking import CHAMPION, tracking_uri
+from atelier.serve import ModelService, _compiled, create_app
 from atelier.serve._compiled import CompiledLightGBM, compile_boosters
 from atelier.serve._threads import MANY_ROWS, ThreadCounts
+from tests.serve.conftest import API_KEY, running
 
 
 def _with_missing(X: np.ndarray) -> np.ndarray:
@@ -102,3 +109,33 @@ def test_a_model_without_lightgbm_is_left_alone():
     X, y = make_classification(n_samples=300, n_features=4, random_state=0)
     model = _pipeline(EarlyStoppedClassifier(library="xgboost", random_state=0), X, y)
     assert compile_boosters(model, X[:20]) == 0
+
+
+@pytest.mark.slow
+def test_a_real_server_answers_with_the_compiled_booster_as_lightgbm_does(demo_project, tmp_path):
+    """The demo's LightGBM model (the train stage's) behind uvicorn, compiled as served."""
+    from mlflow import MlflowClient
+
+    root = tmp_path / "churn"
+    shutil.copytree(demo_project.root, root, ignore=shutil.ignore_patterns("report"))
+    project = Project.load(root)
+    registry = json.loads((project.artifact_dir("learn") / "result.json").read_text())
+    registry = registry["registry"]  # the deep stage's network may hold @champion
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # MLflow's SQLAlchemy queries
+        MlflowClient(tracking_uri(project.state_dir)).set_registered_model_alias(
+            registry["registered_model"], CHAMPION, registry["version"]
+        )
+    plain, served = ModelService.from_project(project), ModelService.from_project(project)
+    assert served.compile_boosters() == 1
+    records = plain.card["background"]
+    columns = plain.request.records_to_columns(records, "background")
+    expected = plain.predict(plain.request.to_frame(columns))
+    with running(create_app(served, api_keys=(API_KEY,))) as url:
+        reply = httpx.post(
+            f"{url}/v1/predict", json={"records": records}, headers={"X-API-Key": API_KEY}
+        )
+    assert reply.status_code == 200, reply.text
+    answered = reply.json()["predictions"]
+    assert [p["probability"] for p in answered] == expected["probability"]
+    assert [p["decision"] for p in answered] == expected["decision"]
