@@ -53,6 +53,7 @@ def check_api(project: Project) -> dict:
     import httpx
 
     service = ModelService.from_project(project)  # says so when nothing was trained
+    service.compile_boosters()  # the model as `atelier serve` serves it
     trained = champion_result(project.artifacts_dir)  # the model being served
     steps, problem = [], None
     with (
