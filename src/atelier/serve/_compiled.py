@@ -43,13 +43,14 @@ class CompiledLightGBM:
     """
 
     def __init__(self, booster, library: Path):
+        import joblib
         import tl2cgen
 
         self.booster = booster
         self.classes_ = getattr(booster, "classes_", None)
         self.n_features_in_ = booster.n_features_in_
         self._one_thread = tl2cgen.Predictor(str(library), nthread=1)
-        self._every_thread = tl2cgen.Predictor(str(library), nthread=_threads(-1))
+        self._every_thread = tl2cgen.Predictor(str(library), nthread=joblib.cpu_count())
 
     def _scores(self, X) -> np.ndarray:
         import tl2cgen
@@ -152,12 +153,3 @@ def _holds_lightgbm(part) -> bool:
     import lightgbm
 
     return isinstance(getattr(part, "model_", None), lightgbm.LGBMModel)
-
-
-def _threads(n_jobs) -> int:
-    """A LightGBM ``n_jobs`` as a thread count (negative or None: every usable core)."""
-    if n_jobs is None or n_jobs <= 0:
-        import joblib
-
-        return joblib.cpu_count()
-    return int(n_jobs)
