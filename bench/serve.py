@@ -9,8 +9,8 @@ and are driven in turn by the same load generators on 127.0.0.1:
 - throughput, closed loop: ``wrk`` (Debian's) with N connections for D seconds,
   single-record requests, then 1,000-record batches, then the columnar formats:
   1,000 rows as JSON columns and 10,000 rows as an Apache Arrow IPC stream for
-  atelier, MLflow's columnar JSON (``dataframe_split``) with as many rows for MLflow
-  (it reads no Arrow);
+  atelier, answered in JSON, then in Arrow (``Accept``), MLflow's columnar JSON
+  (``dataframe_split``) with as many rows for MLflow (it reads no Arrow);
 - latency at a fixed rate: an open-loop generator (``bench/_openloop.py``) sending
   single-record requests at 200 per second for D seconds; latency counts from the
   moment each request was due, so a server that falls behind is not flattered
@@ -50,12 +50,13 @@ local f = io.open(os.getenv("BODY"), "rb"); wrk.body = f:read("*a"); f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE")
 wrk.headers["X-API-Key"] = os.getenv("KEY")
+if os.getenv("ACCEPT") ~= "" then wrk.headers["Accept"] = os.getenv("ACCEPT") end
 """
 
 
 SERVED_FAMILIES = ["lightgbm"]
-SIZES = ("single", "batch", "columns", "arrow")
-ROWS = {"single": 1, "batch": 1_000, "columns": 1_000, "arrow": 10_000}
+SIZES = ("single", "batch", "columns", "arrow", "arrow_out")
+ROWS = {"single": 1, "batch": 1_000, "columns": 1_000, "arrow": 10_000, "arrow_out": 10_000}
 
 
 def free_port() -> int:
@@ -95,8 +96,9 @@ def bodies(project: Path, folder: Path) -> dict:
     """Request bodies for both servers, by (server, size): a path and its content type.
 
     Sizes: ``single`` (one record), ``batch`` (1,000 records), ``columns`` (1,000
-    rows column by column) and ``arrow`` (10,000 rows: an Arrow stream for atelier,
-    columnar JSON for MLflow).
+    rows column by column), ``arrow`` (10,000 rows: an Arrow stream for atelier,
+    columnar JSON for MLflow) and ``arrow_out`` (the same, atelier asked for an Arrow
+    answer). Each value is (path, content type, accept).
     """
     import duckdb
     import pyarrow as pa
@@ -131,10 +133,12 @@ def bodies(project: Path, folder: Path) -> dict:
     for (server, size), body in json_bodies.items():
         path = folder / f"{server}-{size}.json"
         path.write_text(json.dumps(body))
-        paths[server, size] = (path, "application/json")
+        paths[server, size] = (path, "application/json", "")
     arrow = folder / "atelier-arrow.arrows"
     arrow.write_bytes(sink.getvalue().to_pybytes())
-    paths["atelier", "arrow"] = (arrow, ARROW_STREAM)
+    paths["atelier", "arrow"] = (arrow, ARROW_STREAM, "")
+    paths["atelier", "arrow_out"] = (arrow, ARROW_STREAM, ARROW_STREAM)
+    paths["mlflow", "arrow_out"] = paths["mlflow", "arrow"]
     return paths
 
 
@@ -190,10 +194,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wrk(url: str, body: tuple[Path, str], connections: int, duration: int, script: Path) -> dict:
-    path, content_type = body
+    path, content_type, accept = body
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
-        env={**os.environ, "BODY": str(path), "CONTENT_TYPE": content_type, "KEY": KEY},
+        env={**os.environ, "BODY": str(path), "CONTENT_TYPE": content_type, "KEY": KEY,
+             "ACCEPT": accept},
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -240,11 +245,15 @@ def main() -> None:
                 process, url = start(server, project, free_port(), workers)
                 try:
                     for size in SIZES:  # every format answers before it is timed
-                        path, content_type = paths[server, size]
+                        path, content_type, accept = paths[server, size]
                         httpx.post(
                             url,
                             content=path.read_bytes(),
-                            headers={"content-type": content_type, "X-API-Key": KEY},
+                            headers={
+                                "content-type": content_type,
+                                "accept": accept or "*/*",
+                                "X-API-Key": KEY,
+                            },
                             timeout=60,
                         ).raise_for_status()
                     single = wrk(
@@ -266,9 +275,9 @@ def main() -> None:
         f"| server | workers | single: req/s ({args.connections} conn.) | p50 / p99 (ms) "
         f"| at {args.rate} req/s: p50 / p99 (ms), errors | 1,000 records: rows/s "
         "| 1,000 rows as columns: rows/s | 10,000 rows, Arrow (MLflow: columns): rows/s "
-        "| peak RSS (MiB) |"
+        "| the same, Arrow answer: rows/s | peak RSS (MiB) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for server, workers, single, batches, paced, memory in rows:
         rates = " | ".join(f"{batches[size]['rps'] * ROWS[size]:,.0f}" for size in SIZES[1:])
         print(

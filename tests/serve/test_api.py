@@ -194,6 +194,8 @@ def test_a_body_beyond_the_size_limit_gets_413_before_it_is_read(api):
         ({"contract": "Weekly"}, "contract", "'Month-to-month' or 'Two year' or 'One year'"),
         ({"loyalty_card": 1}, "loyalty_card", "Extra inputs are not permitted"),
         ({"monthly_charges": None}, "monthly_charges", "valid number"),
+        ({"contract": None}, "contract", "valid string"),
+        ({"payment_method": "x" * 1_001}, "payment_method", "at most 1000 characters"),
     ],
 )
 def test_a_bad_field_gets_422_naming_the_record_and_field(api, example, change, field, expected):
@@ -283,11 +285,32 @@ def test_columns_and_arrow_streams_score_like_records(api, demo_project, service
     by_records = api.post("/v1/predict", json={"records": as_records(rows)})
     by_columns = api.post("/v1/predict", json=as_columns(rows))
     by_arrow = post_arrow(api, arrow_stream(rows))
-    for answer in (by_records, by_columns, by_arrow):
+    # pandas' categories travel as an Arrow dictionary: the same values
+    by_dictionary = post_arrow(api, arrow_stream(rows.astype({"contract": "category"})))
+    for answer in (by_records, by_columns, by_arrow, by_dictionary):
         assert answer.status_code == 200, answer.text
     expected = by_records.json()["predictions"]
     assert by_columns.json()["predictions"] == expected
     assert by_arrow.json()["predictions"] == expected
+    assert by_dictionary.json()["predictions"] == expected
+
+
+def test_an_arrow_answer_holds_the_json_answer(api, demo_project, service):
+    import pyarrow as pa
+
+    rows = holdout_like_rows(demo_project, service, n=40)
+    by_json = api.post("/v1/predict", json={"records": as_records(rows)}).json()
+    accept = {"accept": "application/vnd.apache.arrow.stream, application/json;q=0.5"}
+    answer = api.post("/v1/predict", json=as_columns(rows), headers=accept)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/vnd.apache.arrow.stream"
+    table = pa.ipc.open_stream(answer.content).read_all()
+    assert table.column_names == ["prediction", "probability", "decision"]
+    assert table.to_pylist() == by_json["predictions"]
+    assert json.loads(table.schema.metadata[b"model"]) == by_json["model"]
+    assert json.loads(table.schema.metadata[b"threshold"]) == by_json["threshold"]
+    plain = api.post("/v1/predict", json=as_columns(rows), headers={"accept": "application/json"})
+    assert plain.json()["predictions"] == by_json["predictions"]
 
 
 def test_the_openapi_schema_documents_columns_and_arrow(api):
@@ -306,6 +329,8 @@ def test_the_openapi_schema_documents_columns_and_arrow(api):
         ({"tenure": -5}, "tenure", "greater than or equal to 0"),
         ({"contract": "Weekly"}, "contract", "'Month-to-month' or 'Two year' or 'One year'"),
         ({"monthly_charges": None}, "monthly_charges", "valid number"),
+        ({"contract": None}, "contract", "valid string"),
+        ({"payment_method": "x" * 1_001}, "payment_method", "at most 1000 characters"),
     ],
 )
 def test_a_bad_value_in_a_column_gets_the_records_422(api, example, change, field, expected):

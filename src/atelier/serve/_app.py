@@ -25,7 +25,14 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from atelier.serve._batching import DynamicBatcher
-from atelier.serve._columns import ARROW_STREAM, arrow_columns, columns_schema, json_columns
+from atelier.serve._columns import (
+    ARROW_STREAM,
+    arrow_answer,
+    arrow_columns,
+    columns_schema,
+    json_columns,
+    wants_arrow,
+)
 from atelier.serve._guards import BodyLimit, RequestLog
 from atelier.serve._metrics import ServeMetrics
 from atelier.serve._request import MAX_EXPLAINED, RequestError, read_table
@@ -145,7 +152,14 @@ def _add_record_routes(app: FastAPI, service: ModelService, guarded, metrics) ->
             example,
             files=True,
         ),
-        responses={422: {"description": "A record or field does not match the schema"}},
+        responses={
+            200: {
+                "description": "One answer per record, in the order sent: JSON, or an "
+                "Arrow stream of one column per answer when the Accept header asks for it",
+                "content": {ARROW_STREAM: {"schema": {"type": "string", "format": "binary"}}},
+            },
+            422: {"description": "A record or field does not match the schema"},
+        },
     )
     async def predict(request: Request) -> Response:
         """Score 1 to 10,000 rows: JSON records or columns, an Arrow stream, or a file.
@@ -158,10 +172,15 @@ def _add_record_routes(app: FastAPI, service: ModelService, guarded, metrics) ->
 
         Each record gets the most probable ``prediction``; classifiers add the
         ``probability`` (of the positive class when there are two) and binary models
-        the ``decision`` at the threshold of least expected cost.
+        the ``decision`` at the threshold of least expected cost. With ``Accept:
+        application/vnd.apache.arrow.stream``, the answer is an Arrow stream of those
+        columns, the model and threshold in its schema's metadata.
         """
         columns = await _predictions(request, service, batcher)
         metrics.count_predictions(columns.get("decision", columns["prediction"]))
+        if wants_arrow(request.headers.get("accept", "")):
+            model = {"name": info.name, "version": info.version}
+            return Response(arrow_answer(columns, model, info.threshold), media_type=ARROW_STREAM)
         payload = {
             "model": {"name": info.name, "version": info.version},
             "threshold": info.threshold,

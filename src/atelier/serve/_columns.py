@@ -1,4 +1,4 @@
-"""Columnar request bodies: JSON columns and Apache Arrow IPC streams.
+"""Columnar request bodies (JSON columns, Apache Arrow IPC streams) and Arrow answers.
 
 A batch of rows may arrive as columns, ``{"columns": {"tenure": [...], ...}}``, or
 as an Arrow stream (``application/vnd.apache.arrow.stream``). Each column is then
@@ -20,6 +20,8 @@ from atelier.serve._request import (
     RequestError,
     RequestModel,
     body_error,
+    distinct_values,
+    rows_holding,
 )
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
@@ -74,6 +76,44 @@ def arrow_columns(model: RequestModel, body: bytes) -> dict:
     return checked_columns(
         model, {name: _ArrowColumn(table.column(name)) for name in table.column_names}
     )
+
+
+def arrow_answer(columns: dict[str, list], model: dict, threshold: float | None) -> bytes:
+    """Predictions as an Arrow IPC stream: one column per answer, one row per record.
+
+    The model (``name``, ``version``) and the threshold are in the schema's metadata,
+    as JSON, where a JSON answer has them at its top level. A multiclass model's
+    ``probability`` is a struct of one field per class.
+    """
+    import pyarrow as pa
+
+    table = pa.table({name: pa.array(values) for name, values in columns.items()})
+    table = table.replace_schema_metadata(
+        {"model": orjson.dumps(model), "threshold": orjson.dumps(threshold)}
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def wants_arrow(accept: str) -> bool:
+    """Whether an ``Accept`` header asks for an Arrow stream before JSON.
+
+    >>> wants_arrow("application/vnd.apache.arrow.stream, application/json;q=0.5")
+    True
+    >>> wants_arrow("application/json, */*")
+    False
+    """
+    for media in accept.split(","):
+        kind, *parameters = (part.strip().lower() for part in media.split(";"))
+        if any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in parameters):
+            continue
+        if kind == ARROW_STREAM:
+            return True
+        if kind in ("application/json", "application/*", "*/*"):
+            return False
+    return False
 
 
 def columns_schema(model: RequestModel) -> dict:
@@ -206,10 +246,8 @@ class _ArrowColumn:
         if spec["type"] == "boolean" and pa.types.is_boolean(kind):
             return self.column.to_pylist()
         text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        if spec["type"] == "string" and text:
-            if pa.types.is_dictionary(self.column.type):
-                return pc.cast(self.column, kind).to_pylist()
-            return self.column.to_pylist()
+        if spec["type"] == "string" and text:  # stays Arrow, as the model's frame holds it
+            return pc.cast(self.column, pa.large_string()).combine_chunks()
         return None
 
 
@@ -234,15 +272,14 @@ def _checked(spec: dict, values) -> tuple:
         return values, bad
     # a column of text or booleans holds few distinct values: each is checked once, and
     # the rows are scanned only for a value that breaks a rule
-    distinct = set(values)
-    bad = np.zeros(len(values), dtype=bool)
+    distinct = distinct_values(values)
     broken = {None} if spec["required"] and None in distinct else set()
     if spec["type"] == "string":
         limit = MAX_TEXT if spec.get("text") else 1_000
         broken |= {value for value in distinct if value is not None and len(value) > limit}
     if broken:
-        bad = np.fromiter((value in broken for value in values), dtype=bool, count=len(values))
-    return values, bad
+        return values, rows_holding(values, broken)
+    return values, np.zeros(len(values), dtype=bool)
 
 
 def _record(columns: dict, row: int) -> dict:

@@ -11,12 +11,12 @@ pydantic-core, on the raw JSON bytes, and every error names the record and field
 
 import io
 from datetime import datetime
-from itertools import islice
 from typing import Annotated, Any, NotRequired, Required
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
@@ -203,15 +203,15 @@ class RequestModel:
             # each distinct value looked up once; the rows scanned only to rename or refuse
             spelled = {
                 value: canonical.get(normalised_spelling(value))
-                for value in set(values)
+                for value in distinct_values(values)
                 if value is not None
             }
             unknown = {value for value, category in spelled.items() if category is None}
             if unknown:
-                rows = (row for row, value in enumerate(values) if value in unknown)
+                rows = np.flatnonzero(rows_holding(values, unknown))
                 errors += [
-                    _field_error(root, row, name, canonical.values())
-                    for row in islice(rows, max(MAX_ERRORS - len(errors), 0))
+                    _field_error(root, int(row), name, canonical.values())
+                    for row in rows[: max(MAX_ERRORS - len(errors), 0)]
                 ]
             renamed = {
                 value: category
@@ -219,19 +219,49 @@ class RequestModel:
                 if category is not None and category != value
             }
             if renamed:
-                columns[name] = [renamed.get(value, value) for value in values]
+                columns[name] = _renamed(values, renamed)
         if errors:
             raise RequestError(errors)
         return columns
 
 
+def distinct_values(values) -> set:
+    """The distinct values of a column of text: a list, or an Arrow array (nulls: None)."""
+    if isinstance(values, pa.Array):
+        return set(pc.unique(values).to_pylist())
+    return set(values)
+
+
+def rows_holding(values, chosen: set) -> np.ndarray:
+    """Which rows of a column of text (list or Arrow array) hold one of ``chosen``."""
+    if isinstance(values, pa.Array):
+        texts = pa.array([value for value in chosen if value is not None], type=values.type)
+        found = pc.is_in(values, value_set=texts)  # a null row: False
+        if None in chosen:
+            found = pc.or_(found, values.is_null())
+        return found.to_numpy(zero_copy_only=False)
+    return np.fromiter((value in chosen for value in values), dtype=bool, count=len(values))
+
+
+def _renamed(values, renamed: dict):
+    if isinstance(values, pa.Array):
+        old = pa.array(list(renamed), type=values.type)
+        position = pc.index_in(values, value_set=old)
+        new = pc.take(pa.array(list(renamed.values()), type=values.type), position)
+        return pc.if_else(position.is_null(), values, new)
+    return [renamed.get(value, value) for value in values]
+
+
 def _array(values, kind: str):
     """A column as the model's frame wants it, without pandas inferring its type.
 
-    A numpy array comes typed already (see :mod:`atelier.serve._columns`).
+    A numpy array comes typed already, and text may come as an Arrow array (see
+    :mod:`atelier.serve._columns`).
     """
     if isinstance(values, np.ndarray):
         return values
+    if isinstance(values, pa.Array):
+        return pd.array(values, dtype="str")
     if kind == "number" or (kind == "integer" and None in values):
         return np.array(values, dtype="float64")
     if kind == "integer":
