@@ -98,22 +98,30 @@ def arrow_answer(columns: dict[str, list], model: dict, threshold: float | None)
 
 
 def wants_arrow(accept: str) -> bool:
-    """Whether an ``Accept`` header asks for an Arrow stream before JSON.
+    """Whether an ``Accept`` header prefers an Arrow stream to JSON (by its ``q`` weights).
 
     >>> wants_arrow("application/vnd.apache.arrow.stream, application/json;q=0.5")
     True
-    >>> wants_arrow("application/json, */*")
+    >>> wants_arrow("application/json, application/vnd.apache.arrow.stream;q=0.5")
+    False
+    >>> wants_arrow("*/*")
     False
     """
+    weights = {}
     for media in accept.split(","):
         kind, *parameters = (part.strip().lower() for part in media.split(";"))
-        if any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in parameters):
-            continue
-        if kind == ARROW_STREAM:
-            return True
-        if kind in ("application/json", "application/*", "*/*"):
-            return False
-    return False
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights.setdefault(kind, weight)
+    arrow = weights.get(ARROW_STREAM, 0.0)
+    json = max(weights.get(kind, 0.0) for kind in ("application/json", "application/*", "*/*"))
+    return arrow > 0 and arrow >= json  # named as well as JSON: the client reads Arrow
 
 
 def columns_schema(model: RequestModel) -> dict:
