@@ -178,11 +178,11 @@ def _add_record_routes(app: FastAPI, service: ModelService, guarded, metrics) ->
         """
         columns = await _predictions(request, service, batcher)
         metrics.count_predictions(columns.get("decision", columns["prediction"]))
+        model = {"name": info.name, "version": info.version}
         if wants_arrow(request.headers.get("accept", "")):
-            model = {"name": info.name, "version": info.version}
             return Response(arrow_answer(columns, model, info.threshold), media_type=ARROW_STREAM)
         payload = {
-            "model": {"name": info.name, "version": info.version},
+            "model": model,
             "threshold": info.threshold,
             "predictions": as_records(columns),
         }
