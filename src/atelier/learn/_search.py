@@ -522,7 +522,10 @@ class MeanCorrectedTargetRegressor(TransformedTargetRegressor):
 
 def build_pipeline(family: Family, params: dict, context: BuildContext):
     """The unfitted pipeline of ``family`` with ``params``, target transform included."""
-    model = family.pipeline(params, context)
+    # the transform wraps the model; a booster handed it as a parameter would warn
+    # (LightGBM, XGBoost) or refuse it (CatBoost)
+    model_params = {k: v for k, v in params.items() if k != "target_transform"}
+    model = family.pipeline(model_params, context)
     if context.task == REGRESSION and params.get("target_transform") == "power":
         return MeanCorrectedTargetRegressor(regressor=model, transformer=BoundedPowerTransformer())
     return model
