@@ -1,3 +1,5 @@
+import functools
+import os
 import pickle
 
 import numpy as np
@@ -5,8 +7,10 @@ import pandas as pd
 import pytest
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import make_regression
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import confusion_matrix, roc_auc_score
+from sklearn.preprocessing import FunctionTransformer
 
 from atelier import AutoRegressor
 from atelier.charter import Costs
@@ -16,6 +20,7 @@ from atelier.learn._ensemble import greedy_selection
 from atelier.learn._families import LIGHTGBM_OWN_DEFAULTS, XGBOOST_OWN_DEFAULTS
 from atelier.learn._search import BoundedPowerTransformer, MeanCorrectedTargetRegressor
 from atelier.learn._thresholds import at, best_threshold, threshold_table, unit_costs
+from atelier.learn._tracking import trusted_types
 
 
 def test_metrics_agree_with_scikit_learn_and_reject_unknown_names():
@@ -58,6 +63,19 @@ def test_greedy_selection_finds_a_blend_better_than_either_model():
     weights, loss = greedy_selection({0: first, 1: second}, y, rmse)
     assert set(weights) == {0, 1} and sum(weights.values()) == pytest.approx(1.0)
     assert loss < min(rmse.loss(y, first), rmse.loss(y, second)) - 0.1
+
+
+def test_greedy_selection_keeps_within_its_limit():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=2_000)
+    noisy = {k: y + rng.normal(scale=1.0 + k / 10, size=2_000) for k in range(3)}
+    rmse = get_metric("rmse", "regression")
+    free, _ = greedy_selection(noisy, y, rmse)
+    assert set(free) == {0, 1, 2}
+    # trial 1 is the costly one: with it out of reach, the others still blend
+    weights, loss = greedy_selection(noisy, y, rmse, within=lambda members: 1 not in members)
+    assert set(weights) == {0, 2}
+    assert loss < rmse.loss(y, noisy[0]) - 0.1
 
 
 def test_splits_respect_groups_time_and_small_data():
@@ -226,3 +244,12 @@ def test_categories_are_coded_alike_for_a_few_rows_and_for_many(dtype):
     expected = pd.Series(plans).map({"basic": 0.0, "plus": 1.0, "pro": 2.0}).fillna(-1.0)
     np.testing.assert_array_equal(many, expected.to_numpy())
     np.testing.assert_array_equal(few, many)
+
+
+def test_a_model_with_category_codes_is_trusted_and_a_foreign_function_is_not():
+    frame = pd.DataFrame({"plan": pd.Categorical(["a", "b"] * 20), "x": np.arange(40.0)})
+    boosted = HistGradientBoostingClassifier(max_iter=3).fit(frame, np.arange(40) % 2)
+    assert "functools.partial" in trusted_types(boosted)
+    foreign = FunctionTransformer(functools.partial(os.system, "true"))
+    with pytest.raises(ValueError, match=r"outside the trusted libraries.*system"):
+        trusted_types(foreign)

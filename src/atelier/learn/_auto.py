@@ -305,12 +305,11 @@ class _AutoBase(BaseEstimator):
         ensemble, so that the final model is never a pile of fold models; the best
         single trial, when it cannot be refit in time, averages its fold models.
         Prediction time is bounded too: a member predicts at most twice as slowly as
-        the best trial, the blend at most ``PREDICT_COST_FACTOR`` times.
+        the best trial, the blend at most ``PREDICT_COST_FACTOR`` times. Costs under
+        ``PREDICT_FLOOR_S`` count as that floor, the blend's as a whole: floored
+        member by member, any two quick members would add up past the ceiling.
         """
-        candidates = sorted(
-            (r for r in records if r.status == "complete" and r.oof is not None),
-            key=lambda r: r.loss,
-        )[:ENSEMBLE_CANDIDATES]
+        candidates = _ensemble_candidates(records)
         if not candidates:
             raise ValueError("no model could be fitted: " + "; ".join(self.notes_[-3:]))
         covered = np.all([~_nan_rows(r.oof) for r in candidates], axis=0)
@@ -342,12 +341,18 @@ class _AutoBase(BaseEstimator):
             for n, p in predictions.items()
             if refit_cost[n] <= left and predict_cost[n] <= 2 * predict_cost[best.number]
         }
+        measured = {r.number: r.predict_s_per_1k for r in candidates}
+
+        def blend_cost(members) -> float:
+            return max(sum(measured[n] for n in members), PREDICT_FLOOR_S)
+
         if self.ensemble and len(affordable) > 1:
-            ensemble_weights, ensemble_loss = greedy_selection(affordable, y[covered], metric)
+            ensemble_weights, ensemble_loss = greedy_selection(
+                affordable, y[covered], metric, within=lambda m: blend_cost(m) <= ceiling
+            )
             left = setup.deadline - time.monotonic()  # the selection itself took time
             while len(ensemble_weights) > 1 and (
                 sum(refit_cost[n] for n in ensemble_weights) > left
-                or sum(predict_cost[n] for n in ensemble_weights) > ceiling
             ):
                 ensemble_weights.pop(min(ensemble_weights, key=ensemble_weights.get))
                 total = sum(ensemble_weights.values())
@@ -680,6 +685,25 @@ class AutoRegressor(RegressorMixin, _AutoBase):
             [w for _, w in members],
             names=[m["family"] for m in self.choice_.members],
         ).fit(Xc)
+
+
+def _ensemble_candidates(records: list[TrialRecord]) -> list[TrialRecord]:
+    """The best complete trial of each family, then the next best: ``ENSEMBLE_CANDIDATES``.
+
+    Ten near copies of one family (a ridge's alphas) blend to little; the best of each
+    family first gives the selection different errors to average. Best first.
+    """
+    ranked = sorted(
+        (r for r in records if r.status == "complete" and r.oof is not None),
+        key=lambda r: r.loss,
+    )
+    leaders = {}
+    for record in ranked:
+        leaders.setdefault(record.family, record)
+    chosen = list(leaders.values())[:ENSEMBLE_CANDIDATES]
+    taken = {r.number for r in chosen}
+    rest = [r for r in ranked if r.number not in taken]
+    return sorted(chosen + rest[: ENSEMBLE_CANDIDATES - len(chosen)], key=lambda r: r.loss)
 
 
 def _cheapest_near_best(ranked: list[TrialRecord], predict_cost: dict) -> TrialRecord:

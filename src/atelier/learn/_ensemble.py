@@ -7,6 +7,7 @@ model (one member, weight 1), so every final model has the same shape.
 """
 
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -20,6 +21,7 @@ def greedy_selection(
     y: np.ndarray,
     metric: Metric,
     rounds: int = 25,
+    within: Callable[[set[int]], bool] | None = None,
 ) -> tuple[dict[int, float], float]:
     """Choose ensemble weights on out-of-fold predictions.
 
@@ -32,6 +34,10 @@ def greedy_selection(
     metric : Metric
     rounds : int
         How many picks (with replacement).
+    within : callable or None
+        ``within(members)`` says whether a set of trials may form the blend (its
+        prediction time, say); a pick that would break it is not considered, so
+        that a costly model never displaces the affordable ones. None allows all.
 
     Returns
     -------
@@ -41,14 +47,17 @@ def greedy_selection(
         The ensemble's out-of-fold loss.
     """
     keys = list(predictions)
-    losses = {k: metric.loss(y, predictions[k]) for k in keys}
+    losses = {k: metric.loss(y, predictions[k]) for k in keys if within is None or within({k})}
     first = min(losses, key=losses.get)
     picks = [first]
     total = predictions[first].astype(np.float64).copy()
     best_loss, best_size = losses[first], 1
     for _ in range(rounds - 1):
         size = len(picks) + 1
-        trial_losses = {k: metric.loss(y, (total + predictions[k]) / size) for k in keys}
+        allowed = [k for k in keys if within is None or within({*picks, k})]
+        if not allowed:
+            break
+        trial_losses = {k: metric.loss(y, (total + predictions[k]) / size) for k in allowed}
         chosen = min(trial_losses, key=trial_losses.get)
         picks.append(chosen)
         total += predictions[chosen]

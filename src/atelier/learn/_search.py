@@ -45,6 +45,7 @@ TRAIN_SCORE_ROWS = 2_000  # rows of each training fold scored, for the over-fitt
 PROBE_ROWS = 2_000  # above 5x this, a family's first fit is timed on a sample first
 REFIT_SAFETY = 1.3
 SKIP_SHARE = 0.3  # a family whose one trial needs more of the budget than this is skipped
+SLOW_AFTER_FOLDS = 3  # folds timed before a family's first trial may be found too slow
 FIXED_BY_DEFAULTS = ("n_estimators",)  # parameters a default sets and the spaces leave alone
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -350,6 +351,11 @@ class Search:
         stop_at = setup.deadline - self.refit_reserve(len(y))
         pipeline = build_pipeline(family, params, replace(setup.context, deadline=stop_at))
         rng = np.random.default_rng(len(self.records))
+        # on small data no probe times a family before its first trial: its first folds do
+        first_of_family = family.name != "dummy" and not any(
+            r.family == family.name and r.status == "complete" for r in self.records
+        )
+        trial_started = time.monotonic()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for fold, (train, valid) in enumerate(setup.splits):
@@ -386,6 +392,10 @@ class Search:
                 oof_sum[valid] += predictions
                 oof_count[valid] += 1
                 record.fold_models.append(model)
+                if first_of_family and self._too_slow(family, fold + 1, trial_started):
+                    record.status = "pruned"
+                    record.notes.append(self.skipped[family.name])
+                    break
                 if optuna_trial is not None and fold < len(setup.splits) - 1:
                     optuna_trial.report(record.loss, fold)
                     if optuna_trial.should_prune():
@@ -421,6 +431,22 @@ class Search:
             self._predict(model, batch)
             timings.append(time.monotonic() - started)
         return min(timings)
+
+    def _too_slow(self, family: Family, done: int, trial_started: float) -> bool:
+        """Whether the trial, judged by its first ``done`` folds, needs more than ``SKIP_SHARE``.
+
+        Judged from the third fold on: a network's first fold pays for warming up.
+        A family found too slow is left out of the rest of the search.
+        """
+        folds = len(self.setup.splits)
+        needed = (time.monotonic() - trial_started) / done * folds
+        if done < SLOW_AFTER_FOLDS or done == folds or needed <= SKIP_SHARE * self.setup.budget:
+            return False
+        self.skipped[family.name] = (
+            f"left out after {done} folds: one cross-validated trial would take about "
+            f"{needed:.0f} s, more than {SKIP_SHARE:.0%} of the {self.setup.budget:.0f} s budget"
+        )
+        return True
 
     def _empty_predictions(self, n_rows: int) -> np.ndarray:
         if self.setup.task == REGRESSION:

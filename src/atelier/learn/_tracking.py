@@ -28,6 +28,9 @@ _TRUSTED_MODULES = (
     "collections.",
     "builtins.",
 )
+# scikit-learn's HistGradientBoosting keeps a partial of its own check_array for category
+# columns; skops lists the function a partial wraps on its own, so that is still vetted
+_TRUSTED_NAMES = ("functools.partial",)
 _REQUIREMENTS = (
     "scikit-learn",
     "pandas",
@@ -231,7 +234,11 @@ def trusted_types(model) -> list[str]:
     import skops.io
 
     found = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    unknown = [name for name in found if not name.startswith(_TRUSTED_MODULES)]
+    unknown = [
+        name
+        for name in found
+        if not name.startswith(_TRUSTED_MODULES) and name not in _TRUSTED_NAMES
+    ]
     if unknown:
         raise ValueError(f"the model holds types outside the trusted libraries: {unknown}")
     return found
