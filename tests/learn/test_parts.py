@@ -1,6 +1,7 @@
 import functools
 import os
 import pickle
+import time
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,13 @@ from atelier.charter import Costs
 from atelier.learn import choose_splits, get_metric
 from atelier.learn._boosting import EarlyStoppedRegressor
 from atelier.learn._ensemble import greedy_selection
-from atelier.learn._families import LIGHTGBM_OWN_DEFAULTS, XGBOOST_OWN_DEFAULTS
-from atelier.learn._search import BoundedPowerTransformer, MeanCorrectedTargetRegressor
+from atelier.learn._families import LIGHTGBM_OWN_DEFAULTS, XGBOOST_OWN_DEFAULTS, Family
+from atelier.learn._search import (
+    BoundedPowerTransformer,
+    MeanCorrectedTargetRegressor,
+    Search,
+    SearchSetup,
+)
 from atelier.learn._thresholds import at, best_threshold, threshold_table, unit_costs
 from atelier.learn._tracking import trusted_types
 
@@ -253,3 +259,40 @@ def test_a_model_with_category_codes_is_trusted_and_a_foreign_function_is_not():
     foreign = FunctionTransformer(functools.partial(os.system, "true"))
     with pytest.raises(ValueError, match=r"outside the trusted libraries.*system"):
         trusted_types(foreign)
+
+
+def test_quick_models_that_blend_better_form_an_ensemble():
+    # a line and a bump: the linear model misses the bump, the neighbours the slope
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.uniform(-3, 3, 800), "z": rng.normal(size=800)})
+    y = 3 * X["x"] + 4 * np.exp(-4 * X["z"] ** 2) + rng.normal(scale=0.5, size=800)
+    model = AutoRegressor(
+        families=["linear", "knn"], max_trials=5, time_budget=300, random_state=0, n_jobs=1
+    ).fit(X, y)
+    # both predict 1,000 rows in well under the 25 ms floor: their blend costs the floor
+    assert model.choice_.kind == "ensemble", model.choice_.why
+    assert {m["family"] for m in model.choice_.members} == {"linear", "knn"}
+    alone = min(r.loss for r in model.trials_ if r.status == "complete")
+    assert model.choice_.cv_score < alone
+
+
+def test_a_family_whose_first_folds_are_slow_is_left_out():
+    splits = [(np.arange(10), np.arange(10, 12))] * 15
+    setup = SearchSetup(
+        task="regression",
+        metric=get_metric("rmse", "regression"),
+        families=[],
+        context=None,
+        splits=splits,
+        n_classes=0,
+        deadline=0.0,
+        budget=60.0,
+        random_state=0,
+    )
+    search = Search(setup)
+    network = Family(name="tabm", model=None, encoding="ordinal", impute=False, scale=False)
+    now = time.monotonic()
+    assert not search._too_slow(network, 2, now - 20), "two folds prove nothing yet"
+    assert not search._too_slow(network, 3, now - 1.5), "0.5 s a fold: 7.5 s of 60"
+    assert search._too_slow(network, 3, now - 6), "2 s a fold: 30 s, more than 30%"
+    assert "left out after 3 folds" in search.skipped["tabm"]
