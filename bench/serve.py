@@ -68,9 +68,11 @@ def free_port() -> int:
 def demo_project(folder: Path) -> Path:
     from atelier.demo import run_demo
 
-    # one family, so that every run serves the same kind of model: the servers' costs,
+    # one booster, so that every run serves the same kind of model: the servers' costs,
     # not the search's pick of the day, are what this bench compares
-    outcome = run_demo(folder / "churn", port=0, train_budget=60, families=SERVED_FAMILIES)
+    outcome = run_demo(
+        folder / "churn", port=0, train_budget=60, families=SERVED_FAMILIES, ensemble=False
+    )
     return outcome.project.root
 
 

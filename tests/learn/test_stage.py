@@ -106,13 +106,16 @@ def test_a_changed_model_file_is_refused(demo_project, tmp_path):
         load_model(project)
 
 
-def small_project(tmp_path, make_project, frame: pd.DataFrame, target: str = "y"):
+def small_project(
+    tmp_path, make_project, frame: pd.DataFrame, target: str = "y", training: dict | None = None
+):
     frame.to_csv(tmp_path / "t.csv", index=False)
     project = make_project(
         {"t": {"kind": "csv", "path": "t.csv"}},
         {"base": "t"},
         target={"column": target},
-        training={"max_trials": 4},  # what is tried does not depend on the machine's speed
+        # what is tried does not depend on the machine's speed
+        training={"max_trials": 4, **(training or {})},
     )
     ingest(project)
     return project
@@ -154,6 +157,19 @@ def test_train_on_an_uncleaned_regression_mart(tmp_path, make_project):
     assert result.scores["holdout_r2"] > 0.8
     assert result.thresholds is None
     assert result.diagnostics["importance"][0]["feature"] == "x"
+
+
+@pytest.mark.parametrize(("ensemble", "kind"), [(True, "ensemble"), (False, "single")])
+def test_the_charter_may_keep_the_best_single_trial(tmp_path, make_project, ensemble, kind):
+    # a line and a bump: a ridge and the neighbours blend better than either alone
+    rng = np.random.default_rng(0)
+    x, z = rng.uniform(-3, 3, 800), rng.normal(size=800)
+    y = 3 * x + 4 * np.exp(-4 * z**2) + rng.normal(scale=0.5, size=800)
+    training = {"max_trials": 5, "families": ["linear", "knn"], "ensemble": ensemble}
+    frame = pd.DataFrame({"x": x, "z": z, "y": y})
+    project = small_project(tmp_path, make_project, frame, training=training)
+    profile(project)
+    assert train(project, budget=300).choice["kind"] == kind
 
 
 def test_segments_are_trained_described_and_registered(demo_project):

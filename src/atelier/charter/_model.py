@@ -213,7 +213,9 @@ class Training(_Strict):
 
     ``metric_reason`` says why this metric fits the project (the dossier shows it);
     ``max_trials`` stops the search after that many trials even with time left, so
-    that a run is reproducible on a machine of any speed. ``storage`` keeps the
+    that a run is reproducible on a machine of any speed. ``ensemble: false`` keeps
+    the best single trial even where a blend of trials scores better, for a model
+    that must predict as fast as its best member does. ``storage`` keeps the
     search's Optuna studies in a database (an SQLAlchemy URL, ``${VAR}`` for a
     password); with ``engine: spark``, ``workers`` trials then run at once on Spark
     executors, sharing those studies.
@@ -225,6 +227,7 @@ class Training(_Strict):
     max_trials: int | None = Field(None, ge=1)
     holdout: float = Field(0.2, ge=0.05, le=0.5)
     families: list[FamilyName] | None = Field(None, min_length=1)
+    ensemble: bool = True
     storage: str | None = Field(
         None,
         pattern=r"^[a-z0-9+]+://",

@@ -24,12 +24,13 @@ def create_demo(
     deep_limits: dict | None = None,
     engine: str = "duckdb",
     families: list[str] | None = None,
+    ensemble: bool = True,
 ) -> Path:
     """Write the demo's charter and data sources into ``directory``.
 
     Existing data files are kept, so a second call changes nothing; the charter is
-    written only if absent, so a user's edits survive. ``max_trials`` and
-    ``families``, when given, go into the new charter's ``training`` section, and
+    written only if absent, so a user's edits survive. ``max_trials``, ``families``
+    and ``ensemble=False``, when given, go into the new charter's ``training`` section, and
     ``deep_limits`` (say ``{"trials": 3, "max_epochs": 12}``) into its ``deep``
     section; ``engine: spark``
     adds the engine and Spark in local mode on this machine's cores.
@@ -50,6 +51,8 @@ def create_demo(
             text = text.replace("\ntraining:\n", f"\ntraining:\n  max_trials: {max_trials:d}\n", 1)
         if families is not None:
             text = text.replace("\ntraining:\n", f"\ntraining:\n  families: {families}\n", 1)
+        if not ensemble:
+            text = text.replace("\ntraining:\n", "\ntraining:\n  ensemble: false\n", 1)
         head, deep_section = text.split("\ndeep:\n", 1)
         for name, value in (deep_limits or {}).items():
             line = re.compile(rf"^  {name}: .*$", re.MULTILINE)
@@ -106,6 +109,7 @@ def run_demo(
     deep_limits: dict | None = None,
     engine: str = "duckdb",
     families: list[str] | None = None,
+    ensemble: bool = True,
     listener=None,
 ) -> RunResult:
     """Create the demo project and ``atelier run`` it, serving its plans API meanwhile.
@@ -134,6 +138,8 @@ def run_demo(
     families : list of str or None
         Written into the charter's ``training.families``: the model families the
         search compares (all available ones when None).
+    ensemble : bool, default=True
+        False writes ``training.ensemble: false``: the final model is one trial.
     listener : object or None
         Told of each stage's progress (see :func:`atelier.runner.run`).
 
@@ -151,6 +157,7 @@ def run_demo(
             deep_limits=deep_limits,
             engine=engine,
             families=families,
+            ensemble=ensemble,
         )
     )
     with plans_api(project.root, port):

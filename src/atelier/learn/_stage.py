@@ -216,6 +216,7 @@ def train(project: Project, budget: float | None = None) -> TrainResult:
         metric=settings.metric,
         random_state=SEED,
         families=families,
+        ensemble=settings.ensemble,
         cv="time" if time_column else None,
         max_trials=settings.max_trials,
         # fitted inside the search, per fold: no validation or hold-out row informs it
