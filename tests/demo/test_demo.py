@@ -168,3 +168,14 @@ def test_cleaned_mart_has_no_duplicates_nor_disguised_missing_values(demo_projec
     assert after.rows == N_CUSTOMERS
     assert after.column("payment_method").distinct == 4
     assert {c.name for c in after.columns}.isdisjoint(PERSONAL_COLUMNS)
+
+
+def test_a_new_demo_charter_takes_the_training_choices_it_is_given(tmp_path):
+    from atelier import Project
+    from atelier.demo import create_demo
+
+    training = Project.load(
+        create_demo(tmp_path / "one", max_trials=3, families=["lightgbm"], ensemble=False)
+    ).charter.training
+    assert (training.max_trials, training.families, training.ensemble) == (3, ["lightgbm"], False)
+    assert Project.load(create_demo(tmp_path / "default")).charter.training.ensemble is True
