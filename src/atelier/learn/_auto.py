@@ -351,9 +351,7 @@ class _AutoBase(BaseEstimator):
                 affordable, y[covered], metric, within=lambda m: blend_cost(m) <= ceiling
             )
             left = setup.deadline - time.monotonic()  # the selection itself took time
-            while len(ensemble_weights) > 1 and (
-                sum(refit_cost[n] for n in ensemble_weights) > left
-            ):
+            while len(ensemble_weights) > 1 and sum(refit_cost[n] for n in ensemble_weights) > left:
                 ensemble_weights.pop(min(ensemble_weights, key=ensemble_weights.get))
                 total = sum(ensemble_weights.values())
                 ensemble_weights = {n: w / total for n, w in ensemble_weights.items()}

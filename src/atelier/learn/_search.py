@@ -293,10 +293,7 @@ class Search:
             if needed > left:
                 if needed < SKIP_SHARE * self.setup.budget:
                     return False  # the budget is nearly spent: end the search here
-                self.skipped[family.name] = (
-                    f"not tried: one cross-validated trial would take about {needed:.0f} s, "
-                    f"more than {SKIP_SHARE:.0%} of the {self.setup.budget:.0f} s budget"
-                )
+                self._leave_out(family, needed, "not tried")
                 return True
         origin = "tuned" if params is None else "default"
         study = self.studies.get(family.name)
@@ -353,7 +350,7 @@ class Search:
         rng = np.random.default_rng(len(self.records))
         # on small data no probe times a family before its first trial: its first folds do
         first_of_family = family.name != "dummy" and not any(
-            r.family == family.name and r.status == "complete" for r in self.records
+            r.family == family.name for r in self.complete()
         )
         trial_started = time.monotonic()
         with warnings.catch_warnings(record=True) as caught:
@@ -442,11 +439,15 @@ class Search:
         needed = (time.monotonic() - trial_started) / done * folds
         if done < SLOW_AFTER_FOLDS or done == folds or needed <= SKIP_SHARE * self.setup.budget:
             return False
-        self.skipped[family.name] = (
-            f"left out after {done} folds: one cross-validated trial would take about "
-            f"{needed:.0f} s, more than {SKIP_SHARE:.0%} of the {self.setup.budget:.0f} s budget"
-        )
+        self._leave_out(family, needed, f"left out after {done} folds")
         return True
+
+    def _leave_out(self, family: Family, needed: float, when: str) -> None:
+        """Leave ``family`` out of the rest of the search, saying why."""
+        self.skipped[family.name] = (
+            f"{when}: one cross-validated trial would take about {needed:.0f} s, "
+            f"more than {SKIP_SHARE:.0%} of the {self.setup.budget:.0f} s budget"
+        )
 
     def _empty_predictions(self, n_rows: int) -> np.ndarray:
         if self.setup.task == REGRESSION:
