@@ -90,6 +90,14 @@ def test_the_onnx_network_predicts_what_torch_predicts_even_on_missing_and_unsee
     np.testing.assert_allclose(restored.predict_proba(odd), torch_proba, atol=1e-5)
 
 
+def test_a_number_missing_in_a_few_rows_gets_no_flag():
+    X, y = table(rows=300)
+    X[:4, 0] = np.nan  # four rows: a flag could only memorise them
+    X[10:30, 1] = np.nan  # twenty: a flag may carry a meaning
+    model = NeuralClassifier(**FAST | {"max_epochs": 1}, categorical=[8]).fit(X, y)
+    assert model.indicated_.tolist() == [1]
+
+
 def test_a_frozen_network_predicts_where_torch_cannot_be_imported(tmp_path):
     X, y = make_regression(200, 5, noise=5, random_state=0)
     model = NeuralRegressor(**FAST).fit(X, y).freeze()

@@ -84,6 +84,26 @@ def test_greedy_selection_keeps_within_its_limit():
     assert loss < rmse.loss(y, noisy[0]) - 0.1
 
 
+def test_each_member_of_a_blend_must_earn_its_cost():
+    # two models with independent errors, and a weak third that adds little to them
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=2_000)
+    first = y + rng.normal(scale=1.0, size=2_000)
+    second = y + rng.normal(scale=1.0, size=2_000)
+    weak = y + rng.normal(scale=4.0, size=2_000)
+    candidates = {0: first, 1: second, 2: weak}
+    rmse = get_metric("rmse", "regression")
+    free, _ = greedy_selection(candidates, y, rmse)
+    assert set(free) == {0, 1, 2}
+    # the second model takes the rmse from 1.0 to 0.70, the weak one 0.008 further
+    weights, loss = greedy_selection(candidates, y, rmse, member_cost=0.01)
+    assert set(weights) == {0, 1}
+    assert loss < rmse.loss(y, first) - 0.2
+    # at 0.5 per member, no blend pays for itself
+    alone, _ = greedy_selection(candidates, y, rmse, member_cost=0.5)
+    assert len(alone) == 1
+
+
 def test_splits_respect_groups_time_and_small_data():
     y = np.tile([0, 1], 300)
     groups = np.repeat(np.arange(60), 10)
@@ -296,3 +316,35 @@ def test_a_family_whose_first_folds_are_slow_is_left_out():
     assert not search._too_slow(network, 3, now - 1.5), "0.5 s a fold: 7.5 s of 60"
     assert search._too_slow(network, 3, now - 6), "2 s a fold: 30 s, more than 30%"
     assert "left out after 3 folds" in search.skipped["tabm"]
+
+
+def test_a_column_missing_in_a_few_rows_gets_no_flag_to_memorise_them_by():
+    """penguins: the one training row with every measurement missing was an Adelie, and
+    the linear model, through the flags of that row alone, gave a Gentoo with every
+    measurement missing a probability of 0.00001."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from atelier.learn._features import RARE_BELOW, ColumnRoles, make_preprocessor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"size": rng.normal(size=300), "often_missing": rng.normal(size=300)})
+    y = (X["size"] > 0).astype(int).to_numpy()
+    X.loc[X.index[y == 0][:RARE_BELOW], "often_missing"] = np.nan
+    lone = X.index[y == 1][0]  # a large one, its size missing alone
+    X.loc[lone, "size"] = np.nan
+    roles = ColumnRoles(numeric=["size", "often_missing"])
+    encode = make_preprocessor(roles, encoding="onehot", impute=True, scale=True)
+    assert encode.fit(X).get_feature_names_out().tolist() == [
+        "size",
+        "often_missing",
+        "missing_often_missing",
+    ]
+    model = make_pipeline(
+        make_preprocessor(roles, encoding="onehot", impute=True, scale=True),
+        LogisticRegression(C=1e4, max_iter=5000),
+    ).fit(X, y)
+    unknown = pd.DataFrame({"size": [np.nan, X["size"].median()], "often_missing": [0.0, 0.0]})
+    missing, median = model.predict_proba(unknown)[:, 1]
+    # a missing size reads as the median size, and nothing learnt from the lone row
+    assert missing == pytest.approx(median)

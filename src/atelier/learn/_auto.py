@@ -346,9 +346,15 @@ class _AutoBase(BaseEstimator):
         def blend_cost(members) -> float:
             return max(sum(measured[n] for n in members), PREDICT_FLOOR_S)
 
+        # each member adds its prediction time, whatever its own: it must earn its place
+        margin = ENSEMBLE_MIN_GAIN * max(abs(best_loss), 1e-12)
         if self.ensemble and len(affordable) > 1:
             ensemble_weights, ensemble_loss = greedy_selection(
-                affordable, y[covered], metric, within=lambda m: blend_cost(m) <= ceiling
+                affordable,
+                y[covered],
+                metric,
+                within=lambda m: blend_cost(m) <= ceiling,
+                member_cost=margin,
             )
             left = setup.deadline - time.monotonic()  # the selection itself took time
             while len(ensemble_weights) > 1 and sum(refit_cost[n] for n in ensemble_weights) > left:
@@ -357,9 +363,8 @@ class _AutoBase(BaseEstimator):
                 ensemble_weights = {n: w / total for n, w in ensemble_weights.items()}
                 blend = sum(w * predictions[n] for n, w in ensemble_weights.items())
                 ensemble_loss = metric.loss(y[covered], blend)
-            # each member costs its prediction time: a blend must earn its place
-            margin = ENSEMBLE_MIN_GAIN * max(abs(best_loss), 1e-12)
-            if len(ensemble_weights) > 1 and ensemble_loss < best_loss - margin:
+            extra = len(ensemble_weights) - 1
+            if extra and ensemble_loss < best_loss - margin * extra:
                 kind, weights, loss = "ensemble", ensemble_weights, ensemble_loss
                 why = (
                     f"a weighted ensemble of {len(weights)} models beats the best single model "

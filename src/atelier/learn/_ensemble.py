@@ -22,6 +22,7 @@ def greedy_selection(
     metric: Metric,
     rounds: int = 25,
     within: Callable[[set[int]], bool] | None = None,
+    member_cost: float = 0.0,
 ) -> tuple[dict[int, float], float]:
     """Choose ensemble weights on out-of-fold predictions.
 
@@ -38,6 +39,10 @@ def greedy_selection(
         ``within(members)`` says whether a set of trials may form the blend (its
         prediction time, say); a pick that would break it is not considered, so
         that a costly model never displaces the affordable ones. None allows all.
+    member_cost : float
+        What each member beyond the first must earn, in loss: the selection ranks
+        blends by their loss plus this much per extra member, since every member
+        adds its own prediction time. 0 ranks by loss alone.
 
     Returns
     -------
@@ -51,18 +56,24 @@ def greedy_selection(
     first = min(losses, key=losses.get)
     picks = [first]
     total = predictions[first].astype(np.float64).copy()
+
+    def charged(loss: float, members: set[int]) -> float:
+        return loss + member_cost * (len(members) - 1)
+
     best_loss, best_size = losses[first], 1
+    best_charged = best_loss
     for _ in range(rounds - 1):
         size = len(picks) + 1
         allowed = [k for k in keys if within is None or within({*picks, k})]
         if not allowed:
             break
         trial_losses = {k: metric.loss(y, (total + predictions[k]) / size) for k in allowed}
-        chosen = min(trial_losses, key=trial_losses.get)
+        chosen = min(allowed, key=lambda k: charged(trial_losses[k], {*picks, k}))
         picks.append(chosen)
         total += predictions[chosen]
-        if trial_losses[chosen] < best_loss - 1e-12:
-            best_loss, best_size = trial_losses[chosen], size
+        value = charged(trial_losses[chosen], set(picks))
+        if value < best_charged - 1e-12:
+            best_loss, best_size, best_charged = trial_losses[chosen], size, value
     counts = Counter(picks[:best_size])
     return {k: n / best_size for k, n in counts.items()}, best_loss
 

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,6 +28,9 @@ MAX_TARGET_ENCODED = 100_000  # categories kept for target encoding; the rest sh
 IDENTIFIER_MIN_ROWS = 50
 SMALL_INPUT = 64  # rows; below this, categories are coded by dictionary look-ups
 TEXT_MIN_WORDS = 4  # median words per value of a free-text column
+# A category, or a column's missing values, seen in fewer training rows than this gets
+# no feature of its own: a model could only memorise those few rows through it.
+RARE_BELOW = 5
 
 
 @dataclass
@@ -276,14 +279,19 @@ def make_preprocessor(
     """
     numeric_steps = []
     if impute:
-        numeric_steps.append(SimpleImputer(strategy="median", add_indicator=True))
+        numeric_steps.append(
+            FeatureUnion(
+                [("median", SimpleImputer(strategy="median")), ("missing", MissingFlags())],
+                verbose_feature_names_out=False,
+            )
+        )
     if scale:
         numeric_steps.append(StandardScaler())
     numeric = make_pipeline(*numeric_steps) if numeric_steps else "passthrough"
     # categories arrive as codes from FrameCoercer (-1: missing or unseen)
     if encoding == "onehot":
         categorical = OneHotEncoder(
-            handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False
+            handle_unknown="infrequent_if_exist", min_frequency=RARE_BELOW, sparse_output=False
         )
     else:
         categorical = "passthrough"
@@ -303,6 +311,48 @@ def make_preprocessor(
         remainder="drop",
         verbose_feature_names_out=False,
     )
+
+
+class MissingFlags(TransformerMixin, BaseEstimator):
+    """One 0/1 column per input column missing in at least ``min_rows`` training rows.
+
+    scikit-learn's ``MissingIndicator`` flags a column missing in a single row; a
+    weakly regularised model then learns that row's class from its flag alone (on
+    ``penguins``, the one training row with every measurement missing made the
+    model sure that any such row was of that row's species).
+
+    Parameters
+    ----------
+    min_rows : int, default=RARE_BELOW
+        Fewer missing values than this in a column: no flag for it.
+    """
+
+    def __init__(self, min_rows: int = RARE_BELOW):
+        self.min_rows = min_rows
+
+    def fit(self, X, y=None):
+        """Keep the columns with at least ``min_rows`` missing values."""
+        if hasattr(X, "columns"):
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        missing = np.isnan(np.asarray(X, dtype=np.float64))
+        self.n_features_in_ = missing.shape[1]
+        self.flagged_ = np.flatnonzero(missing.sum(axis=0) >= self.min_rows)
+        return self
+
+    def transform(self, X):
+        """The flags of the kept columns, 1.0 where the value is missing."""
+        check_is_fitted(self)
+        values = np.asarray(X, dtype=np.float64)
+        return np.isnan(values[:, self.flagged_]).astype(np.float64)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        names = getattr(self, "feature_names_in_", None)
+        if input_features is not None:
+            names = np.asarray(input_features, dtype=object)
+        if names is None:
+            names = np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+        return np.asarray([f"missing_{names[i]}" for i in self.flagged_], dtype=object)
 
 
 def text_vectoriser():

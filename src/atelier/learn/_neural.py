@@ -2,11 +2,11 @@
 
 The recipe of recent work on tabular deep learning (Gorishniy et al. 2021-2025,
 Holzmüller et al. 2024): numbers imputed with their median (plus a missing
-indicator) and mapped to a normal shape by a quantile transform (or standardised),
-categories embedded, AdamW with weight decay, a warm-up then cosine learning-rate
-schedule, dropout, and early stopping on a validation part of the training rows
-that restores the best epoch's weights. ``architecture="tabm"`` trains TabM, an
-efficient ensemble of k MLPs.
+indicator where 5 training rows or more miss them) and mapped to a normal shape by a
+quantile transform (or standardised), categories embedded, AdamW with weight decay,
+a warm-up then cosine learning-rate schedule, dropout, and early stopping on a
+validation part of the training rows that restores the best epoch's weights.
+``architecture="tabm"`` trains TabM, an efficient ensemble of k MLPs.
 
 Prediction needs no torch once :meth:`NeuralClassifier.freeze` has turned the
 network into ONNX: the estimator then keeps the ONNX bytes and runs them with
@@ -28,6 +28,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from atelier.learn._features import RARE_BELOW
 
 ARCHITECTURES = ("mlp", "tabm")
 SCALINGS = ("quantile", "standard")
@@ -173,7 +175,8 @@ class _NeuralBase(BaseEstimator):
         self.medians_ = np.where(
             missing.all(axis=0), 0.0, np.nanmedian(np.where(missing.all(axis=0), 0, numbers), 0)
         )
-        self.indicated_ = np.flatnonzero(missing.any(axis=0))
+        # no flag for a column missing in a few rows: it could only memorise them
+        self.indicated_ = np.flatnonzero(missing.sum(axis=0) >= RARE_BELOW)
         filled = np.where(missing, self.medians_, numbers)
         if self.scaling == "quantile":
             self.scaler_ = QuantileTransformer(
