@@ -47,7 +47,7 @@ from atelier.learn._validation import planned_splits
 ENSEMBLE_CANDIDATES = 10
 TEXT_FAMILIES = ("dummy", "linear")  # the families that read a sparse TF-IDF
 PREDICT_COST_FACTOR = 1.5  # an ensemble predicts at most 1.5x slower than its best member
-ENSEMBLE_MIN_GAIN = 0.001  # an ensemble must beat the best model by 0.1% of its score
+ENSEMBLE_MIN_GAIN = 0.001  # each member of an ensemble beyond the first: 0.1% of the score
 FASTER = 2.0  # a near-equal trial replaces the best when it predicts this many times faster
 # Below this (seconds per 1,000 rows: 25 us a row) prediction time is no concern, and one
 # timed call is mostly noise: costs are floored to it, so that the choice stays
@@ -307,7 +307,9 @@ class _AutoBase(BaseEstimator):
         Prediction time is bounded too: a member predicts at most twice as slowly as
         the best trial, the blend at most ``PREDICT_COST_FACTOR`` times. Costs under
         ``PREDICT_FLOOR_S`` count as that floor, the blend's as a whole: floored
-        member by member, any two quick members would add up past the ceiling.
+        member by member, any two quick members would add up past the ceiling. Each
+        member beyond the first must also lower the loss by ``ENSEMBLE_MIN_GAIN`` of
+        the best's, since each adds its own prediction time, however quick.
         """
         candidates = _ensemble_candidates(records)
         if not candidates:
