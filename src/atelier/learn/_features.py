@@ -313,6 +313,14 @@ def make_preprocessor(
     )
 
 
+def often_missing(missing: np.ndarray, min_rows: int = RARE_BELOW) -> np.ndarray:
+    """Positions of the columns of a missing-value mask missing in ``min_rows`` rows or more.
+
+    The columns that earn a missing-value flag, for every family that flags them.
+    """
+    return np.flatnonzero(missing.sum(axis=0) >= min_rows)
+
+
 class MissingFlags(TransformerMixin, BaseEstimator):
     """One 0/1 column per input column missing in at least ``min_rows`` training rows.
 
@@ -336,7 +344,7 @@ class MissingFlags(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         missing = np.isnan(np.asarray(X, dtype=np.float64))
         self.n_features_in_ = missing.shape[1]
-        self.flagged_ = np.flatnonzero(missing.sum(axis=0) >= self.min_rows)
+        self.flagged_ = often_missing(missing, self.min_rows)
         return self
 
     def transform(self, X):

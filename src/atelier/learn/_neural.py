@@ -29,7 +29,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from atelier.learn._features import RARE_BELOW
+from atelier.learn._features import often_missing
 
 ARCHITECTURES = ("mlp", "tabm")
 SCALINGS = ("quantile", "standard")
@@ -176,7 +176,7 @@ class _NeuralBase(BaseEstimator):
             missing.all(axis=0), 0.0, np.nanmedian(np.where(missing.all(axis=0), 0, numbers), 0)
         )
         # no flag for a column missing in a few rows: it could only memorise them
-        self.indicated_ = np.flatnonzero(missing.sum(axis=0) >= RARE_BELOW)
+        self.indicated_ = often_missing(missing)
         filled = np.where(missing, self.medians_, numbers)
         if self.scaling == "quantile":
             self.scaler_ = QuantileTransformer(
